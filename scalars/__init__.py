@@ -1,0 +1,9 @@
+"""scalars: machine learning with exact symmetries, built from invariant scalars."""
+
+from scalars.groups import get_group
+from scalars.layout import Layout
+from scalars.preprocessing import InvariantFeatures
+
+__version__ = "0.1.0"
+
+__all__ = ["InvariantFeatures", "Layout", "get_group"]

@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+import torch
+
+from scalars.groups import Group, get_group
+from scalars.testing import assert_equivariant, assert_invariant
+
+GROUPS = ["O(3)", "SO(3)", "O(2)", "SO(2)", "O(5)", "SO(4)", "O(1,3)", "O(1,1)", "Sp(2)", "Sp(4)", "U(1)", "U(2)"]
+
+
+def random_vectors(group, n=4, batch=6, seed=0):
+    columns = np.random.default_rng(seed).standard_normal((batch, n, group.n_columns))
+    return group.vectors_from_columns(columns)
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_samples_belong_to_the_group(name):
+    group = get_group(name)
+    g = group.sample(size=20, rng=0)
+    assert g.shape == (20, group.d, group.d)
+    gT = np.swapaxes(g, -1, -2)
+    if name.startswith(("O(", "SO(")) and "," not in name:
+        np.testing.assert_allclose(gT @ g, np.broadcast_to(np.eye(group.d), g.shape), atol=1e-12)
+        if name.startswith("SO"):
+            np.testing.assert_allclose(np.linalg.det(g), 1.0, atol=1e-12)
+    elif name.startswith("O(1,"):
+        np.testing.assert_allclose(gT @ group.invariant_tensor @ g, np.broadcast_to(group.invariant_tensor, g.shape), atol=1e-11)
+    elif name.startswith("Sp"):
+        np.testing.assert_allclose(gT @ group.J @ g, np.broadcast_to(group.J, g.shape), atol=1e-11)
+    else:
+        np.testing.assert_allclose(gT.conj() @ g, np.broadcast_to(np.eye(group.d), g.shape), atol=1e-12)
+
+
+def test_haar_samples_are_not_degenerate():
+    # Haar on O(3): E[g] = 0 and det = +-1 with probability 1/2 each.
+    g = get_group("O(3)").sample(size=4000, rng=1)
+    assert np.abs(g.mean(axis=0)).max() < 0.05
+    assert 0.45 < np.mean(np.linalg.det(g) > 0) < 0.55
+
+
+def test_lorentz_samples_include_boosts_and_time_reversal():
+    g = get_group("O(1,3)").sample(size=200, rng=2)
+    assert np.abs(g[:, 0, 0]).max() > 1.2  # gamma > 1: real boosts
+    assert (g[:, 0, 0] < 0).any() and (g[:, 0, 0] > 0).any()
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_invariants_are_invariant(name):
+    group = get_group(name)
+    V = random_vectors(group)
+    assert group.invariants(V).shape == (6, group.n_invariants(4))
+    assert_invariant(group.invariants, group, V, rng=1)
+    assert_invariant(group.invariants, group, torch.tensor(V), rng=1)
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_vector_basis_is_equivariant(name):
+    group = get_group(name)
+    V = random_vectors(group)
+    B = group.vector_basis(V)
+    assert B.shape[-2] == len(group.vector_basis_names([f"v{i}" for i in range(4)]))
+    assert_equivariant(lambda V: group.vector_basis(V), group, V, output="T1", rng=2)
+
+
+@pytest.mark.parametrize("name", [g for g in GROUPS if not g.startswith("U")])
+def test_tensor_basis_is_equivariant(name):
+    group = get_group(name)
+    V = random_vectors(group, n=3)
+    T = group.tensor_basis(V)
+    assert T.shape[-3] == len(group.tensor_basis_names(["a", "b", "c"]))
+    np.testing.assert_allclose(T, np.swapaxes(T, -1, -2))
+    assert_equivariant(group.tensor_basis, group, V, output="T2", rng=3)
+
+
+def test_reflections_break_so_invariants():
+    # det and cross products are SO(3)- but not O(3)-invariant/equivariant.
+    so3 = get_group("SO(3)")
+    V = random_vectors(so3, n=3)
+    with pytest.raises(AssertionError, match="O\\(3\\)"):
+        assert_invariant(so3.invariants, "O(3)", V, n_elements=10, rng=0)
+
+
+def test_invariant_names():
+    assert get_group("SO(3)").invariant_names(["a", "b", "c"]) == [
+        "<a,a>", "<a,b>", "<a,c>", "<b,b>", "<b,c>", "<c,c>", "det(a,b,c)",
+    ]
+    assert get_group("Sp(2)").invariant_names(["q", "p", "r"]) == ["omega(q,p)", "omega(q,r)", "omega(p,r)"]
+    assert get_group("U(2)").invariant_names(["a", "b"]) == ["Re<a,a>", "Re<a,b>", "Re<b,b>", "Im<a,b>"]
+
+
+@pytest.mark.parametrize("name", ["O(3)", " SO( 3 )", "O(1, 3)", "Sp(4)", "U(2)"])
+def test_get_group_by_name(name):
+    group = get_group(name)
+    assert isinstance(group, Group) and get_group(group) is group
+    assert group == get_group(group.name)
+
+
+@pytest.mark.parametrize("name", ["O3", "GL(3)", "Sp(3)", "O(0)", 3, None])
+def test_get_group_rejects(name):
+    with pytest.raises(ValueError, match="group|even dimension"):
+        get_group(name)

@@ -1,0 +1,108 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scalars import invariants as inv
+
+
+def random_vectors(shape, seed=0, dtype=np.float64):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("shape", [(7, 5, 3), (2, 3, 4, 2), (1, 1, 6), (0, 4, 3), (130, 20, 7)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gram_upper_matches_einsum(shape, dtype):
+    V = random_vectors(shape, dtype=dtype)
+    rows, cols = np.triu_indices(shape[-2])
+    expected = np.einsum("...id,...jd->...ij", V.astype(np.float64), V.astype(np.float64))[..., rows, cols]
+    got = inv.gram_upper(V)
+    assert got.dtype == dtype and got.shape == shape[:-2] + (len(rows),)
+    np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+def test_gram_upper_non_contiguous_and_out():
+    V = random_vectors((50, 4, 6))[:, :, ::2]
+    out = np.full((50, 10), np.nan)
+    result = inv.gram_upper(V, out=out)
+    assert result is out
+    np.testing.assert_allclose(out, inv.gram(V)[:, *np.triu_indices(4)], rtol=1e-13)
+
+
+@pytest.mark.parametrize("metric", [np.array([1.0, -1.0, -1.0, -1.0]), np.diag([1.0, -1.0, -1.0, -1.0])])
+def test_minkowski_products(metric):
+    V = random_vectors((9, 3, 4))
+    t, x = V[..., 0], V[..., 1:]
+    expected = t[:, :, None] * t[:, None, :] - np.einsum("bid,bjd->bij", x, x)
+    np.testing.assert_allclose(inv.gram(V, metric=metric), expected, rtol=1e-12)
+    np.testing.assert_allclose(inv.gram_upper(V, metric=metric), expected[:, *np.triu_indices(3)], rtol=1e-12)
+
+
+def test_determinants_of_every_subset():
+    V = random_vectors((4, 5, 3))
+    dets = inv.determinants(V)
+    assert dets.shape == (4, 10)
+    subsets = inv.subset_indices(5, 3)
+    for k, subset in enumerate(subsets):
+        np.testing.assert_allclose(dets[:, k], np.linalg.det(V[:, subset]), rtol=1e-12)
+    assert inv.determinants(random_vectors((4, 2, 3))).shape == (4, 0)
+
+
+def test_cross_products_in_3d():
+    V = random_vectors((6, 3, 3))
+    crosses = inv.cross_products(V)
+    for k, (i, j) in enumerate(inv.subset_indices(3, 2)):
+        np.testing.assert_allclose(crosses[:, k], np.cross(V[:, i], V[:, j]), rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=25, deadline=None)
+@given(d=st.integers(2, 5), seed=st.integers(0, 2**31))
+def test_cross_product_is_the_determinant_functional(d, seed):
+    V = random_vectors((d - 1, d), seed)
+    w = random_vectors((d,), seed + 1)
+    (c,) = inv.cross_products(V)
+    np.testing.assert_allclose(c @ w, np.linalg.det(np.vstack([V, w])), rtol=1e-9, atol=1e-12)
+
+
+def test_symplectic_products():
+    V = random_vectors((3, 4, 6))
+    J = np.block([[np.zeros((3, 3)), np.eye(3)], [-np.eye(3), np.zeros((3, 3))]])
+    full = V @ J @ np.swapaxes(V, -1, -2)
+    np.testing.assert_allclose(inv.symplectic_products(V), full[:, *np.triu_indices(4, 1)], rtol=1e-12)
+    with pytest.raises(ValueError, match="even dimension"):
+        inv.symplectic_products(random_vectors((3, 4, 5)))
+
+
+def test_hermitian_products():
+    V = random_vectors((3, 4, 2)) + 1j * random_vectors((3, 4, 2), seed=1)
+    H = inv.hermitian_products(V)
+    for k, (i, j) in enumerate(zip(*np.triu_indices(4))):
+        np.testing.assert_allclose(H[:, k], np.sum(V[:, i].conj() * V[:, j], axis=-1), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kernel, complex_",
+    [
+        (inv.gram_upper, False),
+        (inv.determinants, False),
+        (inv.cross_products, False),
+        (inv.symplectic_products, False),
+        (inv.hermitian_products, True),
+    ],
+)
+def test_torch_agrees_with_numpy_and_is_differentiable(kernel, complex_):
+    V = random_vectors((5, 4, 4))
+    if complex_:
+        V = V + 1j * random_vectors((5, 4, 4), seed=3)
+    T = torch.tensor(V, requires_grad=True)
+    out = kernel(T)
+    assert isinstance(out, torch.Tensor) and out.dtype == T.dtype
+    np.testing.assert_allclose(out.detach().numpy(), kernel(V), rtol=1e-10, atol=1e-12)
+    torch.autograd.gradcheck(lambda x: kernel(x).abs() if complex_ else kernel(x), (T[:2].detach().requires_grad_(),))
+
+
+def test_torch_float32_stays_float32():
+    T = torch.randn(3, 4, 3, dtype=torch.float32)
+    assert inv.gram_upper(T).dtype == torch.float32
+    assert inv.gram_upper(T, metric=np.array([1.0, -1.0, -1.0])).dtype == torch.float32
