@@ -1,0 +1,1 @@
+"""Benchmarks and demos behind ``python -m scalars demo`` and ``python -m scalars bench``."""
