@@ -3,7 +3,14 @@
 from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.preprocessing import InvariantFeatures
+from scalars.units import DimensionlessFeatures, UnitsEquivariantRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["InvariantFeatures", "Layout", "get_group"]
+__all__ = [
+    "DimensionlessFeatures",
+    "InvariantFeatures",
+    "Layout",
+    "UnitsEquivariantRegressor",
+    "get_group",
+]

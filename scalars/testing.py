@@ -9,14 +9,22 @@ Each assertion draws random elements ``g`` of the group, transforms the input ve
 (scalars stay as they are), and compares ``func(g . x)`` with ``func(x)`` (invariance) or
 with ``g . func(x)`` (equivariance). The tolerance follows the dtype of the output: about
 1e-10 in float64 and 1e-4 in float32, relative to the output's largest magnitude.
+:func:`assert_units_equivariant` does the same for a random change of units.
 """
 
 import numpy as np
 
 from scalars.groups import get_group
 from scalars.layout import Layout
+from scalars.units.testing import assert_units_equivariant
 
-__all__ = ["assert_invariant", "assert_equivariant", "act_on_inputs", "default_tolerance"]
+__all__ = [
+    "assert_invariant",
+    "assert_equivariant",
+    "assert_units_equivariant",
+    "act_on_inputs",
+    "default_tolerance",
+]
 
 
 def default_tolerance(dtype):

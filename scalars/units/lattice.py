@@ -1,0 +1,386 @@
+"""The integer lattice of dimensionless monomials and the solve for a target's units.
+
+Variables with dimension matrix ``M`` (k base dimensions x n variables, integer
+exponents) form a dimensionless monomial ``prod_i x_i^a_i`` exactly when ``M a = 0``.
+Those ``a`` form a lattice of rank ``n - rank(M)``. Its basis comes from the Smith
+normal form ``D = S M T`` (``S``, ``T`` unimodular): the columns of ``T`` past the rank
+span the whole integer kernel. That basis is checked, LLL-reduced to small exponents,
+then put in a canonical sign and order, so the answer never depends on the run.
+"""
+
+from fractions import Fraction
+from math import lcm
+
+import numpy as np
+from sympy import QQ, ZZ, Matrix
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.normalforms import smith_normal_decomp
+
+from .exceptions import UnitsError
+from .monomials import monomial_name
+
+_LLL_DELTA = QQ(99, 100)
+
+
+def integer_nullspace(M, *, isolate=(), repeating=(), variable_names=None):
+    """Basis of all integer vectors ``a`` with ``M a = 0``, with small exponents.
+
+    Parameters
+    ----------
+    M : array-like of int, shape (k, n)
+        Dimension matrix: ``M[j, i]`` is the exponent of base dimension ``j`` in
+        variable ``i``. ``k`` may be 0 (every variable dimensionless).
+    isolate : sequence of int, default=()
+        Variables that must each appear in at most one basis vector (a target, or a
+        variable to solve for). Their vectors come first, in this order, each with
+        a positive exponent on its variable.
+    repeating : sequence of int, default=()
+        Preferred "repeating" variables of the Buckingham pi theorem, best first.
+        Repeating variables are picked greedily from this list (then from the other
+        variables in order) until they span the dimensions; every other variable is
+        then isolated, so each basis vector is one non-repeating variable times a
+        monomial of the repeating ones (when the lattice allows it).
+    variable_names : sequence of str, default=None
+        Used in error messages.
+
+    Returns
+    -------
+    N : ndarray of int64, shape (n, n - rank(M))
+        Columns are a basis of the integer kernel: ``M N = 0`` and every integer
+        ``a`` with ``M a = 0`` is ``N c`` for an integer ``c``.
+
+    Raises
+    ------
+    UnitsError
+        If the isolated variables cannot be put in separate basis vectors.
+    """
+    matrix = _integer_matrix(M)
+    n = matrix.shape[1]
+    isolated = _isolation_order(matrix, _indices(isolate, n), _indices(repeating, n))
+    kernel = _smith_decomposition(matrix).kernel
+    basis = _reduced_basis(kernel) if not isolated else _isolated_basis(
+        kernel, isolated, variable_names or [f"x{i}" for i in range(n)]
+    )
+    return np.array(basis, dtype=np.int64).reshape(len(basis), n).T
+
+
+def solve_exponents(
+    M, u, *, nullspace=None, max_denominator=1, variable_names=None, dimension_names=None
+):
+    """Small exponents ``b`` with ``M b = u``: a monomial of the inputs with units ``u``.
+
+    A particular solution from the Smith normal form is reduced against the kernel
+    lattice (nearest plane, then greedy steps), so ``|b|`` is small.
+
+    Parameters
+    ----------
+    M : array-like of int, shape (k, n)
+        Dimension matrix of the inputs.
+    u : array-like of int, shape (k,)
+        Dimension exponents of the target over the same base dimensions.
+    nullspace : array-like of int, shape (n, n - rank(M)), default=None
+        Kernel basis to reduce against; :func:`integer_nullspace` of ``M`` when None.
+    max_denominator : int, default=1
+        Largest denominator allowed in ``b``. 1 asks for integer exponents; 2 allows
+        square roots, as in a pendulum period ``sqrt(L / g)``.
+    variable_names, dimension_names : sequence of str, default=None
+        Used in error messages.
+
+    Returns
+    -------
+    b : ndarray of shape (n,)
+        int64 when every exponent is an integer, float64 otherwise.
+
+    Raises
+    ------
+    UnitsError
+        If no monomial of the inputs has units ``u``, naming the dimension the inputs
+        lack; or if one exists only with a denominator above ``max_denominator``.
+    """
+    matrix = _integer_matrix(M)
+    k, n = matrix.shape
+    target = [int(x) for x in _integer_matrix(np.reshape(u, (1, -1))).to_list()[0]]
+    if len(target) != k:
+        raise ValueError(f"u has {len(target)} dimensions but M has {k}.")
+    variable_names = variable_names or [f"x{i}" for i in range(n)]
+    dimension_names = dimension_names or [f"d{j}" for j in range(k)]
+    smith = _smith_decomposition(matrix)
+    rotated = [_dot(row, target) for row in smith.left]
+    _check_reachable(matrix.to_list(), target, smith, rotated, dimension_names)
+    coefficients = [Fraction(rotated[i], d) for i, d in enumerate(smith.diagonal)]
+    particular = [_dot(row, coefficients) for row in smith.right]
+    if nullspace is None:
+        nullspace = integer_nullspace(M)
+    basis = np.asarray(nullspace, dtype=np.int64).T.reshape(-1, n)
+    exponents = _nearest_plane(particular, basis.tolist())
+    denominator = lcm(*(e.denominator for e in exponents))
+    exponents = [Fraction(int(a), denominator) for a in
+                 _shorten([int(e * denominator) for e in exponents], denominator * basis)]
+    if denominator > max_denominator:
+        raise UnitsError(
+            "No monomial of the inputs with integer exponents has the target's units; "
+            f"the simplest has denominator {denominator}: "
+            f"{monomial_name(exponents, variable_names)}. Pass "
+            f"max_denominator={denominator} to allow it."
+        )
+    if denominator == 1:
+        return np.array([int(e) for e in exponents], dtype=np.int64)
+    return np.array([float(e) for e in exponents], dtype=np.float64)
+
+
+class _SmithDecomposition:
+    """Rows of ``S`` (``left``) and ``T`` (``right``), with ``S M T`` = diag(``diagonal``)."""
+
+    def __init__(self, diagonal, left, right):
+        self.diagonal = diagonal
+        self.left = left
+        self.right = right
+        self.rank = len(diagonal)
+
+    @property
+    def kernel(self):
+        """Vectors spanning the integer kernel of M: the columns of T past the rank."""
+        return [list(column) for column in zip(*self.right)][self.rank:]
+
+
+def _smith_decomposition(matrix):
+    """Checked Smith decomposition, retried on reversed columns if sympy misbehaves.
+
+    sympy has reported non-unimodular transforms, so every answer is verified
+    (``S M T`` diagonal, ``|det S| = |det T| = 1``).
+    """
+    k, n = matrix.shape
+    for order in (list(range(n)), list(range(n))[::-1]):
+        smith = _verified_smith(matrix.extract(list(range(k)), order))
+        if smith is not None:
+            right = [None] * n
+            for position, column in enumerate(order):
+                right[column] = smith.right[position]
+            return _SmithDecomposition(smith.diagonal, smith.left, right)
+    raise RuntimeError(f"sympy's Smith normal form failed its checks on {matrix.to_list()}")
+
+
+def _verified_smith(matrix):
+    k, n = matrix.shape
+    if k == 0:
+        return _SmithDecomposition([], [], np.eye(n, dtype=int).tolist())
+    D, S, T = smith_normal_decomp(matrix)
+    diagonal = [int(D[i, i].element) for i in range(min(k, n)) if D[i, i].element != 0]
+    expected = DomainMatrix.zeros((k, n), ZZ).to_dense()
+    for i, d in enumerate(diagonal):
+        expected[i, i] = ZZ(d)
+    if abs(S.det()) == 1 and abs(T.det()) == 1 and S * matrix * T == expected:
+        return _SmithDecomposition(diagonal, _int_rows(S), _int_rows(T))
+    return None
+
+
+def _int_rows(domain_matrix):
+    return [[int(a) for a in row] for row in domain_matrix.to_list()]
+
+
+def _integer_matrix(M):
+    """``M`` as a dense sympy DomainMatrix over ZZ, rejecting non-integer entries."""
+    if isinstance(M, Matrix):
+        M = np.array(M.tolist(), dtype=object).reshape(M.shape)
+    array = np.asarray(M, dtype=object)
+    if array.ndim != 2:
+        raise ValueError(f"Expected a 2-D dimension matrix, got shape {array.shape}.")
+    entries = [[Fraction(x) for x in row] for row in array.tolist()]
+    if any(x.denominator != 1 for row in entries for x in row):
+        raise UnitsError(f"Dimension exponents must be integers, got {array.tolist()}.")
+    rows = [[ZZ(int(x)) for x in row] for row in entries]
+    return DomainMatrix(rows, array.shape, ZZ).to_dense()
+
+
+def _rank(matrix, columns):
+    k = matrix.shape[0]
+    return matrix.extract(list(range(k)), columns).convert_to(QQ).rank() if k else 0
+
+
+def _indices(variables, n):
+    indices = [int(i) for i in variables]
+    if any(not 0 <= i < n for i in indices) or len(set(indices)) != len(indices):
+        raise ValueError(f"Variable indices {indices} must be distinct and in [0, {n}).")
+    return indices
+
+
+def _isolation_order(matrix, isolate, repeating):
+    """Variables to isolate, in order: ``isolate``, then every non-repeating one."""
+    if set(isolate) & set(repeating):
+        raise ValueError(f"Variables {sorted(set(isolate) & set(repeating))} are "
+                         "asked to be both isolated and repeating.")
+    if not repeating:
+        return isolate
+    n = matrix.shape[1]
+    rank = _rank(matrix, list(range(n)))
+    chosen = []
+    for i in repeating + [i for i in range(n) if i not in repeating]:
+        if len(chosen) < rank and i not in isolate and _rank(matrix, chosen + [i]) > len(chosen):
+            chosen.append(i)
+    return isolate + [i for i in range(n) if i not in chosen + isolate]
+
+
+def _reduced_basis(vectors):
+    """LLL-reduce, shorten pairwise, then fix sign and order canonically."""
+    if not vectors:
+        return []
+    lll = DomainMatrix(
+        [[ZZ(a) for a in v] for v in vectors], (len(vectors), len(vectors[0])), ZZ
+    ).lll(delta=_LLL_DELTA)
+    basis = [list(map(int, row)) for row in lll.to_list()]
+    basis = _shorten_each(basis)
+    return sorted((_positive_leading(v) for v in basis), key=_size_then_order)
+
+
+def _isolated_basis(vectors, isolated, variable_names):
+    """Echelon form on the isolated columns, the rest LLL-reduced and canonical."""
+    rows = [list(v) for v in vectors]
+    n_pivots = 0
+    for column in isolated:
+        n_pivots += _eliminate(rows, n_pivots, column)
+    free = _reduced_basis(rows[n_pivots:])
+    pivots = [
+        _shorten([int(a) for a in _nearest_plane(row, free)], free) for row in rows[:n_pivots]
+    ]
+    basis = pivots + free
+    crowded = [variable_names[i] for i in isolated if sum(v[i] != 0 for v in basis) > 1]
+    if crowded:
+        raise UnitsError(
+            f"Cannot isolate {crowded} in a single dimensionless group each: every "
+            "basis of the integer lattice of dimensionless monomials mixes them. "
+            "Choose other repeating or isolated variables."
+        )
+    return basis
+
+
+def _eliminate(rows, start, column):
+    """Integer row operations making ``rows[start]`` the only pivot in ``column``.
+
+    Rows from ``start`` on are combined (Euclid's algorithm) until one holds the gcd
+    of their entries in ``column``; it moves to ``start`` with a positive pivot and
+    reduces the rows above it. Returns 1 if a pivot was found, else 0.
+    """
+    while True:
+        nonzero = [r for r in range(start, len(rows)) if rows[r][column] != 0]
+        if not nonzero:
+            return 0
+        smallest = min(nonzero, key=lambda r: (abs(rows[r][column]), r))
+        if len(nonzero) == 1:
+            break
+        for r in nonzero:
+            if r != smallest:
+                q = rows[r][column] // rows[smallest][column]
+                rows[r] = [a - q * b for a, b in zip(rows[r], rows[smallest])]
+    rows[start], rows[smallest] = rows[smallest], rows[start]
+    if rows[start][column] < 0:
+        rows[start] = [-a for a in rows[start]]
+    pivot = rows[start][column]
+    for r in range(start):
+        q = _round_half_down(Fraction(rows[r][column], pivot))
+        rows[r] = [a - q * b for a, b in zip(rows[r], rows[start])]
+    return 1
+
+
+def _nearest_plane(vector, basis):
+    """Babai's nearest-plane reduction of ``vector`` modulo the lattice of ``basis``."""
+    vector = [Fraction(a) for a in vector]
+    orthogonal = []
+    for b in basis:
+        b_star = [Fraction(a) for a in b]
+        for o in orthogonal:
+            mu = _dot(b, o) / _dot(o, o)
+            b_star = [x - mu * y for x, y in zip(b_star, o)]
+        orthogonal.append(b_star)
+    for b, o in zip(reversed(basis), reversed(orthogonal)):
+        q = _round_half_down(_dot(vector, o) / _dot(o, o))
+        vector = [x - q * y for x, y in zip(vector, b)]
+    return vector
+
+
+def _shorten(vector, basis):
+    """Add or subtract basis vectors while that makes ``vector`` smaller (see ``_size``)."""
+    vector = np.asarray(vector, dtype=np.int64)
+    steps = np.concatenate([np.asarray(basis, dtype=np.int64).reshape(-1, len(vector))] * 2)
+    steps[len(steps) // 2:] *= -1
+    while len(steps):
+        magnitudes = np.abs(vector - steps)
+        largest, total = magnitudes.max(axis=1), magnitudes.sum(axis=1)
+        best = np.lexsort((total, largest))[0]
+        if (largest[best], total[best]) >= _size(vector):
+            break
+        vector = vector - steps[best]
+    return vector.tolist()
+
+
+def _shorten_each(basis):
+    """Shorten each basis vector by the others until none changes (unimodular)."""
+    basis = [list(v) for v in basis]
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(basis)):
+            shorter = _shorten(basis[i], basis[:i] + basis[i + 1:])
+            if shorter != basis[i]:
+                basis[i], changed = shorter, True
+    return basis
+
+
+def _size(vector):
+    """Sort key of exponent vectors: largest magnitude, then sum of magnitudes."""
+    magnitudes = [abs(int(a)) for a in vector]
+    return max(magnitudes, default=0), sum(magnitudes)
+
+
+def _size_then_order(vector):
+    """Sort key: smallest exponents first, then by earliest variable."""
+    return _size(vector), [-a for a in vector]
+
+
+def _positive_leading(vector):
+    leading = next(a for a in vector if a != 0)
+    return vector if leading > 0 else [-a for a in vector]
+
+
+def _round_half_down(fraction):
+    """Nearest integer to ``fraction``, ties towards minus infinity (deterministic)."""
+    return -((fraction.denominator - 2 * fraction.numerator) // (2 * fraction.denominator))
+
+
+def _dot(a, b):
+    return sum(x * y for x, y in zip(a, b))
+
+
+def _check_reachable(rows, target, smith, rotated, dimension_names):
+    """Raise naming what the inputs lack when ``M b = u`` has no rational solution."""
+    rank, k = smith.rank, len(target)
+    unbalanced = [j for j in range(rank, k) if rotated[j] != 0]
+    if not unbalanced:
+        return
+    missing = [
+        dimension_names[j] for j in range(k)
+        if target[j] != 0 and not any(rows[j])
+    ]
+    if missing:
+        raise UnitsError(
+            f"No input carries {' or '.join(missing)}, which the target's units need; "
+            "no monomial of the inputs can have the target's units."
+        )
+    coefficients = list(smith.left[unbalanced[0]])
+    value = int(rotated[unbalanced[0]])
+    if next(c for c in coefficients if c) < 0:
+        coefficients, value = [-c for c in coefficients], -value
+    raise UnitsError(
+        "No monomial of the inputs has the target's units: every input's dimension "
+        f"exponents satisfy {_linear_combination(coefficients, dimension_names)} = 0, "
+        f"the target's give {value}."
+    )
+
+
+def _linear_combination(coefficients, names):
+    """``[length] - 2*[mass]`` from coefficients (1, -2) and names."""
+    terms = []
+    for c, name in zip(coefficients, names):
+        if c:
+            sign = "-" if c < 0 else "+"
+            terms.append(f"{sign} {name}" if abs(c) == 1 else f"{sign} {abs(c)}*{name}")
+    return " ".join(terms).lstrip("+ ")

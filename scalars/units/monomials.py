@@ -1,0 +1,104 @@
+"""Numerically stable evaluation and naming of monomials prod_i x_i^p_i."""
+
+from fractions import Fraction
+
+import numpy as np
+
+from .exceptions import UnitsError
+
+_LN2 = np.log(2.0)
+
+
+def evaluate_monomials(X, powers, variable_names=None):
+    """Evaluate monomials of the columns of ``X`` without overflow or underflow.
+
+    Each value is split as ``x = m 2^e`` with ``0.5 <= |m| < 1``. The binary exponents
+    ``e`` are combined exactly, the mantissas in log space (where ``|log m| < 0.7``),
+    and the two are joined once at the end with :func:`numpy.ldexp`. So ``x1^2 / x2^2``
+    with ``x1 = x2 = 1e200`` is exactly 1 rather than ``inf / inf``, and the result
+    overflows or underflows only when the monomial itself is out of float64 range.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_variables)
+        Values of the variables, in any consistent units. Must be finite.
+    powers : array-like of shape (n_monomials, n_variables) or (n_variables,)
+        Exponent of each variable in each monomial; integer or fractional.
+    variable_names : sequence of str of length n_variables, default=None
+        Used in error messages; ``x0, x1, ...`` when omitted.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, n_monomials) or (n_samples,)
+        The monomials; 1-D when ``powers`` is 1-D.
+
+    Raises
+    ------
+    UnitsError
+        If a variable is zero where its power is negative, or negative where its
+        power is not an integer, naming the variable and the first such row.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    powers = np.asarray(powers, dtype=np.float64)
+    single = powers.ndim == 1
+    powers = np.atleast_2d(powers)
+    if X.ndim != 2 or powers.ndim != 2 or X.shape[1] != powers.shape[1]:
+        raise ValueError(
+            f"X of shape {X.shape} and powers of shape {powers.shape} do not match: "
+            "expected (n_samples, n_variables) and (n_monomials, n_variables)."
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains NaN or infinity.")
+    names = variable_names or [f"x{i}" for i in range(X.shape[1])]
+    zero, negative = X == 0, X < 0
+    integral = powers == np.round(powers)
+    _check_defined(zero, powers < 0, names, "is zero but has a negative power")
+    _check_defined(negative, ~integral, names, "is negative but has a non-integer power")
+
+    mantissa, binary_exponent = np.frexp(np.abs(X))
+    log_mantissa = np.log(np.where(zero, 1.0, mantissa)) @ powers.T
+    log2_scale = binary_exponent.astype(np.float64) @ powers.T
+    whole = np.floor(log2_scale)
+    magnitude = np.ldexp(
+        np.exp(log_mantissa + (log2_scale - whole) * _LN2), whole.astype(np.int64)
+    )
+    odd = integral & (np.mod(powers, 2) == 1)
+    sign = 1.0 - 2.0 * ((negative.astype(np.int64) @ odd.T.astype(np.int64)) % 2)
+    vanishes = (zero.astype(np.int64) @ (powers > 0).T.astype(np.int64)) > 0
+    values = np.where(vanishes, 0.0, sign * magnitude)
+    return values[:, 0] if single else values
+
+
+def _check_defined(bad_value, bad_power, names, problem):
+    """Raise naming the first (row, variable) where ``bad_value`` meets ``bad_power``."""
+    offending = bad_value & bad_power.any(axis=0)
+    if offending.any():
+        row, column = np.argwhere(offending)[0]
+        raise UnitsError(
+            f"Variable {names[column]!r} {problem} in a monomial (first at row {row}); "
+            "the monomial is undefined there."
+        )
+
+
+def monomial_name(powers, variable_names):
+    """Name a monomial like ``R^-1*alpha*k1``: factors in variable order, powers of 1 bare.
+
+    Parameters
+    ----------
+    powers : sequence of int, float or Fraction of length n_variables
+        Exponent of each variable; fractional powers print as ``L^(1/2)``.
+    variable_names : sequence of str of length n_variables
+
+    Returns
+    -------
+    name : str
+        ``"1"`` for the empty monomial.
+    """
+    factors = []
+    for name, power in zip(variable_names, powers):
+        power = Fraction(power).limit_denominator(1000)
+        if power == 1:
+            factors.append(name)
+        elif power != 0:
+            factors.append(f"{name}^{power}" if power.denominator == 1 else f"{name}^({power})")
+    return "*".join(factors) or "1"

@@ -1,0 +1,64 @@
+"""Dimension matrices from pint, custom registries, exponent dicts and sympy units."""
+
+import numpy as np
+import pint
+import pytest
+import sympy.physics.units as su
+
+from scalars.units import UnitsError, dimension_exponents, dimension_matrix
+
+
+def test_pint_strings_and_dimensionless_entries():
+    M, dimensions = dimension_matrix(["kg*m/s^2", "", None, "radian", "1/s"])
+    assert dimensions == ("[length]", "[mass]", "[time]")
+    assert M.tolist() == [[1, 0, 0, 0, 0], [1, 0, 0, 0, 0], [-2, 0, 0, 0, -1]]
+
+
+def test_every_form_of_unit_agrees():
+    registry = pint.UnitRegistry()
+    forms = [
+        "J/K",
+        registry.joule / registry.kelvin,
+        registry.Quantity(1.380649e-23, "J/K"),
+        {"mass": 1, "[length]": 2, "time": -2, "[temperature]": -1},
+        su.joule / su.kelvin,
+    ]
+    expected = {"[length]": 2, "[mass]": 1, "[temperature]": -1, "[time]": -2}
+    for form in forms:
+        assert dimension_exponents(form) == expected
+
+
+def test_custom_registry_keeps_water_apart_from_cubic_metres():
+    registry = pint.UnitRegistry()
+    registry.define("litre_of_water = [water_volume] = lw")
+    M, dimensions = dimension_matrix(["lw/d/m^2", "l/d/m^2"], registry=registry)
+    assert dimensions == ("[length]", "[time]", "[water_volume]")
+    assert M.tolist() == [[-2, 1], [-1, -1], [1, 0]]
+
+
+def test_sympy_base_dimension_names_match_pint():
+    assert dimension_exponents(su.mol / su.candela) == dimension_exponents("mol/cd")
+
+
+def test_all_dimensionless_gives_empty_matrix():
+    M, dimensions = dimension_matrix([None, ""])
+    assert M.shape == (0, 2) and dimensions == ()
+
+
+@pytest.mark.parametrize(
+    "unit, error, message",
+    [
+        ("furlongs_of_doom", UnitsError, "Cannot parse unit 'furlongs_of_doom'"),
+        ("m^0.5", UnitsError, "non-integer exponent 1/2 of \\[length\\]"),
+        ({"length": 1.5}, UnitsError, "non-integer exponent"),
+        (3.0, TypeError, "Cannot read units from 3.0"),
+    ],
+)
+def test_bad_units_are_named(unit, error, message):
+    with pytest.raises(error, match=message):
+        dimension_matrix(["m", unit])
+
+
+def test_matrix_is_integer_typed():
+    M, _ = dimension_matrix(["m/s"])
+    assert M.dtype == np.int64

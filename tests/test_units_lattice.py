@@ -1,0 +1,176 @@
+"""The integer lattice of dimensionless monomials and the solve for a target's units."""
+
+import itertools
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sympy import Matrix
+
+from scalars.units import UnitsError, dimension_matrix, integer_nullspace, solve_exponents
+from scalars.units import lattice
+
+
+@st.composite
+def dimension_matrices(draw, max_dimensions=4, max_variables=7):
+    k = draw(st.integers(0, max_dimensions))
+    n = draw(st.integers(1, max_variables))
+    entries = st.sampled_from([0, 0, 0, 1, -1, 2, -2, 3])
+    return np.array(draw(st.lists(entries, min_size=k * n, max_size=k * n))).reshape(k, n)
+
+
+def _gcd_of_maximal_minors(N):
+    """1 exactly when the columns of N span a saturated lattice (N has a left inverse over Z)."""
+    n, m = N.shape
+    minors = (int(Matrix(N[list(rows)]).det()) for rows in itertools.combinations(range(n), m))
+    return math.gcd(*minors)
+
+
+@settings(max_examples=60, deadline=None)
+@given(dimension_matrices())
+def test_nullspace_is_a_basis_of_the_whole_integer_kernel(M):
+    N = integer_nullspace(M)
+    n = M.shape[1]
+    rank = Matrix(M).rank() if M.size else 0
+    assert N.shape == (n, n - rank)
+    assert not (M @ N).any()
+    if N.shape[1]:
+        assert np.linalg.matrix_rank(N) == N.shape[1]
+        assert _gcd_of_maximal_minors(N) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(dimension_matrices())
+def test_nullspace_is_canonical(M):
+    N = integer_nullspace(M)
+    assert np.array_equal(N, integer_nullspace(M.copy()))
+    for column in N.T:
+        assert column[np.flatnonzero(column)[0]] > 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(dimension_matrices(), st.data())
+def test_solve_exponents_hits_any_reachable_target(M, data):
+    n = M.shape[1]
+    x = np.array(data.draw(st.lists(st.integers(-3, 3), min_size=n, max_size=n)))
+    b = solve_exponents(M, M @ x)
+    assert b.dtype == np.int64
+    assert np.array_equal(M @ b, M @ x)
+    size = (np.abs(b).max(initial=0), np.abs(b).sum())
+    for step in np.concatenate([integer_nullspace(M).T, -integer_nullspace(M).T]):
+        assert (np.abs(b - step).max(initial=0), np.abs(b - step).sum()) >= size
+
+
+@settings(max_examples=40, deadline=None)
+@given(dimension_matrices(max_variables=6), st.data())
+def test_isolated_variables_appear_in_at_most_one_group(M, data):
+    variable = data.draw(st.integers(0, M.shape[1] - 1))
+    N = integer_nullspace(M, isolate=[variable])
+    assert np.count_nonzero(N[variable]) <= 1
+    assert not (M @ N).any()
+    assert N.shape == integer_nullspace(M).shape
+    if N.shape[1]:
+        assert _gcd_of_maximal_minors(N) == 1
+
+
+def test_same_answer_under_every_hash_seed():
+    script = (
+        "import numpy as np; from scalars.units import integer_nullspace;"
+        "rng = np.random.default_rng(1);"
+        "Ms = [rng.choice([0, 0, 1, -1, 2], size=(4, 9)) for _ in range(20)];"
+        "print([integer_nullspace(M).tolist() for M in Ms])"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        ).stdout
+        for seed in ("0", "12345")
+    }
+    assert len(outputs) == 1
+
+
+PIPE_FLOW = ["Pa", "m", "m", "kg/m^3", "Pa*s", "m/s"]  # p, L, D, rho, mu, v
+
+
+def test_pipe_flow_gives_the_reynolds_number():
+    M, _ = dimension_matrix(PIPE_FLOW)
+    N = integer_nullspace(M)
+    assert N.shape == (6, 3)
+    reynolds = np.array([0, 0, 1, 1, -1, 1])
+    assert any(np.array_equal(column, reynolds) for column in N.T)
+
+
+def test_repeating_variables_give_the_textbook_groups():
+    M, _ = dimension_matrix(PIPE_FLOW)
+    N = integer_nullspace(M, repeating=[3, 5, 2])  # rho, v, D
+    assert N.T.tolist() == [
+        [1, 0, 0, -1, 0, -2],  # Euler number p / (rho v^2)
+        [0, 1, -1, 0, 0, 0],  # L / D
+        [0, 0, -1, -1, 1, -1],  # 1 / Reynolds
+    ]
+
+
+def test_pendulum_period_group():
+    M, _ = dimension_matrix(["s", "m", "m/s^2", "kg"])  # T, L, g, m
+    assert integer_nullspace(M).T.tolist() == [[2, -1, 1, 0]]  # g T^2 / L
+
+
+def test_planck_with_h_has_one_group_and_reaches_spectral_radiance():
+    units = ["Hz", "K", "m/s", "J/K", "J*s"]  # nu, T, c, k_B, h
+    M, dimensions = dimension_matrix([*units, "W/m^2/Hz"])
+    N = integer_nullspace(M[:, :-1])
+    assert N.T.tolist() == [[1, -1, 0, -1, 1]]  # h nu / (k_B T)
+    b = solve_exponents(M[:, :-1], M[:, -1])
+    assert np.array_equal(M[:, :-1] @ b, M[:, -1])
+    assert np.abs(b).max() <= 2
+
+
+def test_black_body_without_k_and_h_names_the_missing_dimension():
+    M, dimensions = dimension_matrix(["Hz", "K", "m/s", "W/m^2/Hz"])
+    with pytest.raises(UnitsError, match=r"No input carries \[mass\]"):
+        solve_exponents(M[:, :-1], M[:, -1], dimension_names=dimensions)
+
+
+def test_unbalanced_dimensions_are_named():
+    with pytest.raises(
+        UnitsError, match=r"satisfy \[length\] - \[mass\] = 0, the target's give 1"
+    ):
+        solve_exponents([[1], [1]], [1, 0], dimension_names=["[length]", "[mass]"])
+
+
+def test_fractional_target_needs_permission():
+    M, _ = dimension_matrix(["m", "m/s^2"])
+    with pytest.raises(UnitsError, match=r"L\^\(1/2\)\*g\^\(-1/2\).*max_denominator=2"):
+        solve_exponents(M, [0, 1], variable_names=["L", "g"])
+    assert solve_exponents(M, [0, 1], max_denominator=2).tolist() == [0.5, -0.5]
+
+
+def test_rejects_non_integer_dimension_matrix():
+    with pytest.raises(UnitsError, match="integers"):
+        integer_nullspace([[0.5, 1.0]])
+
+
+def test_mixed_isolated_variables_are_refused():
+    with pytest.raises(UnitsError, match=r"Cannot isolate \['b'\]"):
+        integer_nullspace([[1, 1, -2]], isolate=[0, 1], variable_names=["a", "b", "c"])
+
+
+def test_falls_back_when_sympy_smith_form_fails_its_checks(monkeypatch):
+    calls = []
+
+    def unimodular_only_on_retry(matrix):
+        calls.append(matrix)
+        return None if len(calls) == 1 else original(matrix)
+
+    original = lattice._verified_smith
+    monkeypatch.setattr(lattice, "_verified_smith", unimodular_only_on_retry)
+    M, _ = dimension_matrix(PIPE_FLOW)
+    N = integer_nullspace(M)
+    assert len(calls) == 2 and not (M @ N).any() and N.shape == (6, 3)

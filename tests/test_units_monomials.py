@@ -1,0 +1,71 @@
+"""Stable evaluation of monomials: signs, huge and tiny magnitudes, clear errors."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scalars.units import UnitsError, evaluate_monomials, monomial_name
+
+
+def test_huge_and_tiny_magnitudes_cancel_exactly():
+    X = np.array([[1e200, 1e200, 1e-200, 1e-300]])
+    powers = np.array([[2, -2, 0, 0], [1, 0, 1, 0], [0, 0, -1, 1], [3, 0, 0, 1]])
+    values = evaluate_monomials(X, powers)
+    np.testing.assert_allclose(values, [[1.0, 1.0, 1e-100, 1e300]], rtol=1e-14)
+
+
+def test_monomial_out_of_range_overflows_to_inf_not_nan():
+    with np.errstate(over="ignore"):
+        values = evaluate_monomials(np.array([[1e300, 1e-300]]), np.array([[2, 0], [0, 2]]))
+    assert values.tolist() == [[np.inf, 0.0]]
+
+
+def test_signs_follow_integer_powers():
+    X = np.array([[-2.0, -3.0, 5.0]])
+    values = evaluate_monomials(X, np.array([[1, 0, 0], [2, 0, 0], [1, -1, 1], [0, 3, 0]]))
+    np.testing.assert_allclose(values, [[-2.0, 4.0, 10.0 / 3.0, -27.0]], rtol=1e-15)
+
+
+def test_fractional_powers_of_positive_values():
+    np.testing.assert_allclose(evaluate_monomials([[4.0, 9.0]], [0.5, -0.5]), [2.0 / 3.0])
+
+
+def test_zero_to_a_positive_power_is_zero():
+    assert evaluate_monomials([[0.0, 2.0]], [[1, -1], [0, 1]]).tolist() == [[0.0, 2.0]]
+
+
+@pytest.mark.parametrize(
+    "X, powers, message",
+    [
+        ([[1.0, 0.0]], [1, -1], "'b' is zero but has a negative power"),
+        ([[1.0, 2.0], [-4.0, 1.0]], [0.5, 1], r"'a' is negative .* non-integer .*row 1\)"),
+    ],
+)
+def test_undefined_values_are_named(X, powers, message):
+    with pytest.raises(UnitsError, match=message):
+        evaluate_monomials(X, powers, variable_names=["a", "b"])
+
+
+def test_rejects_nan_and_shape_mismatch():
+    with pytest.raises(ValueError, match="NaN"):
+        evaluate_monomials([[np.nan, 1.0]], [1, 1])
+    with pytest.raises(ValueError, match=r"shape \(1, 2\).*shape \(1, 3\)"):
+        evaluate_monomials([[1.0, 1.0]], [[1, 1, 1]])
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.floats(1e-100, 1e100) | st.floats(-1e100, -1e-100), min_size=3, max_size=3),
+    st.lists(st.integers(-1, 1), min_size=3, max_size=3),
+)
+def test_agrees_with_exact_products(values, powers):
+    exact = mpmath.fprod([mpmath.mpf(x) ** p for x, p in zip(values, powers)])
+    np.testing.assert_allclose(evaluate_monomials([values], powers), [float(exact)], rtol=1e-14)
+
+
+def test_names_read_like_the_mathematics():
+    assert monomial_name([-1, 1, 1], ["R", "alpha", "k1"]) == "R^-1*alpha*k1"
+    assert monomial_name([0.5, 0, -0.5], ["L", "m", "g"]) == "L^(1/2)*g^(-1/2)"
+    assert monomial_name([0, 0], ["a", "b"]) == "1"
