@@ -1,5 +1,6 @@
 """scalars: machine learning with exact symmetries, built from invariant scalars."""
 
+from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.preprocessing import InvariantFeatures
@@ -9,6 +10,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DimensionlessFeatures",
+    "EquivariantMLPRegressor",
+    "EquivariantRegressor",
     "InvariantFeatures",
     "Layout",
     "UnitsEquivariantRegressor",

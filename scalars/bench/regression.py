@@ -1,0 +1,261 @@
+"""The EMLP regression benchmark: test MSE against training size, beside the published rows.
+
+``python -m scalars bench regression [--quick]`` trains, for each task of
+:mod:`scalars.datasets`, each training size and seed:
+
+- ``scalars ridge``: :class:`~scalars.estimators.EquivariantRegressor`. A degree-2
+  polynomial in the invariants for Inertia (with ``particles=5``) and ParticleInteraction,
+  whose targets are such polynomials. For O5Synthetic, whose target is not, a kernel
+  basis: the lengths ``|x_i|`` and cosines of the vectors, mapped by a Nystroem
+  approximation of an RBF kernel whose length scales maximise the Gaussian-process
+  marginal likelihood on (at most 400 of) the training samples.
+- ``scalars MLP``: :class:`~scalars.estimators.EquivariantMLPRegressor`, same invariants
+  and equivariant basis, coefficients from an MLP.
+- ``MLP``: a plain MLP on the raw coordinates, trained by the same loop.
+
+Protocol of the EMLP paper: 5000 test samples, sizes 30 to 30000, 3 seeds; the table
+reports the median over seeds with the range. The test set is never used for any choice.
+"""
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from scalars.datasets import Inertia, O5Synthetic, ParticleInteraction
+from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
+from scalars.invariants import pair_indices
+
+__all__ = ["main", "run", "kernel_basis", "lengths_and_cosines", "PUBLISHED"]
+
+TASKS = {task.__name__: task for task in (O5Synthetic, Inertia, ParticleInteraction)}
+SIZES = (30, 100, 300, 1000, 3000, 10000, 30000)
+QUICK_SIZES = (30, 100, 1000)
+
+# ANCHORS.md: EMLP repository, experiments/notebooks/synthetic_results_all.csv (means of 3 trials).
+PUBLISHED = {
+    ("O5Synthetic", "MLP (EMLP paper)"): (28.1, 2.83, 0.248, 0.0892, 0.0623, 0.0616, 0.0622),
+    ("O5Synthetic", "EMLP (EMLP paper)"): (0.152, 0.0408, 0.0344, 0.0170, 0.0310, 0.0130, 0.0273),
+    ("Inertia", "MLP (EMLP paper)"): (13.4, 7.91, 4.94, 3.24, 0.840, 0.154, 0.112),
+    ("Inertia", "EMLP (EMLP paper)"): (4.11, 1.44, 0.303, 0.136, 0.0282, 0.0180, 0.0141),
+    ("ParticleInteraction", "MLP (EMLP paper)"): (0.733, 0.733, 0.697, 0.364, 0.0504, 0.0166, 0.0120),
+    ("ParticleInteraction", "EMLP (EMLP paper)"): (0.540, 0.00888, 0.00195, 3.3e-4, 2.7e-4, 2.6e-4, 1.6e-4),
+}
+# Scalar MLP of Villar et al. (NeurIPS 2021), read from their figures: {size: MSE}.
+VILLAR = {
+    "O5Synthetic": {1000: 8e-3, 30000: 3.5e-4},
+    "Inertia": {1000: 4e-3, 30000: 7e-4},
+    "ParticleInteraction": {1000: 1e-2},
+}
+MAX_STEPS = 1000  # gradient steps per MLP fit, so the largest sizes fit in the time budget
+BATCH_SIZE = 256
+
+
+def _epochs(n_samples, max_steps):
+    steps_per_epoch = -(-int(0.9 * n_samples) // BATCH_SIZE)
+    return int(np.clip(max_steps // steps_per_epoch, 20, 500))
+
+
+def lengths_and_cosines(gram_entries):
+    """Gram entries ``<v_i, v_j>`` (i <= j) -> lengths ``|v_i|`` then cosines (i < j)."""
+    n_entries = gram_entries.shape[1]
+    n_vectors = int(round((np.sqrt(8 * n_entries + 1) - 1) / 2))
+    rows, cols = pair_indices(n_vectors)
+    lengths = np.sqrt(np.clip(gram_entries[:, rows == cols], 0.0, None))
+    off = rows != cols
+    safe = np.where(lengths > 0, lengths, 1.0)
+    cosines = gram_entries[:, off] / (safe[:, rows[off]] * safe[:, cols[off]])
+    return np.concatenate([lengths, cosines], axis=1)
+
+
+def kernel_basis(train, seed):
+    """Nystroem features of an RBF kernel on lengths and cosines, length scales from the
+    Gaussian-process marginal likelihood on at most 400 training samples."""
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from scalars.preprocessing import InvariantFeatures
+
+    features = make_pipeline(
+        InvariantFeatures(train.group, train.layout), FunctionTransformer(lengths_and_cosines)
+    )
+    subset = slice(0, min(len(train), 400))
+    Z = features.fit_transform(train.X[subset])
+    prior = ConstantKernel() * RBF(np.ones(Z.shape[1]), (1e-2, 1e4)) + WhiteKernel(1e-6, (1e-12, 1e-1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        process = GaussianProcessRegressor(prior, normalize_y=True, n_restarts_optimizer=2, random_state=seed)
+        process.fit(Z, train.y[subset])
+    kernel = process.kernel_.k1.k2
+    return make_pipeline(
+        FunctionTransformer(lengths_and_cosines),
+        Nystroem(kernel=kernel, n_components=min(len(train), 1000), random_state=seed),
+    )
+
+
+class RawMLP:
+    """A plain MLP on standardised raw coordinates (no symmetry), for comparison."""
+
+    def __init__(self, hidden=(256, 256), max_epochs=200, seed=0):
+        self.hidden, self.max_epochs, self.seed = hidden, max_epochs, seed
+
+    def fit(self, X, y):
+        import torch
+
+        from scalars.nn import fit, mlp
+
+        torch.manual_seed(self.seed)
+        self.single_output_ = y.ndim == 1
+        y = y.reshape(len(y), -1)
+        self.x_mean_, self.x_scale_ = X.mean(0), X.std(0) + 1e-12
+        self.y_mean_, self.y_scale_ = y.mean(0), y.std(0) + 1e-12
+        self.net_ = mlp(X.shape[1], y.shape[1], self.hidden).double()
+        inputs = torch.as_tensor((X - self.x_mean_) / self.x_scale_)
+        targets = torch.as_tensor((y - self.y_mean_) / self.y_scale_)
+        fit(self.net_, inputs, targets, max_epochs=self.max_epochs, batch_size=BATCH_SIZE, seed=self.seed, progress=False)
+        return self
+
+    def predict(self, X):
+        import torch
+
+        with torch.no_grad():
+            scaled = self.net_(torch.as_tensor((X - self.x_mean_) / self.x_scale_)).numpy()
+        prediction = scaled * self.y_scale_ + self.y_mean_
+        return prediction[:, 0] if self.single_output_ else prediction
+
+
+def make_models(train, seed, max_steps=MAX_STEPS):
+    """Name -> unfitted model for one training set."""
+    params = train.estimator_params()
+    epochs = _epochs(len(train), max_steps)
+    if isinstance(train, O5Synthetic):
+        ridge = EquivariantRegressor(**params, basis=kernel_basis(train, seed))
+    else:
+        ridge = EquivariantRegressor(**params)
+    return {
+        "scalars ridge": ridge,
+        "scalars MLP": EquivariantMLPRegressor(
+            **params, hidden_layer_sizes=(64, 64), max_epochs=epochs, patience=50, random_state=seed
+        ),
+        "MLP": RawMLP(max_epochs=epochs, seed=seed),
+    }
+
+
+def run(sizes=SIZES, seeds=(0, 1, 2), n_test=5000, tasks=tuple(TASKS), max_steps=MAX_STEPS, progress=True, csv=None):
+    """Train and test every model; one row per (task, model, size, seed).
+
+    With ``csv`` a path, the rows so far are written there after every training set, so
+    that an interrupted run keeps its results.
+
+    Returns
+    -------
+    pandas.DataFrame with columns task, model, n_train, seed, mse, seconds
+    """
+    import pandas as pd
+    import torch
+    from tqdm.auto import tqdm
+
+    torch.set_num_threads(1)
+    rows = []
+    jobs = [(task, seed, size) for task in tasks for seed in seeds for size in sizes]
+    for task, seed, size in tqdm(jobs, disable=not progress, desc="regression benchmark"):
+        test = TASKS[task](n_test, seed=[seed, 0])
+        train = TASKS[task](size, seed=[seed, size])
+        start = time.perf_counter()
+        for name, model in make_models(train, seed, max_steps).items():
+            model.fit(train.X, train.y)
+            mse = float(np.mean((model.predict(test.X) - test.y) ** 2))
+            seconds = time.perf_counter() - start
+            rows.append(dict(task=task, model=name, n_train=size, seed=seed, mse=mse, seconds=seconds))
+            start = time.perf_counter()
+        if csv is not None:
+            pd.DataFrame(rows).to_csv(csv, index=False)
+    return pd.DataFrame(rows)
+
+
+def _format(value):
+    return f"{value:.2g}"
+
+
+def table(results):
+    """Markdown table: median [min, max] over seeds of our models beside the published rows."""
+    sizes = sorted(results.n_train.unique())
+    header = "| task | method | " + " | ".join(f"{n:g}" for n in sizes) + " |"
+    lines = [header, "|" + "---|" * (len(sizes) + 2)]
+    for task in results.task.unique():
+        for (published_task, method), values in PUBLISHED.items():
+            if published_task == task:
+                by_size = dict(zip(SIZES, values))
+                lines.append(f"| {task} | {method} | " + " | ".join(_format(by_size[n]) for n in sizes) + " |")
+        villar = VILLAR[task]
+        lines.append(
+            f"| {task} | scalar MLP (Villar et al.) | "
+            + " | ".join(_format(villar[n]) if n in villar else "" for n in sizes)
+            + " |"
+        )
+        for model, group in results[results.task == task].groupby("model", sort=False):
+            stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
+            cells = [
+                f"{_format(stats.loc[n, 'median'])} [{_format(stats.loc[n, 'min'])}, {_format(stats.loc[n, 'max'])}]"
+                for n in sizes
+            ]
+            lines.append(f"| {task} | **{model}** | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot(results, path):
+    """Log-log test MSE against training size, one panel per task, published curves dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = list(results.task.unique())
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.8), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for (published_task, method), values in PUBLISHED.items():
+            if published_task == task:
+                ax.plot(SIZES, values, "--", marker=".", label=method)
+        villar = VILLAR[task]
+        ax.plot(list(villar), list(villar.values()), "s", fillstyle="none", label="scalar MLP (Villar et al.)")
+        for model, group in results[results.task == task].groupby("model", sort=False):
+            stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
+            (line,) = ax.plot(stats.index, stats["median"], marker="o", label=model)
+            ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.25)
+        ax.set(xscale="log", yscale="log", title=task, xlabel="training samples", ylabel="test MSE")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None):
+    """``python -m scalars bench regression [--quick] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m scalars bench regression", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="sizes 30, 100, 1000, one seed, short MLP training")
+    parser.add_argument("--out", default="out", help="directory for the CSV and the plot (default: out)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = "regression_quick" if args.quick else "regression"
+    progress = not args.no_progress
+    if args.quick:
+        results = run(QUICK_SIZES, seeds=(0,), max_steps=300, progress=progress, csv=out / f"{name}.csv")
+    else:
+        results = run(progress=progress, csv=out / f"{name}.csv")
+    plot(results, out / f"{name}.png")
+    print(table(results))
+    print(f"\nwrote {out / f'{name}.csv'} and {out / f'{name}.png'} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,332 @@
+"""scikit-learn regressors whose predictions are exactly invariant or equivariant.
+
+Both estimators predict ``y = sum_k f_k(invariants) B_k`` (see :mod:`scalars._expansion`):
+the functions ``f_k`` of the invariant scalars are learned, the equivariant basis ``B_k``
+(the number 1, the input vectors, or symmetric tensors built from them) is fixed by the
+group. :class:`EquivariantRegressor` takes ``f_k`` linear in a basis of the invariants and
+fits it by ridge regression; :class:`EquivariantMLPRegressor` takes ``f_k`` from the torch
+heads of :mod:`scalars.nn`.
+"""
+
+import numpy as np
+from scipy import linalg
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.preprocessing import PolynomialFeatures
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from scalars._expansion import OUTPUTS, EquivariantExpansion
+from scalars.preprocessing import resolve_group_and_layout
+
+__all__ = ["EquivariantRegressor", "EquivariantMLPRegressor"]
+
+_CHUNK = 2048  # samples per block of the design matrix, to bound memory
+
+
+class _EquivariantBase(RegressorMixin, BaseEstimator):
+    """Validation shared by the equivariant regressors."""
+
+    def _validate_fit_data(self, X, y):
+        """Checked X (n, n_features) and y as columns (n, n_output_columns); sets ``expansion_``."""
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
+        X, y = validate_data(self, X, y, y_numeric=True, multi_output=self.output != "T0", dtype=np.float64)
+        group, layout = resolve_group_and_layout(self.group, self.layout, X.shape[1])
+        self.expansion_ = EquivariantExpansion(group, layout, self.output, self.particles)
+        expected = self.expansion_.n_output_columns
+        columns = y.reshape(len(y), -1).astype(np.float64)
+        if self.output == "T0" and y.ndim != 1 or columns.shape[1] != expected:
+            raise ValueError(
+                f"output {self.output!r} of {group.name} needs y of shape "
+                f"{('(n_samples,)' if self.output == 'T0' else f'(n_samples, {expected})')}, "
+                f"got {y.shape}"
+            )
+        return X, columns
+
+    def _validate_predict_data(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def _as_target(self, columns):
+        """Predicted columns (n, n_output_columns) in the shape of the training y."""
+        return columns[:, 0] if self.output == "T0" else columns
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = self.output != "T0"
+        tags.target_tags.single_output = self.output == "T0"
+        # With the default group the only invariant of a row is its squared norm.
+        tags.regressor_tags.poor_score = self.group is None
+        return tags
+
+
+class EquivariantRegressor(_EquivariantBase):
+    """Ridge regression on a basis of the invariants, equivariant by construction.
+
+    The prediction is ``y = sum_k f_k(z) B_k``, where ``z`` are the invariant scalars of
+    the inputs (the scalar columns and the group invariants of the vectors) and ``B_k`` the
+    equivariant basis of the output: 1 for ``"T0"``, the vectors (and cross products for
+    SO(d)) for ``"T1"``, their symmetrised outer products and the invariant tensor (I, or
+    eta for the Lorentz group) for ``"T2"``. Each ``f_k`` is linear in a basis of ``z``:
+    polynomials of degree ``degree`` by default. When the target is a polynomial in the
+    invariants of at most that degree, the fit is exact.
+
+    With ``particles=k`` the scalars and the vectors split, in order, into ``k``
+    interchangeable particles (scalar block ``i`` and vector block ``i`` belong to particle
+    ``i``). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles i, j)``
+    with ``f`` and ``g`` as above and shared by all particles, so it is also invariant
+    (or equivariant) under permutations of the particles and has far fewer coefficients.
+
+    Parameters
+    ----------
+    group : str or Group, default=None
+        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ... None means
+        O(n_features) acting on each row as one vector.
+    layout : str or Layout, default=None
+        Column layout such as ``"5T0+5T1"``. None means every column belongs to a vector.
+    output : {"T0", "T1", "T2"}, default="T0"
+        Invariant scalar, equivariant vector or symmetric rank-2 tensor. ``y`` has shape
+        (n_samples,), (n_samples, n_columns) or (n_samples, d * d) respectively.
+    degree : int, default=2
+        Degree of the polynomial basis of the invariants, when ``basis`` is None.
+    basis : transformer, default=None
+        Any scikit-learn transformer mapping invariants (n, m) to basis functions (n, P),
+        e.g. ``SplineTransformer()`` or a pipeline; it is cloned and fitted per block of
+        terms. None means ``PolynomialFeatures(degree)``.
+    alpha : float, default=1e-10
+        Ridge penalty on the coefficients of basis columns scaled to unit root mean square,
+        relative to the mean squared error per sample. The tiny default keeps exact fits
+        exact while resolving redundant basis columns.
+    particles : int, default=None
+        Number of interchangeable particles, or None.
+
+    Attributes
+    ----------
+    expansion_ : EquivariantExpansion
+        The group, layout, output and particle structure.
+    bases_ : list of transformers
+        The fitted basis of each block of terms (one block, or particles and pairs).
+    coef_ : ndarray of shape (n_coefficients,)
+        Coefficients of the basis functions times equivariant basis elements.
+    n_features_in_ : int
+        Number of input columns.
+
+    Examples
+    --------
+    >>> from scalars.datasets import Inertia
+    >>> from scalars.estimators import EquivariantRegressor
+    >>> train, test = Inertia(100, seed=0), Inertia(1000, seed=1)
+    >>> model = EquivariantRegressor(**train.estimator_params()).fit(train.X, train.y)
+    >>> bool(((model.predict(test.X) - test.y) ** 2).mean() < 1e-12)
+    True
+    """
+
+    def __init__(self, group=None, layout=None, output="T0", degree=2, basis=None, alpha=1e-10, particles=None):
+        self.group = group
+        self.layout = layout
+        self.output = output
+        self.degree = degree
+        self.basis = basis
+        self.alpha = alpha
+        self.particles = particles
+
+    def fit(self, X, y):
+        """Fit the coefficients by ridge regression.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = self._validate_fit_data(X, y)
+        template = PolynomialFeatures(self.degree) if self.basis is None else self.basis
+        self.bases_ = [
+            clone(template).fit(invariants.reshape(-1, invariants.shape[-1]))
+            for invariants, _ in self.expansion_.blocks(X)
+        ]
+        gram, moment = 0.0, 0.0
+        for start in range(0, len(X), _CHUNK):
+            design = self._design(X[start : start + _CHUNK])
+            rows = design.reshape(-1, design.shape[-1])
+            gram = gram + rows.T @ rows
+            moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
+        self.coef_ = _ridge_solve(gram / len(X), moment / len(X), self.alpha)
+        return self
+
+    def predict(self, X):
+        """Predict the invariant or equivariant target.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
+        """
+        X = self._validate_predict_data(X)
+        columns = [self._design(X[start : start + _CHUNK]) @ self.coef_ for start in range(0, len(X), _CHUNK)]
+        return self._as_target(np.concatenate(columns))
+
+    def _design(self, X):
+        """Design tensor (n, n_output_columns, n_coefficients): basis function times basis element."""
+        parts = []
+        for (invariants, basis), transformer in zip(self.expansion_.blocks(X), self.bases_):
+            n, n_terms, m = invariants.shape
+            features = transformer.transform(invariants.reshape(n * n_terms, m)).reshape(n, n_terms, -1)
+            columns = self.expansion_.to_columns(basis)  # (n, n_terms, K, n_output_columns)
+            parts.append(np.einsum("ntp,ntko->nopk", features, columns).reshape(n, columns.shape[-1], -1))
+        return np.concatenate(parts, axis=-1)
+
+
+def _ridge_solve(gram, moment, alpha):
+    """Solve ``(gram + alpha) c = moment`` after scaling the columns to unit root mean square.
+
+    An eigendecomposition keeps it stable when basis columns are redundant (``gram``
+    singular) and ``alpha`` is tiny.
+    """
+    scale = np.sqrt(np.diag(gram))
+    scale[scale == 0] = 1.0
+    eigenvalues, eigenvectors = linalg.eigh(gram / np.outer(scale, scale))
+    denominator = np.clip(eigenvalues, 0.0, None) + alpha
+    kept = denominator > np.finfo(float).eps * max(eigenvalues.max(), 1.0)  # pseudo-inverse when alpha=0
+    projection = eigenvectors.T @ (moment / scale)
+    coefficients = eigenvectors[:, kept] @ (projection[kept] / denominator[kept])
+    return coefficients / scale
+
+
+class EquivariantMLPRegressor(_EquivariantBase):
+    """An MLP on the invariants weighting the equivariant basis, trained with torch.
+
+    The same model as :class:`EquivariantRegressor` with each block's coefficient
+    functions ``f_k`` given by one MLP (:class:`scalars.nn.EquivariantHead`), computed in
+    float64 and trained by :func:`scalars.nn.fit` (Adam, cosine learning-rate decay, early
+    stopping on a validation split).
+
+    Parameters
+    ----------
+    group, layout, output, particles
+        As for :class:`EquivariantRegressor`.
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+    encoding : {None, "log", "rbf"}, default=None
+        Per-feature encoding of heavy-tailed invariants, see :class:`scalars.nn.InvariantEncoder`.
+    learning_rate : float, default=3e-3
+    weight_decay : float, default=0.0
+    batch_size : int, default=256
+    max_epochs : int, default=100
+    validation_fraction : float, default=0.1
+    patience : int, default=20
+    random_state : int, default=None
+        Seeds the weights, the validation split and the batch order.
+    verbose : bool, default=False
+        Show a progress bar while training.
+
+    Attributes
+    ----------
+    expansion_ : EquivariantExpansion
+    module_ : scalars.nn.EquivariantHead
+        The trained head (float64).
+    history_ : scalars.nn.History
+        Training and validation loss per epoch.
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        group=None,
+        layout=None,
+        output="T0",
+        particles=None,
+        hidden_layer_sizes=(64, 64),
+        encoding=None,
+        learning_rate=3e-3,
+        weight_decay=0.0,
+        batch_size=256,
+        max_epochs=100,
+        validation_fraction=0.1,
+        patience=20,
+        random_state=None,
+        verbose=False,
+    ):
+        self.group = group
+        self.layout = layout
+        self.output = output
+        self.particles = particles
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.encoding = encoding
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y):
+        """Train the head.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
+
+        Returns
+        -------
+        self : object
+        """
+        import torch
+
+        from scalars.nn import EquivariantHead, fit
+
+        X, y = self._validate_fit_data(X, y)
+        seed = np.random.RandomState(self.random_state).randint(2**31)
+        torch.manual_seed(seed)
+        head = EquivariantHead(
+            self.expansion_.group,
+            self.expansion_.layout,
+            self.output,
+            self.particles,
+            self.hidden_layer_sizes,
+            self.encoding,
+        ).double()
+        X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
+        head.fit_statistics(X, y)
+        to_columns = self.expansion_.to_columns
+        self.history_ = fit(
+            head,
+            X,
+            y,
+            loss=lambda prediction, target: ((to_columns(prediction) - target) ** 2).mean(),
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+            seed=int(seed),
+            progress=self.verbose,
+        )
+        self.module_ = head
+        return self
+
+    def predict(self, X):
+        """Predict with the trained head.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
+        """
+        import torch
+
+        X = self._validate_predict_data(X)
+        with torch.no_grad():
+            columns = self.expansion_.to_columns(self.module_(torch.tensor(X)))
+        return self._as_target(columns.numpy())

@@ -1,0 +1,27 @@
+"""torch heads that turn invariant scalars into invariant or equivariant predictions.
+
+>>> import torch
+>>> from scalars.nn import TensorHead, fit
+>>> from scalars.datasets import Inertia
+>>> data = Inertia(256, seed=0)
+>>> X, y = torch.as_tensor(data.X), torch.as_tensor(data.y).reshape(-1, 3, 3)
+>>> head = TensorHead("O(3)", "5T0+5T1", particles=5).double().fit_statistics(X, y)
+>>> history = fit(head, X, y, max_epochs=5, seed=0, progress=False)
+>>> head(X).shape
+torch.Size([256, 3, 3])
+"""
+
+from scalars.nn.encoding import InvariantEncoder
+from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead, mlp
+from scalars.nn.training import History, fit
+
+__all__ = [
+    "EquivariantHead",
+    "InvariantMLP",
+    "VectorHead",
+    "TensorHead",
+    "InvariantEncoder",
+    "mlp",
+    "fit",
+    "History",
+]

@@ -1,0 +1,149 @@
+"""Equivariant torch heads: an MLP on the invariants weighting an equivariant basis.
+
+A head maps flat rows ``X`` of shape (..., n_features), read with ``layout``, to
+
+- :class:`InvariantMLP`: an invariant scalar, shape (...,);
+- :class:`VectorHead`: ``sum_s f_s(invariants) b_s`` over ``group.vector_basis`` (the input
+  vectors, plus cross products for SO(d)), shape (..., d);
+- :class:`TensorHead`: ``sum_K f_K(invariants) T_K`` over ``group.tensor_basis``
+  (symmetrised outer products and I, or eta for the Lorentz group), shape (..., d, d).
+
+The invariants are encoded and standardised (:class:`~scalars.nn.InvariantEncoder`) and
+the output is rescaled to the units of the target, with statistics set once from training
+data by :meth:`EquivariantHead.fit_statistics` and stored as buffers, so that a head saves
+and loads with ``torch.save(head.state_dict())`` and ``torch.load(..., weights_only=True)``.
+"""
+
+import torch
+from torch import nn
+
+from scalars._expansion import EquivariantExpansion
+from scalars.nn.encoding import InvariantEncoder
+
+__all__ = ["EquivariantHead", "InvariantMLP", "VectorHead", "TensorHead", "mlp"]
+
+
+def mlp(n_inputs, n_outputs, hidden=(64, 64), activation=nn.SiLU):
+    """A plain multilayer perceptron ``n_inputs -> hidden... -> n_outputs``."""
+    sizes = (n_inputs, *hidden)
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), activation()]
+    layers.append(nn.Linear(sizes[-1], n_outputs))
+    return nn.Sequential(*layers)
+
+
+class _Block(nn.Module):
+    """Coefficient functions of one block of terms: encoder then MLP, (..., m) -> (..., K)."""
+
+    def __init__(self, n_invariants, n_basis, hidden, encoding, activation):
+        super().__init__()
+        self.encoder = InvariantEncoder(n_invariants, encoding)
+        self.net = mlp(self.encoder.n_outputs, n_basis, hidden, activation)
+
+    def forward(self, invariants):
+        return self.net(self.encoder(invariants))
+
+
+class EquivariantHead(nn.Module):
+    """``y = scale * sum_terms sum_k f_k(invariants) B_k + offset`` for any group.
+
+    Parameters
+    ----------
+    group : str or Group
+    layout : str or Layout
+        Column layout of the flat input, e.g. ``"5T0+5T1"``.
+    output : {"T0", "T1", "T2"}, default="T0"
+    particles : int, default=None
+        Interchangeable particles the scalars and vectors split into; the head then sums
+        shared functions over particles and ordered pairs (see :mod:`scalars._expansion`).
+    hidden : tuple of int, default=(64, 64)
+        Hidden layer widths of each coefficient MLP.
+    encoding : {None, "log", "rbf"}, default=None
+        Per-feature encoding of the invariants, see :class:`~scalars.nn.InvariantEncoder`.
+    activation : nn.Module class, default=nn.SiLU
+
+    Attributes
+    ----------
+    expansion : EquivariantExpansion
+    blocks : nn.ModuleList
+        One coefficient network per block of terms.
+    output_scale, output_offset : buffers of shape ()
+        Target scale and (invariant outputs only) offset, set by :meth:`fit_statistics`.
+    """
+
+    def __init__(self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
+        super().__init__()
+        self.expansion = EquivariantExpansion(group, layout, output, particles)
+        probe = torch.zeros(1, self.expansion.n_features, dtype=torch.float64)
+        self.blocks = nn.ModuleList(
+            _Block(invariants.shape[-1], basis.shape[2], tuple(hidden), encoding, activation)
+            for invariants, basis in self.expansion.blocks(probe)
+        )
+        self.register_buffer("output_scale", torch.tensor(1.0))
+        self.register_buffer("output_offset", torch.tensor(0.0))
+
+    def forward(self, X):
+        """Predict from flat rows.
+
+        Parameters
+        ----------
+        X : tensor of shape (..., n_features)
+
+        Returns
+        -------
+        tensor of shape (...,), (..., d) or (..., d, d); complex for vectors of U(d)
+        """
+        lead = X.shape[:-1]
+        blocks = self.expansion.blocks(X.reshape(-1, X.shape[-1]))
+        out = sum(self.expansion.combine(block(z), basis) for block, (z, basis) in zip(self.blocks, blocks))
+        out = out * self.output_scale + self.output_offset
+        return out.reshape(tuple(lead) + tuple(out.shape[1:]))
+
+    @torch.no_grad()
+    def fit_statistics(self, X, y=None):
+        """Set the encoders' statistics from training inputs and the output scale from targets.
+
+        Parameters
+        ----------
+        X : tensor of shape (n_samples, n_features)
+        y : tensor of shape (n_samples, *output_shape), optional
+            For invariant outputs the offset becomes the mean and the scale the standard
+            deviation; for vectors and tensors (no equivariant offset) the scale becomes
+            the root mean square.
+
+        Returns
+        -------
+        self
+        """
+        for block, (invariants, _) in zip(self.blocks, self.expansion.blocks(X)):
+            block.encoder.fit(invariants)
+        if y is not None:
+            if self.expansion.output == "T0":
+                offset, spread = y.mean(), y.std(correction=0)
+            else:
+                offset, spread = torch.zeros(()), y.abs().pow(2).mean().sqrt()
+            self.output_offset.fill_(offset)
+            self.output_scale.fill_(spread if spread > 0 else 1.0)
+        return self
+
+
+class InvariantMLP(EquivariantHead):
+    """An invariant scalar ``f(invariants)``: an :class:`EquivariantHead` with ``output="T0"``."""
+
+    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
+        super().__init__(group, layout, "T0", particles, hidden, encoding, activation)
+
+
+class VectorHead(EquivariantHead):
+    """An equivariant vector ``sum_s f_s(invariants) b_s``: ``output="T1"``."""
+
+    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
+        super().__init__(group, layout, "T1", particles, hidden, encoding, activation)
+
+
+class TensorHead(EquivariantHead):
+    """An equivariant symmetric tensor ``sum_K f_K(invariants) T_K``: ``output="T2"``."""
+
+    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
+        super().__init__(group, layout, "T2", particles, hidden, encoding, activation)
