@@ -1,0 +1,252 @@
+"""Trajectory data sets for the springy double pendulum, seeded and cached on disk.
+
+The protocol is the one of the EMLP paper (Finzi et al. 2021), reused by Villar et al.
+(2021): initial states ``q1 = (0, 0, -1.5) + 0.2 N(0, I)``, ``q2 = (0, 0, -3) + 0.2 N(0, I)``,
+``p = 0.4 N(0, I_6)``; trajectories of 30 time units saved every 0.2 (150 points); for
+training, one random chunk of 5 consecutive points out of the 30 aligned chunks of each
+trajectory; for testing, whole trajectories from fresh initial states.
+
+The units variant (Villar et al., JMLR 2023) draws a system per trajectory: masses, spring
+constants and natural lengths from U(1, 2), and ``g`` of magnitude U(1, 2) in a random
+direction; the initial states are rotated so that "down" is along ``g``. Its test sets
+come in three settings: ``"in-distribution"``; ``"rescaled-masses"``, where every input
+that carries mass (masses, spring constants, momenta) is multiplied by a per-system factor
+from U(3, 7); ``"wide-parameters"``, with m, k, L from U(1, 5).
+
+Data sets are cached under ``$SCALARS_CACHE`` (default ``~/.cache/scalars``) in an ``.npz``
+file named after a hash of the configuration, with a SHA-256 checksum of the arrays that
+is checked on every load.
+"""
+
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from scalars.dynamics.pendulum import DoubleSpringPendulum
+
+__all__ = ["PendulumData", "pendulum_data", "sample_initial_states", "cache_dir"]
+
+# Bump when the generator changes, so that old cache files are not reused.
+_FORMAT = 1
+
+VARIANTS = ("emlp", "units")
+TEST_SETTINGS = ("in-distribution", "rescaled-masses", "wide-parameters")
+PARAMETER_NAMES = ("m1", "m2", "k1", "k2", "L1", "L2")
+
+
+@dataclass(frozen=True)
+class PendulumData:
+    """Training chunks and test trajectories, with the system of each.
+
+    Attributes
+    ----------
+    t_chunk : ndarray of shape (C,)
+        Times of the points of a training chunk, from 0.
+    train : ndarray of shape (n_train, C, 12)
+        Training chunks of states ``(q1, q2, p1, p2)``.
+    train_params : ndarray of shape (n_train, 6)
+        ``m1, m2, k1, k2, L1, L2`` of the system of each training chunk.
+    train_g : ndarray of shape (n_train, 3)
+        Gravity vector of each training system.
+    t : ndarray of shape (T,)
+        Times of the test trajectories, from 0.
+    test, test_params, test_g : ndarrays of shapes (n_test, T, 12), (n_test, 6), (n_test, 3)
+        Test trajectories and their systems.
+    checksum : str
+        SHA-256 of all arrays: equal checksums mean identical data.
+    """
+
+    t_chunk: np.ndarray
+    train: np.ndarray
+    train_params: np.ndarray
+    train_g: np.ndarray
+    t: np.ndarray
+    test: np.ndarray
+    test_params: np.ndarray
+    test_g: np.ndarray
+    checksum: str
+
+
+def cache_dir():
+    """Directory for cached data sets: ``$SCALARS_CACHE`` or ``~/.cache/scalars``."""
+    return Path(os.environ.get("SCALARS_CACHE", Path.home() / ".cache" / "scalars"))
+
+
+def sample_initial_states(n, rng, g=None):
+    """Initial states of the EMLP protocol, rotated so that "down" points along ``g``.
+
+    Parameters
+    ----------
+    n : int
+    rng : numpy.random.Generator
+    g : array of shape (n, 3) or (3,), optional
+        Gravity vectors; default ``(0, 0, -1)`` (no rotation).
+
+    Returns
+    -------
+    ndarray of shape (n, 12)
+    """
+    q1 = np.array([0.0, 0.0, -1.5]) + 0.2 * rng.standard_normal((n, 3))
+    q2 = np.array([0.0, 0.0, -3.0]) + 0.2 * rng.standard_normal((n, 3))
+    p = 0.4 * rng.standard_normal((n, 6))
+    z0 = np.concatenate([q1, q2, p], axis=-1)
+    if g is None:
+        return z0
+    rotations = _rotations_taking_down_to(np.broadcast_to(g, (n, 3)))
+    return np.einsum("nij,nkj->nki", rotations, z0.reshape(n, 4, 3)).reshape(n, 12)
+
+
+def _rotations_taking_down_to(g):
+    """Rotations ``R`` (n, 3, 3) with ``R (0, 0, -1) = g / |g|``, by Rodrigues' formula."""
+    down = np.array([0.0, 0.0, -1.0])
+    target = g / np.linalg.norm(g, axis=-1, keepdims=True)
+    axis = np.cross(down, target)
+    sin = np.linalg.norm(axis, axis=-1)
+    cos = target @ down
+    K = np.zeros(g.shape[:-1] + (3, 3))
+    K[..., 0, 1], K[..., 0, 2], K[..., 1, 2] = -axis[..., 2], axis[..., 1], -axis[..., 0]
+    K = K - np.swapaxes(K, -1, -2)
+    # R = I + K + K^2 (1 - cos) / sin^2; for g = -down, rotate by pi about the x axis.
+    factor = np.where(sin > 1e-12, (1 - cos) / np.maximum(sin, 1e-12) ** 2, 0.0)
+    R = np.eye(3) + K + factor[..., None, None] * (K @ K)
+    flipped = cos < -1 + 1e-12
+    R[flipped] = np.diag([1.0, -1.0, -1.0])
+    return R
+
+
+def _sample_systems(n, rng, low, high):
+    params = rng.uniform(low, high, size=(n, 6))
+    direction = rng.standard_normal((n, 3))
+    direction /= np.linalg.norm(direction, axis=-1, keepdims=True)
+    g = direction * rng.uniform(1.0, 2.0, size=(n, 1))
+    return params, g
+
+
+def _trajectories(z0, t, params, g):
+    """Reference trajectories (n, T, 12), one system per row of ``params`` and ``g``."""
+    return DoubleSpringPendulum(*params.T, g=g).trajectory(z0, t)
+
+
+def _generate(n_train, n_test, variant, test, chunk_len, dt, duration, seed):
+    train_rng, test_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    t = np.arange(round(duration / dt)) * dt
+    n_chunks = len(t) // chunk_len
+    if n_chunks < 1:
+        raise ValueError(f"a chunk of {chunk_len} points does not fit in {len(t)} points")
+
+    def systems(n, rng, low=1.0, high=2.0):
+        if variant == "emlp":
+            reference = DoubleSpringPendulum.emlp()
+            params = np.array([[getattr(reference, name) for name in PARAMETER_NAMES]])
+            return np.repeat(params, n, axis=0), np.repeat(reference.g[None], n, axis=0)
+        return _sample_systems(n, rng, low, high)
+
+    train_params, train_g = systems(n_train, train_rng)
+    z0 = sample_initial_states(n_train, train_rng, train_g)
+    chunk_index = train_rng.integers(0, n_chunks, size=n_train)
+    # Only integrate up to the end of the last chosen chunk.
+    t_train = t[: (chunk_index.max() + 1) * chunk_len]
+    whole = _trajectories(z0, t_train, train_params, train_g)
+    starts = chunk_index * chunk_len
+    train = np.stack([whole[i, s : s + chunk_len] for i, s in enumerate(starts)])
+
+    test_params, test_g = systems(n_test, test_rng, *((1.0, 5.0) if test == "wide-parameters" else (1.0, 2.0)))
+    z0 = sample_initial_states(n_test, test_rng, test_g)
+    if test == "rescaled-masses":
+        scale = test_rng.uniform(3.0, 7.0, size=n_test)
+        test_params = test_params * np.where(np.isin(PARAMETER_NAMES, ("m1", "m2", "k1", "k2")), scale[:, None], 1.0)
+        z0[:, 6:] *= scale[:, None]
+    test_trajectories = _trajectories(z0, t, test_params, test_g)
+    return dict(
+        t_chunk=t[:chunk_len],
+        train=train,
+        train_params=train_params,
+        train_g=train_g,
+        t=t,
+        test=test_trajectories,
+        test_params=test_params,
+        test_g=test_g,
+    )
+
+
+def _checksum(arrays):
+    digest = hashlib.sha256()
+    for name in sorted(arrays):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(arrays[name], dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
+def pendulum_data(
+    n_train=500,
+    n_test=100,
+    *,
+    variant="emlp",
+    test="in-distribution",
+    chunk_len=5,
+    dt=0.2,
+    duration=30.0,
+    seed=0,
+    cache=True,
+):
+    """Training chunks and test trajectories of the springy double pendulum.
+
+    Parameters
+    ----------
+    n_train : int
+        Training trajectories, one chunk each.
+    n_test : int
+        Test trajectories, each ``duration`` long.
+    variant : {"emlp", "units"}
+        One system for all (:meth:`DoubleSpringPendulum.emlp`), or one random system per
+        trajectory.
+    test : {"in-distribution", "rescaled-masses", "wide-parameters"}
+        Test setting; the last two only for ``variant="units"``.
+    chunk_len : int
+        Points per training chunk.
+    dt : float
+        Time between saved points.
+    duration : float
+        Length of a trajectory; ``round(duration / dt)`` points are saved.
+    seed : int
+        Seed of the training and test draws (independent streams: ``n_test`` does not
+        change the training data).
+    cache : bool
+        Read from and write to :func:`cache_dir`.
+
+    Returns
+    -------
+    PendulumData
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    if test not in TEST_SETTINGS:
+        raise ValueError(f"test must be one of {TEST_SETTINGS}, got {test!r}")
+    if variant == "emlp" and test != "in-distribution":
+        raise ValueError(f"the test setting {test!r} needs variant='units'")
+    config = dict(
+        format=_FORMAT, n_train=int(n_train), n_test=int(n_test), variant=variant, test=test,
+        chunk_len=int(chunk_len), dt=float(dt), duration=float(duration), seed=int(seed),
+    )
+    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir() / f"pendulum-{key}.npz"
+    if cache and path.exists():
+        with np.load(path) as stored:
+            arrays = {name: stored[name] for name in stored.files if name != "checksum"}
+            checksum = str(stored["checksum"])
+        if _checksum(arrays) == checksum:
+            return PendulumData(**arrays, checksum=checksum)
+        warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=2)
+    arrays = _generate(**{name: config[name] for name in config if name != "format"})
+    checksum = _checksum(arrays)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(partial, checksum=checksum, **arrays)
+        os.replace(partial, path)
+    return PendulumData(**arrays, checksum=checksum)

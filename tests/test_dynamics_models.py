@@ -1,0 +1,217 @@
+import numpy as np
+import pytest
+import torch
+
+from scalars.dynamics import (
+    DoubleSpringPendulum,
+    MLPHNN,
+    MLPNeuralODE,
+    ScalarHNN,
+    ScalarNeuralODE,
+    evaluate,
+    integrate,
+    leapfrog,
+    pendulum_data,
+    rk4,
+    sample_initial_states,
+    train,
+)
+from scalars.groups import get_group
+from scalars.testing import assert_equivariant, assert_invariant
+
+O3 = get_group("O(3)")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # Tiny tensors: extra threads only spin, and on a shared machine slow everything 10x.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+SCALAR_HNNS = {
+    "separable": dict(),
+    "general": dict(separable=False, method="rk4"),
+    "dimensionless": dict(dimensionless=True),
+    "modulated": dict(dimensionless=True, modulated=True),
+}
+SCALAR_ODES = {"plain": dict(), "dimensionless": dict(dimensionless=True)}
+
+
+def _inputs(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    z = torch.tensor(sample_initial_states(n, rng))
+    g = torch.tensor(rng.standard_normal((n, 3)))
+    params = torch.tensor(rng.uniform(1, 2, size=(n, 6)))
+    return z, g, params
+
+
+def _model(cls, **kwargs):
+    """A float64 model with random weights everywhere and a non-trivial input whitening."""
+    torch.manual_seed(0)
+    model = cls(hidden=16, **kwargs).double()
+    for parameter in model.parameters():
+        torch.nn.init.normal_(parameter, std=0.3)
+    z, g, params = _inputs(50, seed=1)
+    return model.fit_scaling(z, g, params)
+
+
+def _vectors(z, g):
+    return torch.cat([z.reshape(-1, 4, 3), g[:, None]], dim=1)  # (n, 5, 3): q1 q2 p1 p2 g
+
+
+def _state(X):
+    return X[:, :4].reshape(-1, 12), X[:, 4]
+
+
+def _rotation_and_reflection(seed=0):
+    rng = np.random.default_rng(seed)
+    rotation = O3.sample(rng=rng)
+    rotation *= np.sign(np.linalg.det(rotation))
+    return rotation, -rotation  # in 3-D, -R has determinant -1
+
+
+@pytest.mark.parametrize("kwargs", SCALAR_HNNS.values(), ids=SCALAR_HNNS.keys())
+def test_scalar_hnn_energy_is_o3_invariant(kwargs):
+    model = _model(ScalarHNN, **kwargs)
+    z, g, params = _inputs()
+    func = lambda X: model.hamiltonian(*_state(X), params)
+    assert_invariant(func, O3, _vectors(z, g), n_elements=4, rng=0)
+    for element in _rotation_and_reflection():
+        moved = O3.act(torch.tensor(element), _vectors(z, g))
+        torch.testing.assert_close(func(moved), func(_vectors(z, g)), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(ScalarHNN, k) for k in SCALAR_HNNS.values()] + [(ScalarNeuralODE, k) for k in SCALAR_ODES.values()],
+    ids=[f"hnn-{k}" for k in SCALAR_HNNS] + [f"ode-{k}" for k in SCALAR_ODES],
+)
+def test_scalar_vector_fields_are_o3_equivariant(cls, kwargs):
+    model = _model(cls, **kwargs)
+    z, g, params = _inputs()
+    func = lambda X: model.vector_field(*_state(X), params).reshape(-1, 4, 3)
+    assert_equivariant(func, O3, _vectors(z, g), output="T1", n_elements=4, rng=0)
+    for element in _rotation_and_reflection(1):
+        moved = func(O3.act(torch.tensor(element), _vectors(z, g)))
+        expected = O3.act(torch.tensor(element), func(_vectors(z, g)))
+        torch.testing.assert_close(moved, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("cls", [ScalarHNN, ScalarNeuralODE])
+def test_rollouts_are_o3_equivariant(cls):
+    model = _model(cls)
+    z, g, params = _inputs(3)
+    t = torch.linspace(0, 0.05, 3, dtype=torch.float64)
+
+    def rollout_vectors(X):
+        z, g = _state(X)
+        return model.rollout(z, t, g, params).reshape(len(X), -1, 3)  # (n, T*4, 3)
+
+    assert_equivariant(rollout_vectors, O3, _vectors(z, g), output="T1", n_elements=2, rng=3)
+
+
+@pytest.mark.parametrize("cls", [MLPHNN, MLPNeuralODE])
+def test_raw_coordinate_baselines_are_not_equivariant(cls):
+    model = _model(cls)
+    z, g, params = _inputs()
+    func = lambda X: model.vector_field(*_state(X), params).reshape(-1, 4, 3)
+    with pytest.raises(AssertionError):
+        assert_equivariant(func, O3, _vectors(z, g), output="T1", n_elements=2, rng=0)
+
+
+def _rescale(z, g, params, mass, length, time):
+    z = torch.cat([z[:, :6] * length, z[:, 6:] * mass * length / time], dim=-1)
+    factors = torch.tensor([mass, mass, mass / time**2, mass / time**2, length, length], dtype=z.dtype)
+    return z, g * length / time**2, params * factors
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(ScalarHNN, {}), (ScalarHNN, dict(modulated=True)), (ScalarHNN, dict(separable=False, method="rk4")),
+     (ScalarNeuralODE, {})],
+)
+def test_dimensionless_models_are_units_equivariant(cls, kwargs):
+    model = _model(cls, dimensionless=True, **kwargs)
+    z, g, params = _inputs()
+    mass, length, time = 3.7, 0.2, 5.0
+    field = model.vector_field(z, g, params)
+    moved = model.vector_field(*_rescale(z, g, params, mass, length, time))
+    expected = torch.cat([field[:, :6] * length / time, field[:, 6:] * mass * length / time**2], dim=-1)
+    torch.testing.assert_close(moved, expected, rtol=1e-10, atol=1e-12)
+    if cls is ScalarHNN:
+        energy = model.hamiltonian(z, g, params)
+        scaled = model.hamiltonian(*_rescale(z, g, params, mass, length, time))
+        torch.testing.assert_close(scaled, energy * mass * length**2 / time**2, rtol=1e-10, atol=1e-12)
+    plain = _model(cls, **kwargs)
+    with pytest.raises(AssertionError):
+        torch.testing.assert_close(plain.vector_field(*_rescale(z, g, params, mass, length, time)),
+                                   plain.vector_field(z, g, params) * 0 + expected)
+
+
+def test_hnn_vector_field_is_hamiltonian():
+    model = _model(ScalarHNN)
+    z, g, params = _inputs()
+    z.requires_grad_(True)
+    (grad,) = torch.autograd.grad(model.hamiltonian(z, g, params).sum(), z)
+    torch.testing.assert_close(model.vector_field(z, g, params), torch.cat([grad[:, 6:], -grad[:, :6]], -1))
+
+
+def test_integrators_converge_at_their_order():
+    # harmonic oscillator H = (p^2 + q^2) / 2: exact solution a rotation
+    z0 = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    t = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    exact = torch.tensor([np.cos(1.0), -np.sin(1.0)], dtype=torch.float64)
+
+    def errors(method):
+        return [float((method(n)[0, -1] - exact).abs().max()) for n in (8, 16)]
+
+    cases = {
+        2: lambda n: leapfrog(lambda q: q, lambda p: p, z0, t, n),
+        4: lambda n: leapfrog(lambda q: q, lambda p: p, z0, t, n, order=4),
+    }
+    for order, method in cases.items():
+        coarse, fine = errors(method)
+        assert coarse / fine == pytest.approx(2**order, rel=0.1)
+    coarse, fine = errors(lambda n: rk4(lambda z: torch.stack([z[..., 1], -z[..., 0]], -1), z0, t, n))
+    assert coarse / fine == pytest.approx(16, rel=0.1)
+
+
+@pytest.mark.parametrize("cls", [ScalarHNN, ScalarNeuralODE, MLPHNN, MLPNeuralODE])
+def test_training_smoke(cls, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
+    data = pendulum_data(32, 2, duration=2.0, seed=0)
+    torch.manual_seed(0)
+    model = cls(hidden=16, substeps=1)
+    untrained = evaluate(model.double(), data)  # no dynamics at all: every state stays put
+    np.testing.assert_array_equal(untrained["prediction"], np.broadcast_to(data.test[:, :1], data.test.shape))
+    result = train(model, data, epochs=5, lr=2e-3, batch_size=16, polish=0.4, progress=False)
+    trained = evaluate(model, data)
+    assert result["steps"] == 6 and result["evaluations"] >= 2 and np.isfinite(result["loss"])
+    assert trained["prediction"].shape == data.test.shape
+    assert trained["rollout_error"] < untrained["rollout_error"]
+
+
+@pytest.mark.parametrize("cls", [ScalarHNN, ScalarNeuralODE])
+def test_warm_start_finds_the_true_dynamics_in_the_span_of_the_scalar_features(cls, tmp_path, monkeypatch):
+    # The pendulum's field is linear in the features of both scalar models, so the
+    # least-squares start alone is as good as the finite differences it fits.
+    monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
+    data = pendulum_data(100, 2, duration=6.0, seed=0)
+    model = cls()
+    train(model, data, epochs=0, polish=0, progress=False)
+    z = torch.tensor(data.test[:, ::5].reshape(-1, 12))
+    g, params = torch.tensor(data.test_g[:1]), torch.tensor(data.test_params[:1])
+    learned = model.vector_field(z, g, params).detach().numpy()
+    true = DoubleSpringPendulum.emlp().time_derivative(z.numpy())
+    assert np.sqrt(np.mean((learned - true) ** 2) / np.mean(true**2)) < 3e-3
+
+
+def test_torchdiffeq_methods_agree_with_rk4():
+    z0 = torch.tensor([[1.0, 0.0], [0.5, 0.5]], dtype=torch.float64)
+    t = torch.linspace(0, 2, 5, dtype=torch.float64)
+    field = lambda z: torch.stack([z[..., 1], -z[..., 0]], -1)
+    adaptive = integrate(field, z0, t, method="dopri5", rtol=1e-10, atol=1e-12)
+    assert adaptive.shape == (2, 5, 2)
+    torch.testing.assert_close(adaptive, rk4(field, z0, t, substeps=50), rtol=0, atol=1e-9)

@@ -1,0 +1,96 @@
+import numpy as np
+import pint
+import pytest
+import torch
+
+from scalars.dynamics import DoubleSpringPendulum, sample_initial_states
+
+
+@pytest.fixture
+def states():
+    return sample_initial_states(8, np.random.default_rng(0))
+
+
+def test_equations_of_motion_match_autograd_of_the_hamiltonian(states):
+    system = DoubleSpringPendulum(m1=1.3, m2=0.7, k1=2.0, k2=0.5, L1=1.1, L2=0.9, g=[0.1, -0.2, -1.5])
+    z = torch.tensor(states, requires_grad=True)
+    (grad,) = torch.autograd.grad(system.hamiltonian(z).sum(), z)
+    symplectic = torch.cat([grad[:, 6:], -grad[:, :6]], dim=-1).numpy()
+    np.testing.assert_allclose(system.time_derivative(states), symplectic, rtol=1e-12, atol=1e-12)
+
+
+def test_hamiltonian_by_hand():
+    system = DoubleSpringPendulum(m1=2.0, m2=1.0, k1=3.0, k2=4.0, L1=1.0, L2=0.5, g=[0, 0, -10])
+    # q1 = (0, 0, -2): spring 1 stretched by 1; q2 = (0, 0, -3): spring 2 stretched by 0.5.
+    z = np.array([0, 0, -2, 0, 0, -3, 2, 0, 0, 0, 1, 0], dtype=float)
+    kinetic = 4 / (2 * 2) + 1 / (2 * 1)
+    springs = 3 * 1**2 / 2 + 4 * 0.5**2 / 2
+    gravity = 2 * 10 * -2 + 1 * 10 * -3
+    assert system.hamiltonian(z) == pytest.approx(kinetic + springs + gravity, rel=1e-14)
+
+
+def test_reference_trajectories_conserve_energy_and_angular_momentum(states):
+    system = DoubleSpringPendulum.emlp()
+    zs = system.trajectory(states, np.arange(150) * 0.2)
+    assert zs.shape == (8, 150, 12)
+    np.testing.assert_array_equal(zs[:, 0], states)
+    energy = system.energy(zs)
+    momentum = system.angular_momentum(zs)
+    assert np.max(np.abs(energy - energy[:, :1])) < 1e-8
+    assert np.max(np.abs(momentum - momentum[:, :1])) < 1e-8
+    assert np.ptp(zs[..., 2], axis=1).min() > 0.1  # the bobs really move
+
+
+def test_trajectory_is_batched_over_leading_axes(states):
+    system = DoubleSpringPendulum.emlp()
+    t = np.linspace(0, 2, 5)
+    batched = system.trajectory(states.reshape(2, 4, 12), t)
+    assert batched.shape == (2, 4, 5, 12)
+    np.testing.assert_allclose(batched[1, 2], system.trajectory(states[6], t), atol=1e-9)
+
+
+def test_emlp_system_drops_the_half_on_the_second_spring():
+    system = DoubleSpringPendulum.emlp()
+    z = np.zeros(12)
+    z[2], z[5] = -1.0, -3.0  # spring 1 at rest, spring 2 stretched by 1
+    assert system.hamiltonian(z) == pytest.approx(1.0 + (-1.0 - 3.0))
+
+
+def test_pint_quantities_are_converted_to_si():
+    units = pint.UnitRegistry()
+    with_units = DoubleSpringPendulum(
+        m1=1000 * units.gram, m2=2 * units.kg, k1=3 * units.newton / units.meter, k2=4 * units("kg/s^2"),
+        L1=100 * units.cm, L2=2 * units.m, g=[0, 0, -9.81] * units("m/s^2"),
+    )
+    plain = DoubleSpringPendulum(1, 2, 3, 4, 1, 2, [0, 0, -9.81])
+    z = sample_initial_states(3, np.random.default_rng(1))
+    np.testing.assert_allclose(with_units.hamiltonian(z), plain.hamiltonian(z), rtol=1e-14)
+
+
+def test_wrong_units_and_shapes_are_rejected():
+    units = pint.UnitRegistry()
+    with pytest.raises(ValueError, match="k1"):
+        DoubleSpringPendulum(k1=3 * units.meter)
+    with pytest.raises(ValueError, match="3-vector"):
+        DoubleSpringPendulum(g=[0, -1])
+    with pytest.raises(ValueError, match="positive"):
+        DoubleSpringPendulum(m1=-1)
+    with pytest.raises(ValueError, match="12 numbers"):
+        DoubleSpringPendulum().trajectory(np.zeros(6), [0, 1])
+    with pytest.raises(ValueError, match="NaN"):
+        DoubleSpringPendulum().trajectory(np.full(12, np.nan), [0, 1])
+    with pytest.raises(ValueError, match="increasing"):
+        DoubleSpringPendulum().trajectory(np.ones(12), [1, 0])
+
+
+def test_a_batch_of_systems_matches_each_system_alone(states):
+    rng = np.random.default_rng(2)
+    params = rng.uniform(1, 2, size=(6, 8))
+    g = rng.standard_normal((8, 3))
+    batch = DoubleSpringPendulum(*params, g=g)
+    t = np.linspace(0, 1, 3)
+    together = batch.trajectory(states, t)
+    for i in (0, 5):
+        alone = DoubleSpringPendulum(*params[:, i], g=g[i])
+        np.testing.assert_allclose(together[i], alone.trajectory(states[i], t), atol=1e-9)
+        np.testing.assert_allclose(batch.hamiltonian(states)[i], alone.hamiltonian(states[i]), rtol=1e-14)
