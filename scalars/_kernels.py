@@ -35,14 +35,16 @@ def _gram_upper_block(X, n, d, weights, out, start, stop, xt, ot):
 
 
 @numba.njit(parallel=True, fastmath=True, cache=True)
-def _gram_upper_rows(X, n, d, weights, out):
+def _gram_upper_rows(X, n, d, weights, out, n_chunks):
     n_rows = X.shape[0]
     n_blocks = (n_rows + _BLOCK - 1) // _BLOCK
-    for t in numba.prange(n_blocks):
+    for chunk in numba.prange(n_chunks):
+        # one scratch pair per chunk of consecutive blocks, not per block
         xt = np.empty((n * d, _BLOCK), dtype=X.dtype)
         ot = np.empty((out.shape[1], _BLOCK), dtype=X.dtype)
-        start = t * _BLOCK
-        _gram_upper_block(X, n, d, weights, out, start, min(n_rows, start + _BLOCK), xt, ot)
+        for t in range(chunk * n_blocks // n_chunks, (chunk + 1) * n_blocks // n_chunks):
+            start = t * _BLOCK
+            _gram_upper_block(X, n, d, weights, out, start, min(n_rows, start + _BLOCK), xt, ot)
 
 
 def gram_upper_rows(X, n, d, weights, out):
@@ -51,5 +53,5 @@ def gram_upper_rows(X, n, d, weights, out):
     ``X`` is C-contiguous (n_rows, n*d) of float32 or float64, ``weights`` (d,) and ``out``
     of the same dtype as ``X``.
     """
-    _gram_upper_rows(X, n, d, weights, out)
+    _gram_upper_rows(X, n, d, weights, out, 8 * numba.get_num_threads())
     return out
