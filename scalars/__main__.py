@@ -19,11 +19,11 @@ BENCHMARKS = {"regression": "scalars.bench.regression", "pendulum": "scalars.ben
 def _run(registry, kind, argv, default=None):
     if argv and argv[0] in registry:
         name, argv = argv[0], argv[1:]
-    elif default is not None:
+    elif default is not None and (not argv or argv[0].startswith("-")):
         name = default
     else:
-        choices = ", ".join(registry)
-        raise SystemExit(f"python -m scalars {kind}: name one of {choices}")
+        given = f"unknown {kind} {argv[0]!r}; " if argv else ""
+        raise SystemExit(f"python -m scalars {kind}: {given}name one of {', '.join(registry)}")
     return importlib.import_module(registry[name]).main(argv)
 
 
@@ -33,8 +33,9 @@ def main(argv=None):
         return _run(DEMOS, "demo", argv[1:], default="pendulum")
     if argv[:1] == ["bench"]:
         return _run(BENCHMARKS, "bench", argv[1:])
-    print(__doc__)
-    return 0 if argv[:1] in ([], ["-h"], ["--help"]) else 2
+    asked_for_help = argv[:1] in ([], ["-h"], ["--help"])
+    print(__doc__, file=sys.stdout if asked_for_help else sys.stderr)
+    return 0 if asked_for_help else 2
 
 
 if __name__ == "__main__":

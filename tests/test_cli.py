@@ -14,8 +14,16 @@ def test_help_lists_the_commands(capsys):
     assert "python -m scalars demo" in capsys.readouterr().out
 
 
-def test_unknown_command_fails(capsys):
+def test_unknown_command_fails_with_usage_on_stderr(capsys):
     assert main(["frobnicate"]) == 2
+    captured = capsys.readouterr()
+    assert "python -m scalars demo" in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("kind", ["demo", "bench"])
+def test_unknown_name_is_named_in_the_error(kind):
+    with pytest.raises(SystemExit, match="unknown .* 'foo'; name one of"):
+        main([kind, "foo"])
 
 
 def test_bench_needs_a_name():
