@@ -17,26 +17,11 @@ both build on this module; arrays are numpy or torch alike.
 
 import numpy as np
 
+from scalars import _backend
 from scalars.groups import get_group
 from scalars.layout import Layout
 
 OUTPUTS = ("T0", "T1", "T2")
-
-
-def _concatenate(arrays, axis):
-    if isinstance(arrays[0], np.ndarray):
-        return np.concatenate(arrays, axis=axis)
-    import torch
-
-    return torch.cat(arrays, dim=axis)
-
-
-def _ones(like, shape):
-    if isinstance(like, np.ndarray):
-        return np.ones(shape, dtype=like.dtype)
-    import torch
-
-    return torch.ones(shape, dtype=like.dtype, device=like.device)
 
 
 class EquivariantExpansion:
@@ -94,9 +79,9 @@ class EquivariantExpansion:
         parts = [scalars]
         if vectors.shape[-2]:
             parts.append(self.group.invariants(vectors))
-        invariants = _concatenate(parts, axis=-1)
+        invariants = _backend.concatenate(parts, axis=-1)
         if self.output == "T0":
-            basis = _ones(invariants, tuple(invariants.shape[:-1]) + (1,))
+            basis = _backend.ones(tuple(invariants.shape[:-1]) + (1,), like=invariants)
         elif self.output == "T1":
             basis = self.group.vector_basis(vectors)
         else:
@@ -129,8 +114,8 @@ class EquivariantExpansion:
             i, j = np.nonzero(~np.eye(k, dtype=bool))
             blocks.append(
                 self._term(
-                    _concatenate([scalars[:, i], scalars[:, j]], axis=-1),
-                    _concatenate([vectors[:, i], vectors[:, j]], axis=-2),
+                    _backend.concatenate([scalars[:, i], scalars[:, j]], axis=-1),
+                    _backend.concatenate([vectors[:, i], vectors[:, j]], axis=-2),
                 )
             )
         return blocks

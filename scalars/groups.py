@@ -23,6 +23,7 @@ import re
 import numpy as np
 
 from scalars import invariants as inv
+from scalars._backend import as_backend_of, as_index, broadcast_to, concatenate, swap_last
 
 __all__ = [
     "Group",
@@ -33,14 +34,6 @@ __all__ = [
     "Unitary",
     "get_group",
 ]
-
-
-def _stack(arrays, axis):
-    if isinstance(arrays[0], np.ndarray):
-        return np.concatenate(arrays, axis=axis)
-    import torch
-
-    return torch.cat(arrays, dim=axis)
 
 
 def _haar_orthogonal(d, size, rng, complex_=False):
@@ -63,6 +56,10 @@ class Group:
     name = None
     d = None
     is_complex = False
+    invariant_tensor = None
+    """A symmetric (d, d) tensor fixed by the group (``g T g^T = T``), or None."""
+    invariant_tensor_name = None
+    """Name of the invariant tensor in :meth:`tensor_basis_names`: "I" for O(d), "eta" for O(1,d)."""
 
     def __repr__(self):
         return f"get_group({self.name!r})"
@@ -76,11 +73,11 @@ class Group:
     # -- action ---------------------------------------------------------------------------
     def act(self, g, V):
         """Apply ``g`` of shape (..., d, d) to vectors ``V`` of shape (..., n, d)."""
-        return V @ inv._swap_last(g)
+        return V @ swap_last(g)
 
     def act_tensor(self, g, T):
         """Apply ``g`` to rank-2 tensors ``T`` of shape (..., d, d): ``g T g^T``."""
-        return g @ T @ inv._swap_last(g)
+        return g @ T @ swap_last(g)
 
     def sample(self, size=None, rng=None):
         """Random elements: one (d, d) matrix, or (size, d, d) when ``size`` is given."""
@@ -120,9 +117,6 @@ class Group:
     def vector_basis_names(self, names):
         return list(names)
 
-    invariant_tensor = None
-    """A symmetric (d, d) tensor fixed by the group (``g T g^T = T``), or None."""
-
     def tensor_basis(self, V):
         """Symmetric tensors spanning the equivariant rank-2 outputs.
 
@@ -131,44 +125,62 @@ class Group:
         """
         B = self.vector_basis(V)
         rows, cols = inv.pair_indices(B.shape[-2])
-        Bi = B[..., inv._backend_index(B, rows), :]
-        Bj = B[..., inv._backend_index(B, cols), :]
-        outer = Bi[..., :, None] * Bj[..., None, :]
-        tensors = (outer + inv._swap_last(outer)) / 2
+        outer = B[..., as_index(rows, B), :, None] * B[..., as_index(cols, B), None, :]
+        tensors = (outer + swap_last(outer)) / 2
         if self.invariant_tensor is None:
             return tensors
-        fixed = inv._as_metric(self.invariant_tensor, tensors)
-        shape = tuple(tensors.shape[:-3]) + (1,) + tuple(fixed.shape)
-        fixed = np.broadcast_to(fixed, shape) if isinstance(fixed, np.ndarray) else fixed.expand(shape)
-        return _stack([tensors, fixed], axis=-3)
+        fixed = as_backend_of(self.invariant_tensor, tensors)
+        fixed = broadcast_to(fixed, tuple(tensors.shape[:-3]) + (1,) + tuple(fixed.shape))
+        return concatenate([tensors, fixed], axis=-3)
 
     def tensor_basis_names(self, names):
+        """Names of :meth:`tensor_basis`: ``sym(a,b)`` per pair, then the invariant tensor."""
         basis = self.vector_basis_names(names)
-        rows, cols = inv.pair_indices(len(basis))
-        pairs = [f"sym({basis[i]},{basis[j]})" for i, j in zip(rows, cols)]
-        return pairs + ([] if self.invariant_tensor is None else ["I"])
+        pairs = _pair_names(basis, *inv.pair_indices(len(basis)), "sym({},{})")
+        return pairs + ([] if self.invariant_tensor is None else [self.invariant_tensor_name])
 
 
-def _gram_names(names, rows, cols, template="<{},{}>"):
+def _pair_names(names, rows, cols, template="<{},{}>"):
+    """``template`` filled with the names of each pair ``(rows[k], cols[k])``."""
     return [template.format(names[i], names[j]) for i, j in zip(rows, cols)]
 
 
-class Orthogonal(Group):
+def _subset_names(function, names, k):
+    """``function(a,b,...)`` for every ``k``-subset of ``names``, in lexicographic order."""
+    subsets = inv.subset_indices(len(names), k)
+    return [f"{function}({','.join(names[i] for i in subset)})" for subset in subsets]
+
+
+class _MetricGroup(Group):
+    """The linear maps that keep a symmetric metric; invariants are its Gram entries.
+
+    Subclasses set ``metric``: None for the Euclidean metric, else its diagonal.
+    """
+
+    metric = None
+
+    @property
+    def invariant_tensor(self):
+        return np.eye(self.d) if self.metric is None else np.diag(self.metric)
+
+    def invariants(self, V):
+        return inv.gram_upper(V, metric=self.metric)
+
+    def invariant_names(self, names):
+        return _pair_names(names, *inv.pair_indices(len(names)))
+
+
+class Orthogonal(_MetricGroup):
     """O(d): rotations and reflections of R^d. Invariants: the Gram entries <v_i, v_j>."""
+
+    invariant_tensor_name = "I"
 
     def __init__(self, d):
         self.d = int(d)
         self.name = f"O({self.d})"
-        self.invariant_tensor = np.eye(self.d)
 
     def sample(self, size=None, rng=None):
         return _haar_orthogonal(self.d, size, np.random.default_rng(rng))
-
-    def invariants(self, V):
-        return inv.gram_upper(V)
-
-    def invariant_names(self, names):
-        return _gram_names(names, *inv.pair_indices(len(names)))
 
 
 class SpecialOrthogonal(Orthogonal):
@@ -186,22 +198,19 @@ class SpecialOrthogonal(Orthogonal):
         return Q
 
     def invariants(self, V):
-        return _stack([inv.gram_upper(V), inv.determinants(V)], axis=-1)
+        return concatenate([super().invariants(V), inv.determinants(V)], axis=-1)
 
     def invariant_names(self, names):
-        subsets = inv.subset_indices(len(names), self.d)
-        dets = ["det(" + ",".join(names[i] for i in s) + ")" for s in subsets]
-        return super().invariant_names(names) + dets
+        return super().invariant_names(names) + _subset_names("det", names, self.d)
 
     def vector_basis(self, V):
-        return _stack([V, inv.cross_products(V)], axis=-2)
+        return concatenate([V, inv.cross_products(V)], axis=-2)
 
     def vector_basis_names(self, names):
-        subsets = inv.subset_indices(len(names), self.d - 1)
-        return list(names) + ["cross(" + ",".join(names[i] for i in s) + ")" for s in subsets]
+        return list(names) + _subset_names("cross", names, self.d - 1)
 
 
-class Lorentz(Group):
+class Lorentz(_MetricGroup):
     """O(1,d): the Lorentz group of R^(1+d) with metric eta = diag(+1, -1, ..., -1).
 
     Vectors have ``d + 1`` components, time first. Invariants: Minkowski products
@@ -216,13 +225,14 @@ class Lorentz(Group):
         times a random spatial rotation or reflection, times a random time reversal.
     """
 
+    invariant_tensor_name = "eta"
+
     def __init__(self, d, max_rapidity=1.0):
         self.space = int(d)
         self.d = self.space + 1
         self.name = f"O(1,{self.space})"
         self.max_rapidity = max_rapidity
         self.metric = np.concatenate([[1.0], -np.ones(self.space)])
-        self.invariant_tensor = np.diag(self.metric)
 
     def sample(self, size=None, rng=None):
         rng = np.random.default_rng(rng)
@@ -240,12 +250,6 @@ class Lorentz(Group):
         spatial[..., 0, 0] = rng.choice([-1.0, 1.0], size=batch)  # time reversal
         spatial[..., 1:, 1:] = _haar_orthogonal(self.space, size, rng)
         return boost @ spatial
-
-    def invariants(self, V):
-        return inv.gram_upper(V, metric=self.metric)
-
-    def invariant_names(self, names):
-        return _gram_names(names, *inv.pair_indices(len(names)))
 
 
 class Symplectic(Group):
@@ -286,22 +290,26 @@ class Symplectic(Group):
         return inv.symplectic_products(V)
 
     def invariant_names(self, names):
-        return _gram_names(names, *inv.pair_indices(len(names), strict=True), "omega({},{})")
+        return _pair_names(names, *inv.pair_indices(len(names), strict=True), "omega({},{})")
 
 
 class Unitary(Group):
     """U(d): unitary maps of C^d. Invariants: real and imaginary parts of conj(v_i).v_j.
 
     In a flat feature matrix a complex vector takes ``2d`` real columns, real parts first.
-    The equivariant vectors over the reals are ``v_i`` and ``i v_i``.
+    The equivariant vectors over the reals are ``v_i`` and ``i v_i``. There is no real
+    symmetric tensor basis: :meth:`tensor_basis` raises ``NotImplementedError``.
     """
 
     is_complex = True
+    _NO_TENSOR_BASIS = (
+        "U(d) has no real symmetric tensor basis (its equivariant rank-2 tensors are complex "
+        "Hermitian): rank-2 tensor outputs are not supported for unitary groups"
+    )
 
     def __init__(self, d):
         self.d = int(d)
         self.name = f"U({self.d})"
-        self.invariant_tensor = None
 
     def sample(self, size=None, rng=None):
         return _haar_orthogonal(self.d, size, np.random.default_rng(rng), complex_=True)
@@ -314,28 +322,31 @@ class Unitary(Group):
         return V[..., : self.d] + 1j * V[..., self.d :]
 
     def columns_from_vectors(self, V):
-        return _stack([V.real, V.imag], axis=-1)
+        return concatenate([V.real, V.imag], axis=-1)
 
     def invariants(self, V):
         H = inv.hermitian_products(V)
-        off_diagonal = inv._backend_index(H, np.flatnonzero(np.not_equal(*inv.pair_indices(V.shape[-2]))))
-        return _stack([H.real, H.imag[..., off_diagonal]], axis=-1)
+        off_diagonal = as_index(np.flatnonzero(np.not_equal(*inv.pair_indices(V.shape[-2]))), H)
+        return concatenate([H.real, H.imag[..., off_diagonal]], axis=-1)
 
     def invariant_names(self, names):
         rows, cols = inv.pair_indices(len(names))
         strict = rows != cols
-        return _gram_names(names, rows, cols, "Re<{},{}>") + _gram_names(
+        return _pair_names(names, rows, cols, "Re<{},{}>") + _pair_names(
             names, rows[strict], cols[strict], "Im<{},{}>"
         )
 
     def vector_basis(self, V):
-        return _stack([V, 1j * V], axis=-2)
+        return concatenate([V, 1j * V], axis=-2)
 
     def vector_basis_names(self, names):
         return list(names) + [f"i*{name}" for name in names]
 
     def tensor_basis(self, V):
-        raise NotImplementedError("rank-2 tensor outputs are not implemented for U(d)")
+        raise NotImplementedError(self._NO_TENSOR_BASIS)
+
+    def tensor_basis_names(self, names):
+        raise NotImplementedError(self._NO_TENSOR_BASIS)
 
 
 _GROUP_PATTERNS = [

@@ -13,6 +13,7 @@ from itertools import combinations
 
 import numpy as np
 
+from scalars._backend import as_backend_of, as_index, det, is_numpy, stack, swap_last
 from scalars._kernels import gram_upper_rows
 
 __all__ = [
@@ -25,40 +26,6 @@ __all__ = [
     "pair_indices",
     "subset_indices",
 ]
-
-
-def _is_numpy(x):
-    return isinstance(x, np.ndarray)
-
-
-def _backend_index(x, index):
-    """``index`` as a numpy array or as a torch tensor on the device of ``x``."""
-    if _is_numpy(x):
-        return index
-    import torch
-
-    return torch.as_tensor(index, device=x.device)
-
-
-def _swap_last(x):
-    return np.swapaxes(x, -1, -2) if _is_numpy(x) else x.transpose(-1, -2)
-
-
-def _det(matrices):
-    if _is_numpy(matrices):
-        return np.linalg.det(matrices)
-    import torch
-
-    return torch.linalg.det(matrices)
-
-
-def _as_metric(metric, like):
-    """The metric as an array of the backend, dtype and device of ``like``."""
-    if _is_numpy(like):
-        return np.asarray(metric, dtype=like.dtype)
-    import torch
-
-    return torch.as_tensor(np.asarray(metric), dtype=like.dtype, device=like.device)
 
 
 @lru_cache(maxsize=None)
@@ -86,12 +53,18 @@ def gram(V, W=None, metric=None):
     Returns
     -------
     array of shape (..., n, m)
+
+    Raises
+    ------
+    ValueError
+        If ``metric`` is neither of shape (d,) nor (d, d).
     """
+    _check_metric(metric, V.shape[-1])
     W = V if W is None else W
     if metric is not None:
-        metric = _as_metric(metric, W)
-        W = W * metric if metric.ndim == 1 else W @ _swap_last(metric)
-    return V @ _swap_last(W)
+        metric = as_backend_of(metric, W)
+        W = W * metric if metric.ndim == 1 else W @ swap_last(metric)
+    return V @ swap_last(W)
 
 
 def gram_upper(V, metric=None, out=None):
@@ -103,29 +76,72 @@ def gram_upper(V, metric=None, out=None):
     metric : None, array of shape (d,) or (d, d)
         Symmetric metric, as in :func:`gram`. ``diag(1, -1, ..., -1)`` gives Minkowski products.
     out : ndarray of shape (..., n(n+1)/2), optional
-        numpy only: where to write the result.
+        numpy only: where to write the result; same dtype as ``V``, any memory layout.
 
     Returns
     -------
     array of shape (..., n(n+1)/2)
+        ``out`` if it was given.
+
+    Raises
+    ------
+    ValueError
+        If ``metric`` is neither of shape (d,) nor (d, d), or ``out`` has the wrong shape or
+        dtype.
     """
     n, d = V.shape[-2:]
-    rows, cols = pair_indices(n)
+    _check_metric(metric, d)
+    compiled = _has_compiled_path(V, metric)
+    if out is None:
+        if compiled:
+            return _gram_upper_compiled(V, metric, np.empty(_upper_shape(V), V.dtype))
+        G = gram(V, metric=metric)
+        rows, cols = pair_indices(n)
+        return G[..., as_index(rows, G), as_index(cols, G)]
+    _check_out(out, V)
+    if compiled and out.flags.c_contiguous:
+        return _gram_upper_compiled(V, metric, out)
+    out[...] = gram_upper(V, metric)  # reshaping a non-contiguous out would write to a copy
+    return out
+
+
+def _check_metric(metric, d):
+    if metric is not None and tuple(np.shape(metric)) not in ((d,), (d, d)):
+        raise ValueError(
+            f"metric must have shape ({d},) or ({d}, {d}) for vectors of dimension {d}, "
+            f"got shape {tuple(np.shape(metric))}"
+        )
+
+
+def _upper_shape(V):
+    n = V.shape[-2]
+    return tuple(V.shape[:-2]) + (n * (n + 1) // 2,)
+
+
+def _check_out(out, V):
+    if not (is_numpy(out) and is_numpy(V)):
+        raise TypeError(f"out is only supported for numpy arrays, got V of type {type(V).__name__}")
+    if out.shape != _upper_shape(V) or out.dtype != V.dtype:
+        raise ValueError(
+            f"out must have shape {_upper_shape(V)} and dtype {V.dtype} for V of shape {V.shape}, "
+            f"got shape {out.shape} and dtype {out.dtype}"
+        )
+
+
+def _has_compiled_path(V, metric):
+    """Whether the compiled kernel applies: real numpy floats, a diagonal metric, no empty axis."""
+    n, d = V.shape[-2:]
     diagonal = metric is None or np.ndim(metric) == 1
-    if _is_numpy(V) and V.dtype in (np.float32, np.float64) and diagonal:
-        weights = np.ones(d, V.dtype) if metric is None else np.asarray(metric, V.dtype)
-        lead = V.shape[:-2]
-        flat = np.ascontiguousarray(V).reshape(-1, n * d)
-        if out is None:
-            out = np.empty(lead + (len(rows),), dtype=V.dtype)
-        gram_upper_rows(flat, n, d, weights, out.reshape(-1, len(rows)))
-        return out
-    G = gram(V, metric=metric)
-    result = G[..., _backend_index(G, rows), _backend_index(G, cols)]
-    if out is not None:
-        out[...] = result
-        return out
-    return result
+    return is_numpy(V) and V.dtype in (np.float32, np.float64) and diagonal and n * d > 0
+
+
+def _gram_upper_compiled(V, metric, out):
+    """Fill the C-contiguous ``out`` with the compiled kernel."""
+    n, d = V.shape[-2:]
+    weights = np.ones(d, V.dtype) if metric is None else np.asarray(metric, V.dtype)
+    flat = np.ascontiguousarray(V).reshape(-1, n * d)
+    gram_upper_rows(flat, n, d, weights, out.reshape(-1, out.shape[-1]))
+    return out
 
 
 def determinants(V):
@@ -140,8 +156,8 @@ def determinants(V):
     array of shape (..., C(n, d)); empty in the last axis when ``n < d``.
     """
     n, d = V.shape[-2:]
-    subsets = _backend_index(V, subset_indices(n, d))
-    return _det(V[..., subsets, :])  # one d x d matrix per subset, rows = vectors
+    subsets = as_index(subset_indices(n, d), V)
+    return det(V[..., subsets, :])  # one d x d matrix per subset, rows = vectors
 
 
 def cross_products(V):
@@ -160,20 +176,16 @@ def cross_products(V):
     array of shape (..., C(n, d-1), d)
     """
     n, d = V.shape[-2:]
-    subsets = _backend_index(V, subset_indices(n, d - 1))
+    subsets = as_index(subset_indices(n, d - 1), V)
     rows = V[..., subsets, :]  # (..., C, d-1, d)
     # Cofactor expansion along the last row: c_k = (-1)^(d-1+k) det(rows without column k).
     components = []
     for k in range(d):
-        keep = _backend_index(V, np.array([c for c in range(d) if c != k], dtype=np.intp))
+        keep = as_index(np.array([c for c in range(d) if c != k], dtype=np.intp), V)
         minor = rows[..., keep]
         sign = (-1.0) ** (d - 1 + k)
-        components.append(sign * _det(minor))
-    if _is_numpy(V):
-        return np.stack(components, axis=-1)
-    import torch
-
-    return torch.stack(components, dim=-1)
+        components.append(sign * det(minor))
+    return stack(components, axis=-1)
 
 
 def symplectic_products(V):
@@ -193,9 +205,9 @@ def symplectic_products(V):
         raise ValueError(f"symplectic vectors need an even dimension, got vectors of shape {tuple(V.shape)}")
     m = d // 2
     q, p = V[..., :m], V[..., m:]
-    omega = q @ _swap_last(p) - p @ _swap_last(q)
+    omega = q @ swap_last(p) - p @ swap_last(q)
     rows, cols = pair_indices(n, strict=True)
-    return omega[..., _backend_index(V, rows), _backend_index(V, cols)]
+    return omega[..., as_index(rows, V), as_index(cols, V)]
 
 
 def hermitian_products(V):
@@ -210,6 +222,6 @@ def hermitian_products(V):
     complex array of shape (..., n(n+1)/2); the diagonal entries ``|v_i|^2`` are real.
     """
     n = V.shape[-2]
-    G = V.conj() @ _swap_last(V)
+    G = V.conj() @ swap_last(V)
     rows, cols = pair_indices(n)
-    return G[..., _backend_index(V, rows), _backend_index(V, cols)]
+    return G[..., as_index(rows, V), as_index(cols, V)]

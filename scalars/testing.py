@@ -7,13 +7,17 @@ For the project's tests and for users' own models::
 
 Each assertion draws random elements ``g`` of the group, transforms the input vectors
 (scalars stay as they are), and compares ``func(g . x)`` with ``func(x)`` (invariance) or
-with ``g . func(x)`` (equivariance). The tolerance follows the dtype of the output: about
-1e-10 in float64 and 1e-4 in float32, relative to the output's largest magnitude.
+with ``g . func(x)`` (equivariance). ``g`` is applied in the precision of the array it acts
+on, so a float32 model sees float32 inputs. The tolerance follows the lower precision of
+input and output: about 1e-10 in double precision and 1e-4 in single, relative to the
+output's largest magnitude. Inputs may be numpy arrays, torch tensors or, for flat rows, a
+pandas DataFrame (``func`` then receives a DataFrame with the same columns).
 :func:`assert_units_equivariant` does the same for a random change of units.
 """
 
 import numpy as np
 
+from scalars._backend import as_backend_of, is_dataframe, to_numpy
 from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.units.testing import assert_units_equivariant
@@ -27,24 +31,11 @@ __all__ = [
 ]
 
 
-def default_tolerance(dtype):
-    """Relative tolerance for outputs of numpy ``dtype``: 1e-10 in double precision
-    (float64, complex128), 1e-4 below."""
-    return 1e-10 if np.finfo(dtype).bits >= 64 else 1e-4
-
-
-def _to_numpy(x):
-    return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
-
-
-def _like(array, reference):
-    """``array`` (numpy) as the backend, dtype and device of ``reference``."""
-    if isinstance(reference, np.ndarray):
-        return np.asarray(array).astype(np.result_type(reference.dtype, array.dtype), copy=False)
-    import torch
-
-    dtype = reference.dtype if not np.iscomplexobj(array) else torch.complex128
-    return torch.as_tensor(array, dtype=dtype, device=reference.device)
+def default_tolerance(*dtypes):
+    """Relative tolerance for the least precise of numpy ``dtypes``: 1e-10 if all are double
+    precision (float64, complex128) or not floating point, 1e-4 otherwise."""
+    bits = [np.finfo(dtype).bits for dtype in dtypes if np.issubdtype(dtype, np.inexact)]
+    return 1e-10 if min(bits, default=64) >= 64 else 1e-4
 
 
 def act_on_inputs(group, g, X, layout=None):
@@ -54,21 +45,26 @@ def act_on_inputs(group, g, X, layout=None):
     ----------
     group : str or Group
     g : ndarray of shape (d, d)
+        Applied in the precision of the vectors of ``X``.
     X : array of shape (..., n, d) if ``layout`` is None, else flat (n_samples, n_features)
-        whose vectors take ``group.n_columns`` columns each; numpy or torch.
+        whose vectors take ``group.n_columns`` columns each; numpy, torch or a pandas
+        DataFrame.
     layout : str or Layout, optional
 
     Returns
     -------
-    Transformed ``X``, same type and shape.
+    Transformed ``X``, same type and shape (a DataFrame keeps its index and columns).
     """
     group = get_group(group)
+    if is_dataframe(X):
+        moved = act_on_inputs(group, g, X.to_numpy(), layout)
+        return X.__class__(moved, index=X.index, columns=X.columns)
     if layout is None:
-        return group.act(_like(g, X), X)
+        return group.act(as_backend_of(g, X), X)
     layout = Layout.parse(layout)
-    scalar_columns, vector_columns = layout.column_indices(group.n_columns)
+    _, vector_columns = layout.column_indices(group.n_columns)
     vectors = group.vectors_from_columns(X[..., vector_columns])
-    moved = group.columns_from_vectors(group.act(_like(g, vectors), vectors))
+    moved = group.columns_from_vectors(group.act(as_backend_of(g, vectors), vectors))
     out = X.clone() if hasattr(X, "clone") else X.copy()
     out[..., vector_columns] = moved
     return out
@@ -77,6 +73,7 @@ def act_on_inputs(group, g, X, layout=None):
 def _act_on_output(group, g, Y, output):
     if output == "T0":
         return Y
+    g = as_backend_of(g, Y)
     if output == "T1":
         return group.act(g, Y[..., None, :])[..., 0, :]
     if output == "T2":
@@ -88,11 +85,9 @@ def _act_on_output(group, g, Y, output):
 
 
 def _assert_close(actual, expected, rtol, what):
-    actual, expected = _to_numpy(actual), _to_numpy(expected)
+    actual, expected = to_numpy(actual), to_numpy(expected)
     if actual.shape != expected.shape:
         raise AssertionError(f"{what}: output shape {actual.shape} != expected {expected.shape}")
-    if rtol is None:
-        rtol = default_tolerance(actual.dtype)
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
     error = float(np.max(np.abs(actual - expected), initial=0.0))
     if not error <= rtol * scale:  # also fails on NaN
@@ -108,9 +103,9 @@ def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, r
     Parameters
     ----------
     func : callable
-        Maps ``X`` to outputs; numpy or torch.
+        Maps ``X`` to outputs; numpy, torch or pandas.
     group : str or Group
-    X : array
+    X : array or DataFrame
         Vectors (..., n, d) if ``layout`` is None, else flat rows (n_samples, n_features).
     layout : str or Layout, optional
         Column layout of flat ``X``.
@@ -121,7 +116,8 @@ def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, r
         Number of random group elements to try.
     rng : int or numpy Generator, optional
     rtol : float, optional
-        Tolerance relative to the largest output magnitude; by default from the dtype.
+        Tolerance relative to the largest output magnitude; by default from the lower
+        precision of ``X`` and the outputs (see :func:`default_tolerance`).
 
     Raises
     ------
@@ -130,12 +126,19 @@ def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, r
     """
     group = get_group(group)
     rng = np.random.default_rng(rng)
-    Y = func(X)
+    Y = _array(func(X))
+    if rtol is None:
+        rtol = default_tolerance(to_numpy(X).dtype, to_numpy(Y).dtype)
     for index in range(n_elements):
         g = group.sample(rng=rng)
-        moved = func(act_on_inputs(group, g, X, layout))
-        expected = _act_on_output(group, _like(g, Y), Y, output)
+        moved = _array(func(act_on_inputs(group, g, X, layout)))
+        expected = _act_on_output(group, g, Y, output)
         _assert_close(moved, expected, rtol, f"{group.name} element {index} ({output} output)")
+
+
+def _array(Y):
+    """Outputs as an array: a DataFrame (e.g. from ``set_output(transform="pandas")``) as numpy."""
+    return Y.to_numpy() if is_dataframe(Y) else Y
 
 
 def assert_invariant(func, group, X, layout=None, n_elements=3, rng=None, rtol=None):

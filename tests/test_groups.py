@@ -99,3 +99,59 @@ def test_get_group_by_name(name):
 def test_get_group_rejects(name):
     with pytest.raises(ValueError, match="group|even dimension"):
         get_group(name)
+
+
+def test_vector_basis_check_catches_a_non_equivariant_basis():
+    o3 = get_group("O(3)")
+    V = random_vectors(o3)
+    shifted = lambda V: o3.vector_basis(V) + np.array([1.0, 0.0, 0.0])
+    with pytest.raises(AssertionError, match=r"O\(3\) element"):
+        assert_equivariant(shifted, o3, V, output="T1", rng=2)
+    # cross products are SO(3)- but not O(3)-equivariant: they flip sign under reflections
+    so3 = get_group("SO(3)")
+    with pytest.raises(AssertionError, match=r"O\(3\) element"):
+        assert_equivariant(so3.vector_basis, o3, V, output="T1", n_elements=10, rng=0)
+    assert_equivariant(so3.vector_basis, so3, V, output="T1", n_elements=10, rng=0)
+
+
+@pytest.mark.parametrize("name", GROUPS)
+def test_no_vectors_have_no_invariants(name):
+    group = get_group(name)
+    V = random_vectors(group, n=0)
+    assert group.n_invariants(0) == 0
+    assert group.invariants(V).shape == (6, 0)
+    assert group.invariants(torch.tensor(V)).shape == (6, 0)
+
+
+def test_subset_names():
+    assert get_group("SO(3)").vector_basis_names(["a", "b", "c"]) == [
+        "a", "b", "c", "cross(a,b)", "cross(a,c)", "cross(b,c)",
+    ]
+    assert get_group("SO(2)").invariant_names(["a", "b"])[-1:] == ["det(a,b)"]
+    assert get_group("O(1,3)").invariant_names(["p", "q"]) == ["<p,p>", "<p,q>", "<q,q>"]
+
+
+def test_tensor_basis_names_the_invariant_tensor():
+    assert get_group("O(2)").tensor_basis_names(["a"]) == ["sym(a,a)", "I"]
+    assert get_group("O(1,3)").tensor_basis_names(["a"]) == ["sym(a,a)", "eta"]
+    assert get_group("Sp(2)").tensor_basis_names(["a"]) == ["sym(a,a)"]  # J is antisymmetric
+    lorentz = get_group("O(1,1)")
+    T = lorentz.tensor_basis(random_vectors(lorentz, n=1))
+    np.testing.assert_array_equal(T[:, -1], np.broadcast_to(np.diag([1.0, -1.0]), (6, 2, 2)))
+
+
+def test_unitary_groups_have_no_real_tensor_basis():
+    u2 = get_group("U(2)")
+    with pytest.raises(NotImplementedError, match="Hermitian"):
+        u2.tensor_basis(random_vectors(u2))
+    with pytest.raises(NotImplementedError, match="Hermitian"):
+        u2.tensor_basis_names(["a"])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_tensor_basis_keeps_the_torch_dtype(dtype):
+    group = get_group("O(1,3)")
+    V = torch.tensor(random_vectors(group, n=2), dtype=dtype)
+    T = group.tensor_basis(V)
+    assert T.dtype == dtype and T.shape == (6, 4, 4, 4)
+    torch.testing.assert_close(T, torch.tensor(group.tensor_basis(V.double().numpy()), dtype=dtype))

@@ -106,3 +106,60 @@ def test_torch_float32_stays_float32():
     T = torch.randn(3, 4, 3, dtype=torch.float32)
     assert inv.gram_upper(T).dtype == torch.float32
     assert inv.gram_upper(T, metric=np.array([1.0, -1.0, -1.0])).dtype == torch.float32
+
+
+def test_gram_upper_fills_a_non_contiguous_out():
+    V = random_vectors((20, 3, 4))
+    storage = np.full((20, 9), np.nan)
+    out = storage[:, 2:8]  # a column slice: not C-contiguous
+    assert not out.flags.c_contiguous
+    result = inv.gram_upper(V, out=out)
+    assert result is out
+    np.testing.assert_allclose(storage[:, 2:8], inv.gram(V)[:, *np.triu_indices(3)], rtol=1e-13)
+    assert np.isnan(storage[:, :2]).all() and np.isnan(storage[:, 8:]).all()
+
+
+@pytest.mark.parametrize("metric", [None, np.diag([1.0, -1.0, -1.0, -1.0])])
+def test_gram_upper_rejects_a_wrong_out(metric):
+    V = random_vectors((20, 3, 4))
+    with pytest.raises(ValueError, match=r"shape \(20, 6\) and dtype float64.*got shape \(20, 5\)"):
+        inv.gram_upper(V, metric=metric, out=np.empty((20, 5)))
+    with pytest.raises(ValueError, match="dtype float64.*got shape \\(20, 6\\) and dtype float32"):
+        inv.gram_upper(V, metric=metric, out=np.empty((20, 6), np.float32))
+    with pytest.raises(TypeError, match="numpy"):
+        inv.gram_upper(torch.tensor(V), metric=metric, out=np.empty((20, 6)))
+
+
+@pytest.mark.parametrize("metric", [np.ones(2), np.ones(4), np.eye(2), np.ones((3, 4)), np.ones((3, 3, 3))])
+@pytest.mark.parametrize("backend", [np.asarray, torch.tensor])
+def test_metric_of_the_wrong_shape_is_rejected(metric, backend):
+    V = backend(random_vectors((5, 2, 3)))
+    for kernel in (inv.gram, inv.gram_upper):
+        with pytest.raises(ValueError, match=r"metric must have shape \(3,\) or \(3, 3\)"):
+            kernel(V, metric=metric)
+
+
+@pytest.mark.parametrize("backend", [np.asarray, torch.tensor])
+def test_no_vectors_give_empty_results(backend):
+    V = backend(np.zeros((10, 0, 4)))
+    assert tuple(inv.gram(V).shape) == (10, 0, 0)
+    assert tuple(inv.gram_upper(V).shape) == (10, 0)
+    assert tuple(inv.gram_upper(V, metric=np.array([1.0, -1, -1, -1])).shape) == (10, 0)
+    assert tuple(inv.determinants(V).shape) == (10, 0)
+    assert tuple(inv.cross_products(V).shape) == (10, 0, 4)
+    assert tuple(inv.symplectic_products(V).shape) == (10, 0)
+    assert tuple(inv.hermitian_products(V * 1j).shape) == (10, 0)
+
+
+def test_no_vectors_with_out():
+    out = np.empty((10, 0))
+    assert inv.gram_upper(np.zeros((10, 0, 3)), out=out) is out
+
+
+def test_invariant_features_of_scalars_only():
+    import scalars
+
+    X = random_vectors((10, 3))
+    features = scalars.InvariantFeatures(group="O(3)", layout="3T0")
+    np.testing.assert_array_equal(features.fit_transform(X), X)
+    assert features.get_feature_names_out().tolist() == ["s0", "s1", "s2"]
