@@ -5,8 +5,9 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from scalars import InvariantFeatures
+from scalars import DimensionlessFeatures, InvariantFeatures, get_group
 from scalars.testing import assert_invariant
+from scalars.units import UnitsError, assert_units_equivariant
 
 
 @parametrize_with_checks([InvariantFeatures()])
@@ -90,3 +91,95 @@ def test_transform_checks_width():
     features = InvariantFeatures(group="O(3)").fit(np.zeros((2, 6)))
     with pytest.raises(ValueError, match="6 features"):
         features.transform(np.zeros((2, 9)))
+
+
+def test_without_a_group_the_layout_fixes_the_dimension():
+    X = np.random.default_rng(0).standard_normal((4, 7))
+    features = InvariantFeatures(layout="T0+2T1").fit(X)
+    assert features.group_ == get_group("O(3)")
+    np.testing.assert_array_equal(
+        features.transform(X), InvariantFeatures(group="O(3)", layout="T0+2T1").fit_transform(X)
+    )
+
+
+def test_without_a_group_a_layout_that_fits_no_dimension_is_named():
+    with pytest.raises(ValueError, match=r"layout '1T0\+2T1'.*X needs 1 \+ d \* 2 columns.*X has 6"):
+        InvariantFeatures(layout="T0+2T1").fit(np.zeros((2, 6)))
+
+
+def test_names_may_be_a_numpy_array():
+    X = np.random.default_rng(0).standard_normal((3, 7))
+    names = np.array(["m", "q", "p"])
+    features = InvariantFeatures(group="O(3)", layout="T0+2T1", names=names).fit(X)
+    out = features.get_feature_names_out().tolist()
+    assert out == ["m", "<q,q>", "<q,p>", "<p,p>"]
+    assert all(type(name) is str for name in out)
+
+
+def test_repeated_names_are_refused():
+    with pytest.raises(ValueError, match=r"names must be distinct; \['q'\]"):
+        InvariantFeatures(group="O(3)", layout="T0+2T1", names=["m", "q", "q"]).fit(np.zeros((2, 7)))
+
+
+def test_input_features_name_the_scalars():
+    features = InvariantFeatures(group="O(2)", layout="T1+T0+T1").fit(np.ones((2, 5)))
+    assert features.get_feature_names_out(["a", "b", "m", "c", "d"]).tolist() == [
+        "m", "<v0,v0>", "<v0,v1>", "<v1,v1>",
+    ]
+    with pytest.raises(ValueError, match="input_features should have length equal to"):
+        features.get_feature_names_out(["m"])
+
+
+def test_input_features_must_match_the_fitted_column_names():
+    columns = ["mass", "x", "y", "px", "py"]
+    X = pd.DataFrame(np.ones((2, 5)), columns=columns)
+    features = InvariantFeatures(group="O(2)", layout="T0+2T1", names=["m", "q", "p"]).fit(X)
+    assert features.get_feature_names_out(columns).tolist() == ["m", "<q,q>", "<q,p>", "<p,p>"]
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        features.get_feature_names_out(["m", "x", "y", "px", "py"])
+
+
+def test_feature_units_follow_the_output_names():
+    features = InvariantFeatures(group="SO(3)", layout="T0+3T1").fit(np.ones((2, 10)))
+    units = features.get_feature_units_out(["kg"] + ["m"] * 3 + ["kg*m/s"] * 3 + ["s"] * 3)
+    names = features.get_feature_names_out().tolist()
+    length, mass, time = "[length]", "[mass]", "[time]"
+    assert dict(zip(names, units)) == {
+        "s0": {mass: 1},
+        "<v0,v0>": {length: 2},
+        "<v0,v1>": {length: 2, mass: 1, time: -1},
+        "<v0,v2>": {length: 1, time: 1},
+        "<v1,v1>": {length: 2, mass: 2, time: -2},
+        "<v1,v2>": {length: 1, mass: 1},
+        "<v2,v2>": {time: 2},
+        "det(v0,v1,v2)": {length: 2, mass: 1},
+    }
+
+
+def test_feature_units_by_column_name_and_unequal_vector_units():
+    X = pd.DataFrame(np.ones((2, 4)), columns=["qx", "qy", "t", "m"])
+    features = InvariantFeatures(group="O(2)", layout="T1+2T0").fit(X)
+    units = {"qx": "m", "qy": "cm", "t": "s", "m": "kg"}
+    assert features.get_feature_units_out(units) == [{"[time]": 1}, {"[mass]": 1}, {"[length]": 2}]
+    with pytest.raises(UnitsError, match=r"Columns \['qx', 'qy'\] form one vector but have"):
+        features.get_feature_units_out({**units, "qy": "s"})
+
+
+DOUBLE_PENDULUM_UNITS = (
+    ["kg", "kg", "N/m", "N/m", "m", "m", "m/s^2"] + ["m"] * 6 + ["kg*m/s"] * 6
+)  # m1, m2, k1, k2, L1, L2, g; then q1, q2, p1, p2 in 3-D
+
+
+def test_invariant_features_with_their_units_feed_dimensionless_features():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(0.5, 2.0, (50, 7)), rng.standard_normal((50, 12))])
+    layout = "7T0+4T1"
+    invariants = InvariantFeatures(group="SO(3)", layout=layout).fit(X)
+    model = make_pipeline(
+        invariants, DimensionlessFeatures(units=invariants.get_feature_units_out(DOUBLE_PENDULUM_UNITS))
+    ).fit(X)
+    assert model.transform(X).shape == (50, 7 + 10 + 4 - 3)
+    assert_units_equivariant(model, X, DOUBLE_PENDULUM_UNITS, n_draws=5)
+    assert_invariant(model.transform, "SO(3)", X, layout=layout)
+    with pytest.raises(AssertionError, match="not units-equivariant"):  # the check can fail
+        assert_units_equivariant(invariants, X, DOUBLE_PENDULUM_UNITS)

@@ -62,3 +62,15 @@ def test_bad_units_are_named(unit, error, message):
 def test_matrix_is_integer_typed():
     M, _ = dimension_matrix(["m/s"])
     assert M.dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "unit, spellings",
+    [
+        ({"length": 1, "[length]": 1}, "'length' and '\\[length\\]'"),
+        ({"[mass]": 1, " mass ": -1, "time": 1}, "'\\[mass\\]' and ' mass '"),
+    ],
+)
+def test_two_spellings_of_one_dimension_are_refused(unit, spellings):
+    with pytest.raises(UnitsError, match=f"gives the exponent of .* more than once, as {spellings}"):
+        dimension_exponents(unit)

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
@@ -56,7 +57,7 @@ def test_without_planck_constant_the_model_is_rayleigh_jeans():
     X, y = _planck_spectra([3000.0, 4000.0])
     model = UnitsEquivariantRegressor(units=PLANCK_UNITS[:4], target_units=RADIANCE)
     model.fit(X[:, :4], y)
-    assert model.powers_.shape == (0, 4)
+    assert model.features_.powers_.shape == (0, 4)
     assert model.target_powers_.tolist() == [2, 1, -2, 1]  # k_B T nu^2 / c^2
     ratio = model.predict(X[:, :4]) / (K_B * X[:, 1] * X[:, 0] ** 2 / C**2)
     np.testing.assert_allclose(ratio, ratio[0], rtol=1e-12)  # no way to bend the spectrum
@@ -202,6 +203,64 @@ def test_invariant_features_feed_dimensionless_features_for_a_hamiltonian():
     X, energy = _spring_pendulum_hamiltonian(3000)
     model.fit(X, energy)
     X_test, energy_test = _spring_pendulum_hamiltonian(500, seed=1)
-    assert model[-1].powers_.shape == (18, 21)
+    assert model[-1].features_.powers_.shape == (18, 21)
     assert model.score(X_test, energy_test) > 0.8
     assert_units_equivariant(model, X_test, column_units, "J")
+
+
+PIPE_FLOW = {"p": "Pa", "L": "m", "D": "m", "rho": "kg/m^3", "mu": "Pa*s", "v": "m/s"}
+
+
+def _pipe_flow(n, seed=0):
+    """Pressure drop over a pipe (Blasius friction), as a function of the other five."""
+    rng = np.random.default_rng(seed)
+    L, D, rho = rng.uniform(1, 10, n), rng.uniform(0.01, 0.1, n), rng.uniform(500, 1500, n)
+    mu, v = rng.uniform(1e-3, 1e-2, n), rng.uniform(0.5, 5, n)
+    reynolds = rho * v * D / mu
+    p = 0.316 * reynolds**-0.25 * L / D * rho * v**2 / 2
+    return pd.DataFrame({"L": L, "D": D, "rho": rho, "mu": mu, "v": v}), p
+
+
+def test_regressor_takes_the_options_of_its_dimensionless_features():
+    X, p = _pipe_flow(200)
+    units = {name: PIPE_FLOW[name] for name in X.columns}
+    options = {"repeating": ["rho", "v", "D"], "isolate": ["L"]}
+    power_law = TransformedTargetRegressor(
+        make_pipeline(FunctionTransformer(np.log), LinearRegression()), func=np.log,
+        inverse_func=np.exp,
+    )
+    model = UnitsEquivariantRegressor(power_law, units, "Pa", **options).fit(X, p)
+    features = DimensionlessFeatures(units, **options).fit(X)
+    assert model.features_.get_feature_names_out().tolist() == ["L*D^-1", "D^-1*rho^-1*mu*v^-1"]
+    np.testing.assert_array_equal(model.features_.powers_, features.powers_)
+    np.testing.assert_array_equal(model.features_.transform(X), features.transform(X))
+    X_test, p_test = _pipe_flow(50, seed=1)
+    np.testing.assert_allclose(model.predict(X_test), p_test, rtol=1e-8)
+    assert_units_equivariant(model, X_test, units, "Pa")
+
+
+def test_regressor_refuses_variables_it_cannot_isolate():
+    model = UnitsEquivariantRegressor(units=["m", "m", "m^-2"], isolate=[0, 1])
+    with pytest.raises(UnitsError, match="Cannot isolate"):
+        model.fit(np.ones((3, 3)), np.ones(3))
+
+
+def test_options_and_names_may_be_numpy_arrays():
+    X, _ = _pipe_flow(5)
+    units = np.array([PIPE_FLOW[name] for name in X.columns])
+    by_list = DimensionlessFeatures(list(units), repeating=["rho", "v", "D"]).fit(X)
+    by_array = DimensionlessFeatures(units, repeating=np.array(["rho", "v", "D"])).fit(X)
+    np.testing.assert_array_equal(by_array.powers_, by_list.powers_)
+    by_index = DimensionlessFeatures(units, repeating=np.array([2, 4, 1])).fit(X)
+    np.testing.assert_array_equal(by_index.powers_, by_list.powers_)
+
+
+def test_dimensionless_feature_names_follow_input_features():
+    features = DimensionlessFeatures(units=["s", "m", "m/s^2"]).fit(np.ones((2, 3)))
+    assert features.get_feature_names_out(["T", "L", "g"]).tolist() == ["T^2*L^-1*g"]
+    with pytest.raises(ValueError, match="input_features should have length equal to"):
+        features.get_feature_names_out(["T", "L"])
+    X = pd.DataFrame(np.ones((2, 3)), columns=["T", "L", "g"])
+    features.fit(X)
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        features.get_feature_names_out(["T", "L", "G"])

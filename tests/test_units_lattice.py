@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sympy import Matrix
 
@@ -51,6 +51,53 @@ def test_nullspace_is_canonical(M):
     assert np.array_equal(N, integer_nullspace(M.copy()))
     for column in N.T:
         assert column[np.flatnonzero(column)[0]] > 0
+
+
+def _nullspace_or_error(M, **options):
+    try:
+        return integer_nullspace(M, **options).tolist()
+    except UnitsError as error:
+        return str(error)
+
+
+@st.composite
+def nullspace_options(draw, n):
+    """No options, or one repeating variable, or one isolated variable."""
+    variable = st.lists(st.integers(0, n - 1), min_size=1, max_size=1)
+    return draw(st.one_of(
+        st.just({}), st.fixed_dictionaries({"repeating": variable}),
+        st.fixed_dictionaries({"isolate": variable}),
+    ))
+
+
+@settings(max_examples=60, deadline=None)
+@given(dimension_matrices(), st.data())
+def test_nullspace_ignores_row_order_and_repeated_rows(M, data):
+    k, n = M.shape
+    options = data.draw(nullspace_options(n))
+    order = data.draw(st.permutations(range(k)))
+    repeated = data.draw(st.lists(st.integers(0, k - 1), min_size=1, max_size=3)) if k else []
+    same_rows = M[list(order) + repeated]
+    assert _nullspace_or_error(same_rows, **options) == _nullspace_or_error(M, **options)
+
+
+@settings(max_examples=60, deadline=None)
+@given(dimension_matrices(), st.data())
+def test_nullspace_depends_only_on_the_rational_row_space(M, data):
+    k, n = M.shape
+    extra = data.draw(st.integers(0, 2))
+    entries = st.lists(st.integers(-3, 3), min_size=(k + extra) * k, max_size=(k + extra) * k)
+    A = np.array(data.draw(entries), dtype=np.int64).reshape(k + extra, k)
+    assume(k == 0 or np.linalg.matrix_rank(A) == k)  # then A M has the row space of M
+    options = data.draw(nullspace_options(n))
+    assert _nullspace_or_error(A @ M, **options) == _nullspace_or_error(M, **options)
+
+
+def test_a_repeated_row_does_not_change_the_nullspace():
+    M = np.array([[-1, -1, -1, 2]])
+    expected = [[1, 0, -1, 0], [0, 1, -1, 0], [1, 0, 1, 1]]
+    assert integer_nullspace(M).T.tolist() == integer_nullspace(np.vstack([M, M])).T.tolist()
+    assert integer_nullspace(M).T.tolist() == expected
 
 
 @settings(max_examples=40, deadline=None)
@@ -174,3 +221,12 @@ def test_falls_back_when_sympy_smith_form_fails_its_checks(monkeypatch):
     M, _ = dimension_matrix(PIPE_FLOW)
     N = integer_nullspace(M)
     assert len(calls) == 2 and not (M @ N).any() and N.shape == (6, 3)
+
+
+def test_names_may_be_numpy_arrays():
+    with pytest.raises(UnitsError, match=r"Cannot isolate \['b'\]"):
+        integer_nullspace([[1, 1, -2]], isolate=[0, 1], variable_names=np.array(["a", "b", "c"]))
+    with pytest.raises(UnitsError, match=r"\[length\] - \[mass\] = 0"):
+        solve_exponents([[1], [1]], [1, 0], dimension_names=np.array(["[length]", "[mass]"]))
+    with pytest.raises(UnitsError, match=r"L\^\(1/2\)\*g\^\(-1/2\)"):
+        solve_exponents([[1, 1], [0, -2]], [0, 1], variable_names=np.array(["L", "g"]))

@@ -69,3 +69,8 @@ def test_names_read_like_the_mathematics():
     assert monomial_name([-1, 1, 1], ["R", "alpha", "k1"]) == "R^-1*alpha*k1"
     assert monomial_name([0.5, 0, -0.5], ["L", "m", "g"]) == "L^(1/2)*g^(-1/2)"
     assert monomial_name([0, 0], ["a", "b"]) == "1"
+
+
+def test_variable_names_may_be_a_numpy_array():
+    with pytest.raises(UnitsError, match="Variable 'b' is zero"):
+        evaluate_monomials([[1.0, 0.0]], [[1, -1]], variable_names=np.array(["a", "b"]))

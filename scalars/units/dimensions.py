@@ -33,9 +33,11 @@ def dimension_exponents(unit, registry=None):
     Raises
     ------
     UnitsError
-        If the unit cannot be parsed or has a non-integer exponent.
+        If the unit cannot be parsed, has a non-integer exponent, or is a mapping
+        that names one dimension twice (``"length"`` and ``"[length]"``).
     """
     raw = _raw_exponents(unit, registry)
+    _check_distinct_dimensions(unit, raw)
     exponents = {}
     for name, power in raw.items():
         power = Fraction(power).limit_denominator(10**6)
@@ -91,7 +93,8 @@ def _raw_exponents(unit, registry):
 def _parse_pint(text, registry):
     import pint
 
-    registry = registry or pint.get_application_registry()
+    if registry is None:
+        registry = pint.get_application_registry()
     try:
         parsed = registry.parse_expression(text) if text.strip() else 1
     except (pint.errors.PintError, AttributeError, SyntaxError, TypeError) as error:
@@ -116,6 +119,19 @@ def _sympy_exponents(expression):
         _SYMPY_TO_PINT.get(str(base.name), str(base.name)): power
         for base, power in dependencies.items()
     }
+
+
+def _check_distinct_dimensions(unit, raw):
+    spellings = {}
+    for name in raw:
+        spellings.setdefault(_bracketed(name), []).append(name)
+    repeated = {dimension: names for dimension, names in spellings.items() if len(names) > 1}
+    if repeated:
+        dimension, names = next(iter(repeated.items()))
+        raise UnitsError(
+            f"Unit {unit!r} gives the exponent of {dimension} more than once, as "
+            f"{' and '.join(map(repr, names))}; give each dimension once."
+        )
 
 
 def _bracketed(name):

@@ -162,19 +162,22 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         Largest denominator allowed in ``b``. 1 requires integer exponents; 2 allows
         square roots, as in a pendulum period ``sqrt(L / g) f(theta_0)``, and then
         the inputs raised to fractional powers must be positive.
+    repeating : sequence of str or int, default=None
+        Preferred repeating variables of the dimensionless features, as in
+        :class:`DimensionlessFeatures`.
+    isolate : sequence of str or int, default=None
+        Variables that must each appear in at most one dimensionless feature, as in
+        :class:`DimensionlessFeatures`.
 
     Attributes
     ----------
-    estimator_ : regressor
-        The fitted regressor ``f``.
-    powers_ : ndarray of int64, shape (n_dimensionless_features, n_features_in_)
-        Exponents of the dimensionless features, one row per feature.
+    features_ : DimensionlessFeatures
+        The fitted dimensionless features ``z``; ``features_.powers_`` holds their
+        exponents.
     target_powers_ : ndarray of shape (n_features_in_,)
         Exponents ``b`` of the monomial that carries the target's units.
-    dimension_matrix_ : ndarray of int64, shape (n_dimensions, n_features_in_)
-        Exponent of each base dimension in each input.
-    dimensions_ : tuple of str of length n_dimensions
-        Names of the base dimensions of the inputs and the target.
+    estimator_ : regressor
+        The fitted regressor ``f``.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str, shape (n_features_in_,)
@@ -182,13 +185,16 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
     """
 
     def __init__(
-        self, estimator=None, units=None, target_units=None, *, registry=None, max_denominator=1
+        self, estimator=None, units=None, target_units=None, *, registry=None,
+        max_denominator=1, repeating=None, isolate=None,
     ):
         self.estimator = estimator
         self.units = units
         self.target_units = target_units
         self.registry = registry
         self.max_denominator = max_denominator
+        self.repeating = repeating
+        self.isolate = isolate
 
     def fit(self, X, y):
         """Solve for the target's monomial and fit ``f`` on the dimensionless features.
@@ -205,22 +211,14 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         self : UnitsEquivariantRegressor
             Fitted regressor.
         """
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        matrix, dimensions = _input_dimensions(self, self.target_units)
-        self.dimension_matrix_, self.dimensions_ = matrix[:, :-1], dimensions
-        names = _variable_names(self)
-        self.powers_ = integer_nullspace(self.dimension_matrix_).T
-        self.target_powers_ = solve_exponents(
-            self.dimension_matrix_,
-            matrix[:, -1],
-            nullspace=self.powers_.T,
-            max_denominator=self.max_denominator,
-            variable_names=names,
-            dimension_names=dimensions,
-        )
-        scale = self._target_scale(X)
+        values, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        self.features_ = DimensionlessFeatures(
+            units=self.units, registry=self.registry, repeating=self.repeating,
+            isolate=self.isolate,
+        ).fit(X)
+        self.target_powers_ = self._solve_target_powers()
         estimator = LinearRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(estimator).fit(self._features(X), y / scale)
+        self.estimator_ = clone(estimator).fit(self._features(X), y / self._target_scale(values))
         return self
 
     def predict(self, X):
@@ -237,21 +235,34 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
             Predictions, in the target units matching the units of ``X``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.estimator_.predict(self._features(X)) * self._target_scale(X)
+        values = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.estimator_.predict(self._features(X)) * self._target_scale(values)
+
+    def _solve_target_powers(self):
+        """Small exponents ``b`` of a monomial of the inputs with the target's units."""
+        matrix, dimensions = _input_dimensions(self, self.target_units)
+        return solve_exponents(
+            matrix[:, :-1],
+            matrix[:, -1],
+            nullspace=self.features_.powers_.T,
+            max_denominator=self.max_denominator,
+            variable_names=_variable_names(self),
+            dimension_names=dimensions,
+        )
 
     def _features(self, X):
-        features = evaluate_monomials(X, self.powers_, _variable_names(self))
-        return features if features.shape[1] else np.ones((len(X), 1))
+        # X as given (maybe a DataFrame), so that features_ sees the fitted column names.
+        features = self.features_.transform(X)
+        return features if features.shape[1] else np.ones((len(features), 1))
 
-    def _target_scale(self, X):
+    def _target_scale(self, values):
         """``prod_i x_i^b_i``, which must be nonzero to divide the target by it."""
-        scale = evaluate_monomials(X, self.target_powers_, _variable_names(self))
+        names = _variable_names(self)
+        scale = evaluate_monomials(values, self.target_powers_, names)
         if not np.all(scale != 0):
-            name = monomial_name(self.target_powers_, _variable_names(self))
             raise UnitsError(
-                f"The monomial {name} that carries the target's units is zero at row "
-                f"{int(np.argmin(scale != 0))}."
+                f"The monomial {monomial_name(self.target_powers_, names)} that carries "
+                f"the target's units is zero at row {int(np.argmin(scale != 0))}."
             )
         return scale
 
@@ -303,7 +314,7 @@ def _variable_names(estimator):
 def _positions(variables, names):
     """Column indices of ``variables`` given by name or index."""
     positions = []
-    for variable in variables or ():
+    for variable in () if variables is None else variables:
         if isinstance(variable, str):
             if variable not in names:
                 raise ValueError(f"Unknown column {variable!r}; columns are {names}.")

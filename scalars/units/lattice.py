@@ -4,12 +4,14 @@ Variables with dimension matrix ``M`` (k base dimensions x n variables, integer
 exponents) form a dimensionless monomial ``prod_i x_i^a_i`` exactly when ``M a = 0``.
 Those ``a`` form a lattice of rank ``n - rank(M)``. Its basis comes from the Smith
 normal form ``D = S M T`` (``S``, ``T`` unimodular): the columns of ``T`` past the rank
-span the whole integer kernel. That basis is checked, LLL-reduced to small exponents,
+span the whole integer kernel. ``M`` is first replaced by a canonical matrix with the
+same rational row space (the kernel depends on nothing else), so the order of its rows
+and redundant rows do not matter. The basis is checked, LLL-reduced to small exponents,
 then put in a canonical sign and order, so the answer never depends on the run.
 """
 
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 
 import numpy as np
 from sympy import QQ, ZZ, Matrix
@@ -17,7 +19,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.normalforms import smith_normal_decomp
 
 from .exceptions import UnitsError
-from .monomials import monomial_name
+from .monomials import default_names, monomial_name
 
 _LLL_DELTA = QQ(99, 100)
 
@@ -47,20 +49,22 @@ def integer_nullspace(M, *, isolate=(), repeating=(), variable_names=None):
     -------
     N : ndarray of int64, shape (n, n - rank(M))
         Columns are a basis of the integer kernel: ``M N = 0`` and every integer
-        ``a`` with ``M a = 0`` is ``N c`` for an integer ``c``.
+        ``a`` with ``M a = 0`` is ``N c`` for an integer ``c``. ``N`` depends only on
+        the row space of ``M``: reordered, repeated or combined rows give the same.
 
     Raises
     ------
     UnitsError
         If the isolated variables cannot be put in separate basis vectors.
     """
-    matrix = _integer_matrix(M)
+    matrix = _row_space_basis(_integer_matrix(M))
     n = matrix.shape[1]
     isolated = _isolation_order(matrix, _indices(isolate, n), _indices(repeating, n))
     kernel = _smith_decomposition(matrix).kernel
-    basis = _reduced_basis(kernel) if not isolated else _isolated_basis(
-        kernel, isolated, variable_names or [f"x{i}" for i in range(n)]
-    )
+    if isolated:
+        basis = _isolated_basis(kernel, isolated, default_names(variable_names, "x", n))
+    else:
+        basis = _reduced_basis(kernel)
     return np.array(basis, dtype=np.int64).reshape(len(basis), n).T
 
 
@@ -102,8 +106,8 @@ def solve_exponents(
     target = [int(x) for x in _integer_matrix(np.reshape(u, (1, -1))).to_list()[0]]
     if len(target) != k:
         raise ValueError(f"u has {len(target)} dimensions but M has {k}.")
-    variable_names = variable_names or [f"x{i}" for i in range(n)]
-    dimension_names = dimension_names or [f"d{j}" for j in range(k)]
+    variable_names = default_names(variable_names, "x", n)
+    dimension_names = default_names(dimension_names, "d", k)
     smith = _smith_decomposition(matrix)
     rotated = [_dot(row, target) for row in smith.left]
     _check_reachable(matrix.to_list(), target, smith, rotated, dimension_names)
@@ -111,11 +115,9 @@ def solve_exponents(
     particular = [_dot(row, coefficients) for row in smith.right]
     if nullspace is None:
         nullspace = integer_nullspace(M)
-    basis = np.asarray(nullspace, dtype=np.int64).T.reshape(-1, n)
-    exponents = _nearest_plane(particular, basis.tolist())
+    basis = np.asarray(nullspace, dtype=np.int64).T.reshape(-1, n).tolist()
+    exponents = _reduce(particular, basis)
     denominator = lcm(*(e.denominator for e in exponents))
-    exponents = [Fraction(int(a), denominator) for a in
-                 _shorten([int(e * denominator) for e in exponents], denominator * basis)]
     if denominator > max_denominator:
         raise UnitsError(
             "No monomial of the inputs with integer exponents has the target's units; "
@@ -192,6 +194,20 @@ def _integer_matrix(M):
     return DomainMatrix(rows, array.shape, ZZ).to_dense()
 
 
+def _row_space_basis(matrix):
+    """Canonical integer basis of the rational row space of ``matrix``.
+
+    The rows of the reduced row echelon form, each scaled to primitive integers with a
+    positive pivot.
+    """
+    echelon, _, pivots = matrix.rref_den()
+    rows = []
+    for row, pivot in zip(echelon.to_list(), pivots):
+        content = gcd(*(int(a) for a in row)) * (1 if row[pivot] > 0 else -1)
+        rows.append([ZZ(int(a) // content) for a in row])
+    return DomainMatrix(rows, (len(rows), matrix.shape[1]), ZZ).to_dense()
+
+
 def _rank(matrix, columns):
     k = matrix.shape[0]
     return matrix.extract(list(range(k)), columns).convert_to(QQ).rank() if k else 0
@@ -239,9 +255,7 @@ def _isolated_basis(vectors, isolated, variable_names):
     for column in isolated:
         n_pivots += _eliminate(rows, n_pivots, column)
     free = _reduced_basis(rows[n_pivots:])
-    pivots = [
-        _shorten([int(a) for a in _nearest_plane(row, free)], free) for row in rows[:n_pivots]
-    ]
+    pivots = [[int(a) for a in _reduce(row, free)] for row in rows[:n_pivots]]
     basis = pivots + free
     crowded = [variable_names[i] for i in isolated if sum(v[i] != 0 for v in basis) > 1]
     if crowded:
@@ -281,6 +295,18 @@ def _eliminate(rows, start, column):
     return 1
 
 
+def _reduce(vector, basis):
+    """A short representative of ``vector`` (rational) modulo the lattice of ``basis``.
+
+    Babai's nearest plane, then greedy steps (:func:`_shorten`) on the vector scaled
+    to integers. Returns a list of Fraction.
+    """
+    vector = _nearest_plane(vector, basis)
+    denominator = lcm(*(a.denominator for a in vector))
+    scaled = _shorten([int(a * denominator) for a in vector], denominator * np.asarray(basis))
+    return [Fraction(a, denominator) for a in scaled]
+
+
 def _nearest_plane(vector, basis):
     """Babai's nearest-plane reduction of ``vector`` modulo the lattice of ``basis``."""
     vector = [Fraction(a) for a in vector]
@@ -298,15 +324,21 @@ def _nearest_plane(vector, basis):
 
 
 def _shorten(vector, basis):
-    """Add or subtract basis vectors while that makes ``vector`` smaller (see ``_size``)."""
+    """Add or subtract basis vectors while that makes ``vector`` smaller.
+
+    Smaller means a smaller :func:`_size`; between equal sizes, the magnitudes
+    compared variable by variable, so that ties go to exponents on later variables
+    (pipe flow gets ``D*rho*v/mu`` rather than the equally small ``L*rho*v/mu``).
+    The key decreases strictly at each step, so the loop ends.
+    """
     vector = np.asarray(vector, dtype=np.int64)
     steps = np.concatenate([np.asarray(basis, dtype=np.int64).reshape(-1, len(vector))] * 2)
     steps[len(steps) // 2:] *= -1
     while len(steps):
         magnitudes = np.abs(vector - steps)
-        largest, total = magnitudes.max(axis=1), magnitudes.sum(axis=1)
-        best = np.lexsort((total, largest))[0]
-        if (largest[best], total[best]) >= _size(vector):
+        keys = np.column_stack([magnitudes.max(axis=1), magnitudes.sum(axis=1), magnitudes])
+        best = np.lexsort(keys.T[::-1])[0]
+        if tuple(keys[best]) >= (*_size(vector), *np.abs(vector)):
             break
         vector = vector - steps[best]
     return vector.tolist()

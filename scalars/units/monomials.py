@@ -49,7 +49,7 @@ def evaluate_monomials(X, powers, variable_names=None):
         )
     if not np.all(np.isfinite(X)):
         raise ValueError("X contains NaN or infinity.")
-    names = variable_names or [f"x{i}" for i in range(X.shape[1])]
+    names = default_names(variable_names, "x", X.shape[1])
     zero, negative = X == 0, X < 0
     integral = powers == np.round(powers)
     _check_defined(zero, powers < 0, names, "is zero but has a negative power")
@@ -67,6 +67,11 @@ def evaluate_monomials(X, powers, variable_names=None):
     vanishes = (zero.astype(np.int64) @ (powers > 0).T.astype(np.int64)) > 0
     values = np.where(vanishes, 0.0, sign * magnitude)
     return values[:, 0] if single else values
+
+
+def default_names(names, prefix, count):
+    """``names`` as a list of str, or ``prefix0, prefix1, ...`` when it is None."""
+    return [f"{prefix}{i}" for i in range(count)] if names is None else [str(n) for n in names]
 
 
 def _check_defined(bad_value, bad_power, names, problem):
