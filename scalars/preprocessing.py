@@ -6,8 +6,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from scalars.groups import Orthogonal, get_group
 from scalars.layout import Layout
-from scalars.units import UnitsError, dimension_exponents, invariant_units
-from scalars.units.estimators import _column_units
+from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
 
 __all__ = ["InvariantFeatures"]
 
@@ -203,17 +202,17 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             If the columns of one vector have different units.
         """
         check_is_fitted(self)
-        column_units = _column_units(
+        units = column_units(
             input_units, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
-        columns = [dimension_exponents(unit, registry) for unit in column_units]
+        columns = [dimension_exponents(unit, registry) for unit in units]
         scalar_columns, vector_columns = self.layout_.column_indices(self.group_.n_columns)
         for vector in vector_columns:
             if any(columns[i] != columns[vector[0]] for i in vector):
                 names = _check_feature_names_in(self, None)[vector].tolist()
                 raise UnitsError(
                     f"Columns {names} form one vector but have different units "
-                    f"{[column_units[i] for i in vector]}."
+                    f"{[units[i] for i in vector]}."
                 )
         slot_starts = np.sort(np.concatenate([scalar_columns, vector_columns[:, 0]]))
         return invariant_units(self.group_, self.layout_, [columns[i] for i in slot_starts])

@@ -5,7 +5,7 @@ monomial of variables is dimensionless when its exponents lie in the integer ker
 their dimension matrix; models built on such monomials do not depend on the units.
 """
 
-from .dimensions import dimension_exponents, dimension_matrix
+from .dimensions import column_units, dimension_exponents, dimension_matrix
 from .estimators import DimensionlessFeatures, UnitsEquivariantRegressor
 from .invariant_units import invariant_units
 from .exceptions import UnitsError
@@ -18,6 +18,7 @@ __all__ = [
     "UnitsEquivariantRegressor",
     "UnitsError",
     "assert_units_equivariant",
+    "column_units",
     "dimension_exponents",
     "dimension_matrix",
     "evaluate_monomials",

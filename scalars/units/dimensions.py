@@ -137,3 +137,44 @@ def _check_distinct_dimensions(unit, raw):
 def _bracketed(name):
     name = str(name).strip()
     return name if name.startswith("[") else f"[{name}]"
+
+
+def column_units(units, n_features, feature_names=None):
+    """One unit per column of X.
+
+    Parameters
+    ----------
+    units : sequence, dict or None
+        One unit per column, or a dict keyed by column name; None means every column
+        is dimensionless.
+    n_features : int
+        Number of columns of X.
+    feature_names : array of str, default=None
+        Column names of X, needed when ``units`` is a dict.
+
+    Returns
+    -------
+    list of length n_features
+    """
+    if units is None:
+        return [None] * n_features
+    if isinstance(units, Mapping):
+        if feature_names is None:
+            raise ValueError(
+                "units is a dict keyed by column name, so X must be a DataFrame with "
+                "string column names."
+            )
+        missing = [name for name in feature_names if name not in units]
+        unused = [name for name in units if name not in set(feature_names)]
+        if missing or unused:
+            raise ValueError(
+                f"units has no entry for columns {missing} and entries for unknown "
+                f"columns {unused}."
+            )
+        return [units[name] for name in feature_names]
+    if isinstance(units, str):
+        raise TypeError(f"units must have one entry per column, got the string {units!r}.")
+    units = list(units)
+    if len(units) != n_features:
+        raise ValueError(f"units has {len(units)} entries but X has {n_features} columns.")
+    return units

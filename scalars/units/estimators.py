@@ -1,14 +1,12 @@
 """scikit-learn estimators that are exactly equivariant under changes of units."""
 
-from collections.abc import Mapping
-
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import get_tags
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from .dimensions import dimension_matrix
+from .dimensions import column_units, dimension_matrix
 from .exceptions import UnitsError
 from .lattice import integer_nullspace, solve_exponents
 from .monomials import evaluate_monomials, monomial_name
@@ -275,36 +273,10 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
 
 def _input_dimensions(estimator, *extra_units):
     """Dimension matrix of the fitted columns' units, then of ``extra_units``."""
-    units = _column_units(
+    units = column_units(
         estimator.units, estimator.n_features_in_, getattr(estimator, "feature_names_in_", None)
     )
     return dimension_matrix([*units, *extra_units], estimator.registry)
-
-
-def _column_units(units, n_features, feature_names):
-    """One unit per column from a sequence, a dict keyed by column name, or None."""
-    if units is None:
-        return [None] * n_features
-    if isinstance(units, Mapping):
-        if feature_names is None:
-            raise ValueError(
-                "units is a dict keyed by column name, so X must be a DataFrame with "
-                "string column names."
-            )
-        missing = [name for name in feature_names if name not in units]
-        unused = [name for name in units if name not in set(feature_names)]
-        if missing or unused:
-            raise ValueError(
-                f"units has no entry for columns {missing} and entries for unknown "
-                f"columns {unused}."
-            )
-        return [units[name] for name in feature_names]
-    if isinstance(units, str):
-        raise TypeError(f"units must have one entry per column, got the string {units!r}.")
-    units = list(units)
-    if len(units) != n_features:
-        raise ValueError(f"units has {len(units)} entries but X has {n_features} columns.")
-    return units
 
 
 def _variable_names(estimator):

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .dimensions import dimension_matrix
-from .estimators import _column_units
+from .dimensions import column_units
 
 
 def assert_units_equivariant(
@@ -49,8 +49,8 @@ def assert_units_equivariant(
     """
     output = getattr(model, "predict", None) or getattr(model, "transform", None) or model
     names = list(getattr(X, "columns", [])) or None
-    column_units = _column_units(units, np.shape(X)[1], names)
-    matrix, dimensions = dimension_matrix([*column_units, target_units], registry)
+    per_column = column_units(units, np.shape(X)[1], names)
+    matrix, dimensions = dimension_matrix([*per_column, target_units], registry)
     rng = check_random_state(random_state)
     reference = np.asarray(output(X), dtype=np.float64)
     for _ in range(n_draws):
