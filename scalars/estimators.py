@@ -12,6 +12,7 @@ import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.preprocessing import PolynomialFeatures
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars._expansion import OUTPUTS, EquivariantExpansion
@@ -31,8 +32,8 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
             raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
         X, y = validate_data(self, X, y, y_numeric=True, multi_output=self.output != "T0", dtype=np.float64)
         group, layout = resolve_group_and_layout(self.group, self.layout, X.shape[1])
-        self.expansion_ = EquivariantExpansion(group, layout, self.output, self.particles)
-        expected = self.expansion_.n_output_columns
+        expansion = EquivariantExpansion(group, layout, self.output, self.particles)
+        expected = expansion.n_output_columns
         columns = y.reshape(len(y), -1).astype(np.float64)
         if self.output == "T0" and y.ndim != 1 or columns.shape[1] != expected:
             raise ValueError(
@@ -40,6 +41,7 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
                 f"{('(n_samples,)' if self.output == 'T0' else f'(n_samples, {expected})')}, "
                 f"got {y.shape}"
             )
+        self.expansion_ = expansion
         return X, columns
 
     def _validate_predict_data(self, X):
@@ -219,7 +221,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
     max_epochs : int, default=100
     validation_fraction : float, default=0.1
     patience : int, default=20
-    random_state : int, default=None
+    random_state : int, RandomState instance or None, default=None
         Seeds the weights, the validation split and the batch order.
     verbose : bool, default=False
         Show a progress bar while training.
@@ -283,16 +285,17 @@ class EquivariantMLPRegressor(_EquivariantBase):
         from scalars.nn import EquivariantHead, fit
 
         X, y = self._validate_fit_data(X, y)
-        seed = np.random.RandomState(self.random_state).randint(2**31)
-        torch.manual_seed(seed)
-        head = EquivariantHead(
-            self.expansion_.group,
-            self.expansion_.layout,
-            self.output,
-            self.particles,
-            self.hidden_layer_sizes,
-            self.encoding,
-        ).double()
+        seed = check_random_state(self.random_state).randint(2**31)
+        with torch.random.fork_rng():  # seeds the weights without resetting the caller's generator
+            torch.manual_seed(seed)
+            head = EquivariantHead(
+                self.expansion_.group,
+                self.expansion_.layout,
+                self.output,
+                self.particles,
+                self.hidden_layer_sizes,
+                self.encoding,
+            ).double()
         X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
         head.fit_statistics(X, y)
         to_columns = self.expansion_.to_columns

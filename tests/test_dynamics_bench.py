@@ -3,17 +3,8 @@
 import csv
 
 import pytest
-import torch
 
 from scalars.bench import pendulum, pendulum_demo
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("SCALARS_CACHE", str(tmp_path / "cache"))
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_bench_writes_a_table_and_a_csv(tmp_path, capsys):

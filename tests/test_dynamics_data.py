@@ -47,6 +47,16 @@ def test_corrupt_cache_is_detected_and_regenerated(private_cache):
     assert again.checksum == good.checksum
 
 
+def test_unreadable_cache_is_regenerated(private_cache):
+    good = pendulum_data(10, 2, seed=6)
+    (path,) = private_cache.glob("pendulum-*.npz")
+    path.write_bytes(b"not a zip file")
+    with pytest.warns(UserWarning, match="cannot read"):
+        again = pendulum_data(10, 2, seed=6)
+    assert again.checksum == good.checksum
+    assert list(private_cache.glob("*.tmp.npz")) == []
+
+
 def test_units_variant_and_its_test_settings():
     base = pendulum_data(6, 4, variant="units", cache=False)
     assert np.all((base.train_params >= 1) & (base.train_params <= 2))

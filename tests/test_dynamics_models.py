@@ -22,14 +22,6 @@ from scalars.testing import assert_equivariant, assert_invariant
 O3 = get_group("O(3)")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny tensors: extra threads only spin, and on a shared machine slow everything 10x.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 SCALAR_HNNS = {
     "separable": dict(),
     "general": dict(separable=False, method="rk4"),
@@ -136,18 +128,19 @@ def test_dimensionless_models_are_units_equivariant(cls, kwargs):
     model = _model(cls, dimensionless=True, **kwargs)
     z, g, params = _inputs()
     mass, length, time = 3.7, 0.2, 5.0
-    field = model.vector_field(z, g, params)
+    def rescaled_field(field):
+        return torch.cat([field[:, :6] * length / time, field[:, 6:] * mass * length / time**2], dim=-1)
+
     moved = model.vector_field(*_rescale(z, g, params, mass, length, time))
-    expected = torch.cat([field[:, :6] * length / time, field[:, 6:] * mass * length / time**2], dim=-1)
-    torch.testing.assert_close(moved, expected, rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(moved, rescaled_field(model.vector_field(z, g, params)), rtol=1e-10, atol=1e-12)
     if cls is ScalarHNN:
         energy = model.hamiltonian(z, g, params)
         scaled = model.hamiltonian(*_rescale(z, g, params, mass, length, time))
         torch.testing.assert_close(scaled, energy * mass * length**2 / time**2, rtol=1e-10, atol=1e-12)
-    plain = _model(cls, **kwargs)
+    plain = _model(cls, **kwargs)  # the same model on plain scalars is not units-equivariant
     with pytest.raises(AssertionError):
         torch.testing.assert_close(plain.vector_field(*_rescale(z, g, params, mass, length, time)),
-                                   plain.vector_field(z, g, params) * 0 + expected)
+                                   rescaled_field(plain.vector_field(z, g, params)))
 
 
 def test_hnn_vector_field_is_hamiltonian():
@@ -215,3 +208,8 @@ def test_torchdiffeq_methods_agree_with_rk4():
     adaptive = integrate(field, z0, t, method="dopri5", rtol=1e-10, atol=1e-12)
     assert adaptive.shape == (2, 5, 2)
     torch.testing.assert_close(adaptive, rk4(field, z0, t, substeps=50), rtol=0, atol=1e-9)
+
+
+def test_leapfrog_rejects_an_odd_state():
+    with pytest.raises(ValueError, match="even length"):
+        leapfrog(lambda q: q, lambda p: p, torch.zeros(2, 5), torch.linspace(0, 1, 3))

@@ -94,3 +94,27 @@ def test_a_batch_of_systems_matches_each_system_alone(states):
         alone = DoubleSpringPendulum(*params[:, i], g=g[i])
         np.testing.assert_allclose(together[i], alone.trajectory(states[i], t), atol=1e-9)
         np.testing.assert_allclose(batch.hamiltonian(states)[i], alone.hamiltonian(states[i]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("n_times", [3, 8])  # 8 == the number of systems: the case that once lined up wrongly
+def test_a_batch_of_systems_scores_its_own_trajectories(states, n_times):
+    rng = np.random.default_rng(3)
+    params = rng.uniform(1, 2, size=(6, 8))
+    g = rng.standard_normal((8, 3))
+    batch = DoubleSpringPendulum(*params, g=g)
+    trajectories = batch.trajectory(states, np.linspace(0, 1, n_times))  # (8, n_times, 12)
+    energies = batch.energy(trajectories)
+    momenta = batch.angular_momentum(trajectories)
+    assert energies.shape == momenta.shape == (8, n_times)
+    for i in (0, 7):
+        alone = DoubleSpringPendulum(*params[:, i], g=g[i])
+        np.testing.assert_allclose(energies[i], alone.energy(trajectories[i]), rtol=1e-14)
+        np.testing.assert_allclose(momenta[i], alone.angular_momentum(trajectories[i]), rtol=1e-14)
+    torch_energies = batch.energy(torch.as_tensor(trajectories))
+    np.testing.assert_allclose(torch_energies.numpy(), energies, rtol=1e-14)
+
+
+def test_states_with_fewer_axes_than_the_batch_are_rejected():
+    batch = DoubleSpringPendulum(m1=np.ones((2, 3)))
+    with pytest.raises(ValueError, match="fewer leading axes"):
+        batch.energy(np.zeros((3, 12)))

@@ -2,7 +2,7 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
+from sklearn.base import clone
 from sklearn.preprocessing import PolynomialFeatures, SplineTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -12,7 +12,6 @@ from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.testing import assert_equivariant
 
-torch.set_num_threads(1)  # small models on two shared cores: extra threads only spin
 
 FAST_MLP = dict(hidden_layer_sizes=(16,), max_epochs=30, random_state=0)
 
@@ -58,7 +57,7 @@ def _as_group_output(group, output, predict):
 @pytest.mark.parametrize("estimator", [EquivariantRegressor(degree=1), EquivariantMLPRegressor(**FAST_MLP)], ids=["ridge", "mlp"])
 def test_equivariant_under_random_group_elements(estimator, group, layout, output):
     X, y = _random_problem(group, layout, output)
-    model = estimator.set_params(group=group, layout=layout, output=output).fit(X, y)
+    model = clone(estimator).set_params(group=group, layout=layout, output=output).fit(X, y)
     assert_equivariant(_as_group_output(group, output, model.predict), group, X[:10], layout, output, rng=1)
 
 
@@ -67,7 +66,7 @@ def test_equivariant_under_random_group_elements(estimator, group, layout, outpu
 def test_particles_permutation_and_group_equivariant(estimator, output):
     layout, group = "3T0+3T1", "O(3)"  # 3 particles of one scalar and one vector
     X, y = _random_problem(group, layout, output)
-    model = estimator.set_params(group=group, layout=layout, output=output, particles=3).fit(X, y)
+    model = clone(estimator).set_params(group=group, layout=layout, output=output, particles=3).fit(X, y)
     assert_equivariant(model.predict, group, X[:10], layout, output, rng=2)
     permuted = X[:, [2, 0, 1, 9, 10, 11, 3, 4, 5, 6, 7, 8]]
     np.testing.assert_allclose(model.predict(permuted), model.predict(X), rtol=1e-10, atol=1e-10)
@@ -152,3 +151,26 @@ def test_mlp_is_reproducible_and_learns():
 @parametrize_with_checks([EquivariantRegressor(), EquivariantMLPRegressor()])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_mlp_random_state_takes_a_generator_and_leaves_the_global_torch_seed_alone():
+    import torch
+
+    X, y = _random_problem("O(3)", "2T0+3T1", "T0")
+    params = dict(group="O(3)", layout="2T0+3T1", **{**FAST_MLP, "max_epochs": 3})
+    torch.manual_seed(123)
+    expected_draw = torch.rand(1)
+    torch.manual_seed(123)
+    by_int = EquivariantMLPRegressor(**params).fit(X, y).predict(X)
+    assert torch.rand(1) == expected_draw
+    params["random_state"] = np.random.RandomState(0)
+    by_generator = EquivariantMLPRegressor(**params).fit(X, y).predict(X)
+    assert by_generator.shape == by_int.shape and np.all(np.isfinite(by_generator))
+
+
+def test_a_failed_fit_leaves_no_fitted_state():
+    X, y = _random_problem("O(3)", "2T0+3T1", "T0")
+    model = EquivariantRegressor(group="O(3)", layout="2T0+3T1", output="T1")
+    with pytest.raises(ValueError, match="needs y of shape"):
+        model.fit(X, y)
+    assert not hasattr(model, "expansion_")

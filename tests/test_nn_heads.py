@@ -8,7 +8,6 @@ from scalars.layout import Layout
 from scalars.nn import EquivariantHead, InvariantEncoder, InvariantMLP, TensorHead, VectorHead
 from scalars.testing import assert_equivariant
 
-torch.set_num_threads(1)  # small models on two shared cores: extra threads only spin
 
 HEADS = [
     (InvariantMLP, "T0", ["O(3)", "SO(3)", "O(1,3)", "Sp(4)", "U(2)"]),
@@ -85,3 +84,8 @@ def test_save_and_load_with_weights_only(tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(restored(X), head(X), rtol=0, atol=0)
         assert not torch.equal(VectorHead("SO(3)", "T0+3T1", encoding="rbf").double()(X), head(X))
+
+
+def test_rbf_encoding_needs_two_centers():
+    with pytest.raises(ValueError, match="n_centers >= 2"):
+        InvariantEncoder(3, encoding="rbf", n_centers=1)

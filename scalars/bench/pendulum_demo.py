@@ -11,11 +11,10 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from scalars.bench.pendulum import MODELS, _table, fit_and_score
-from scalars.dynamics import DoubleSpringPendulum, pendulum_data, relative_error
+from scalars.dynamics import DoubleSpringPendulum, geometric_mean, pendulum_data, relative_error
 
 __all__ = ["main", "plot"]
 
@@ -46,8 +45,7 @@ def plot(data, predictions, trajectory=0):
     for name, prediction in predictions.items():
         color = _COLORS.get(name)
         axes[0].plot(data.t, prediction[trajectory, :, 5], "--", color=color, label=name)
-        errors = relative_error(prediction, data.test)  # (n_test, T)
-        typical = np.exp(np.mean(np.log(np.maximum(errors, 1e-7)), axis=0))
+        typical = geometric_mean(relative_error(prediction, data.test), axis=0)  # (T,)
         axes[1].semilogy(data.t[1:], typical[1:], color=color, label=name)
         axes[2].plot(data.t, system.energy(prediction[trajectory]), "--", color=color, label=name)
     axes[0].set(title="height of the lower bob", xlabel="time", ylabel="$z_2$")

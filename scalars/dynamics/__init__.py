@@ -10,9 +10,9 @@
 - :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators.
 """
 
-from scalars.dynamics.data import PendulumData, pendulum_data, sample_initial_states
+from scalars.dynamics.data import PendulumData, cache_dir, pendulum_data, sample_initial_states
 from scalars.dynamics.integrators import integrate, leapfrog, rk4
-from scalars.dynamics.metrics import angular_momentum_error, energy_drift, relative_error, rollout_error
+from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
 from scalars.dynamics.models import MLPHNN, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.training import evaluate, predict, train
@@ -21,12 +21,14 @@ __all__ = [
     "DoubleSpringPendulum",
     "PendulumData",
     "pendulum_data",
+    "cache_dir",
     "sample_initial_states",
     "leapfrog",
     "rk4",
     "integrate",
     "relative_error",
     "rollout_error",
+    "geometric_mean",
     "energy_drift",
     "angular_momentum_error",
     "ScalarHNN",

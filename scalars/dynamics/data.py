@@ -13,7 +13,7 @@ come in three settings: ``"in-distribution"``; ``"rescaled-masses"``, where ever
 that carries mass (masses, spring constants, momenta) is multiplied by a per-system factor
 from U(3, 7); ``"wide-parameters"``, with m, k, L from U(1, 5).
 
-Data sets are cached under ``$SCALARS_CACHE`` (default ``~/.cache/scalars``) in an ``.npz``
+Data sets are cached in :func:`cache_dir` (default ``~/.cache/scalars``) in an ``.npz``
 file named after a hash of the configuration, with a SHA-256 checksum of the arrays that
 is checked on every load.
 """
@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,11 @@ class PendulumData:
 
 
 def cache_dir():
-    """Directory for cached data sets: ``$SCALARS_CACHE`` or ``~/.cache/scalars``."""
-    return Path(os.environ.get("SCALARS_CACHE", Path.home() / ".cache" / "scalars"))
+    """Directory for cached data sets: ``$SCALARS_CACHE``, else ``scalars`` in
+    ``$XDG_CACHE_HOME`` (default ``~/.cache``)."""
+    if "SCALARS_CACHE" in os.environ:
+        return Path(os.environ["SCALARS_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "scalars"
 
 
 def sample_initial_states(n, rng, g=None):
@@ -236,17 +240,39 @@ def pendulum_data(
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir() / f"pendulum-{key}.npz"
     if cache and path.exists():
-        with np.load(path) as stored:
-            arrays = {name: stored[name] for name in stored.files if name != "checksum"}
-            checksum = str(stored["checksum"])
-        if _checksum(arrays) == checksum:
-            return PendulumData(**arrays, checksum=checksum)
-        warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=2)
+        cached = _load(path)
+        if cached is not None:
+            return cached
     arrays = _generate(**{name: config[name] for name in config if name != "format"})
     checksum = _checksum(arrays)
     if cache:
+        _store(path, arrays, checksum)
+    return PendulumData(**arrays, checksum=checksum)
+
+
+def _load(path):
+    """The cached data set at ``path``, or None (with a warning) if it is damaged."""
+    try:
+        with np.load(path) as stored:
+            arrays = {name: stored[name] for name in stored.files if name != "checksum"}
+            checksum = str(stored["checksum"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+        warnings.warn(f"cannot read {path} ({error}); regenerating the data set", stacklevel=3)
+        return None
+    if _checksum(arrays) != checksum:
+        warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=3)
+        return None
+    return PendulumData(**arrays, checksum=checksum)
+
+
+def _store(path, arrays, checksum):
+    """Write the cache file atomically (safe for parallel test workers); warn if it cannot."""
+    partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
         np.savez(partial, checksum=checksum, **arrays)
         os.replace(partial, path)
-    return PendulumData(**arrays, checksum=checksum)
+    except OSError as error:
+        warnings.warn(f"cannot cache the data set in {path} ({error})", stacklevel=3)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -49,6 +49,8 @@ def leapfrog(grad_potential, grad_kinetic, z0, t, substeps=1, order=2):
     """
     if order not in (2, 4):
         raise ValueError(f"order must be 2 or 4, got {order}")
+    if z0.shape[-1] % 2:
+        raise ValueError(f"states z = (q, p) need an even length in the last axis, got shape {tuple(z0.shape)}")
     fractions = (1.0,) if order == 2 else _YOSHIDA_4
     half = z0.shape[-1] // 2
     q, p = z0[..., :half], z0[..., half:]

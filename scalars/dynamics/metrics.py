@@ -6,7 +6,7 @@ All take numpy arrays (or anything ``np.asarray`` accepts) of trajectories batch
 
 import numpy as np
 
-__all__ = ["relative_error", "rollout_error", "energy_drift", "angular_momentum_error"]
+__all__ = ["relative_error", "rollout_error", "energy_drift", "angular_momentum_error", "geometric_mean"]
 
 # Errors below this are clamped before taking logs, as in the reference implementation, so
 # that the exact initial state (error 0) does not send the geometric mean to zero.
@@ -56,8 +56,7 @@ def rollout_error(pred, true):
     -------
     float
     """
-    errors = np.maximum(relative_error(pred, true), _FLOOR)
-    return float(np.exp(np.mean(np.log(errors))))
+    return float(geometric_mean(relative_error(pred, true)))
 
 
 def energy_drift(energy):
@@ -92,7 +91,23 @@ def angular_momentum_error(pred_momentum, true_momentum):
     a, b = _matching(pred_momentum, true_momentum)
     with np.errstate(invalid="ignore", over="ignore"):
         errors = _bounded_ratio(np.abs(a - b), np.abs(a) + np.abs(b))
-    return float(np.exp(np.mean(np.log(np.maximum(errors, _FLOOR)))))
+    return float(geometric_mean(errors))
+
+
+def geometric_mean(errors, axis=None):
+    """Geometric mean of errors clamped below at 1e-7, as the papers' rollout metric does.
+
+    Parameters
+    ----------
+    errors : array of non-negative numbers
+    axis : int or None
+        Axis to average over; all of them by default.
+
+    Returns
+    -------
+    float or ndarray
+    """
+    return np.exp(np.mean(np.log(np.maximum(errors, _FLOOR)), axis=axis))
 
 
 def _matching(a, b):

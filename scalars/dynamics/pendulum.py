@@ -84,7 +84,9 @@ class DoubleSpringPendulum:
         Gravitational acceleration vector (pointing "down").
 
     Every parameter may also be an array, of shape (...) or (..., 3) for ``g``: a batch of
-    systems, broadcast against the leading axes of the states.
+    systems of shape ``batch_shape`` that acts on states of shape
+    ``batch_shape + extra + (12,)``, lined up with their leading axes (a batch of ``n``
+    systems evaluates trajectories of shape ``(n, T, 12)``).
 
     Numbers without units are SI base units; quantities are converted to them, and states
     are always in SI base units: positions in m, momenta in kg m / s.
@@ -125,8 +127,22 @@ class DoubleSpringPendulum:
         return f"DoubleSpringPendulum({values})"
 
     def _parameters(self, z):
-        """``m1, m2, k1, k2, L1, L2, g`` as floats or arrays of the backend of ``z``."""
-        values = [getattr(self, name) for name in _SCALARS] + [self.g]
+        """``m1, m2, k1, k2, L1, L2, g`` lined up with the leading axes of states ``z``.
+
+        A batch of systems of shape ``batch_shape`` acts on states of shape
+        ``batch_shape + extra + (12,)`` (``extra`` is, e.g., the time axis of a trajectory),
+        so array parameters get one singleton axis per ``extra`` axis. Floats stay floats;
+        arrays follow the backend, dtype and device of ``z``.
+        """
+        extra = z.ndim - 1 - len(self.batch_shape)
+        if extra < 0:
+            raise ValueError(
+                f"states of shape {tuple(z.shape)} have fewer leading axes than the batch of "
+                f"systems {self.batch_shape}"
+            )
+        scalars = [getattr(self, name) for name in _SCALARS]
+        values = [v if isinstance(v, float) else v.reshape(v.shape + (1,) * extra) for v in scalars]
+        values.append(self.g.reshape(self.g.shape[:-1] + (1,) * extra + (3,)))
         if not isinstance(z, np.ndarray):
             import torch
 
@@ -165,8 +181,10 @@ class DoubleSpringPendulum:
         -------
         ndarray of shape (...) [kg m^2 / s]
         """
-        q1, q2, p1, p2 = split_state(np.asarray(z))
-        axis = self.g / np.linalg.norm(self.g, axis=-1, keepdims=True)
+        z = np.asarray(z)
+        q1, q2, p1, p2 = split_state(z)
+        g = self._parameters(z)[-1]
+        axis = g / np.linalg.norm(g, axis=-1, keepdims=True)
         return ((np.cross(q1, p1) + np.cross(q2, p2)) * axis).sum(-1)
 
     def time_derivative(self, z):
@@ -180,14 +198,16 @@ class DoubleSpringPendulum:
         -------
         ndarray of shape (..., 12)
         """
-        q1, q2, p1, p2 = split_state(np.asarray(z, dtype=np.float64))
-        m1, m2, k1, k2, L1, L2 = (np.asarray(getattr(self, name))[..., None] for name in _SCALARS)
+        z = np.asarray(z, dtype=np.float64)
+        q1, q2, p1, p2 = split_state(z)
+        *scalars, g = self._parameters(z)
+        m1, m2, k1, k2, L1, L2 = (np.asarray(value)[..., None] for value in scalars)
         r12 = q1 - q2
         d1 = _norm(q1)[..., None]
         d12 = _norm(r12)[..., None]
         pull1 = k1 * (d1 - L1) / d1 * q1  # spring 1 pulls bob 1 by -pull1
         pull2 = k2 * (d12 - L2) / d12 * r12  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
-        return join_state(p1 / m1, p2 / m2, -pull1 - pull2 + m1 * self.g, pull2 + m2 * self.g)
+        return join_state(p1 / m1, p2 / m2, -pull1 - pull2 + m1 * g, pull2 + m2 * g)
 
     def trajectory(self, z0, t, rtol=1e-10, atol=1e-10):
         """Reference trajectories by an adaptive 8th-order Runge-Kutta method (DOP853).

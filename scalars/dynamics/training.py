@@ -164,6 +164,11 @@ def _adam(model, loss_of, n, batch_size, lr, mlp_lr, budget, used, state, seed, 
             for group in optimizer.param_groups:
                 group["lr"] = group["peak"] * _schedule(fraction)
             loss = loss_of(batch)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"the rollout loss is {loss.item()} after {state['steps']} Adam steps; "
+                    "lower lr or mlp_lr"
+                )
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -174,13 +179,17 @@ def _adam(model, loss_of, n, batch_size, lr, mlp_lr, budget, used, state, seed, 
 
 
 def _lbfgs(model, loss_of, n, used, state, report):
-    """Full-batch L-BFGS with a strong-Wolfe line search until ``used() >= 1``; keeps the best."""
+    """Full-batch L-BFGS with a strong-Wolfe line search until ``used() >= 1``.
+
+    Keeps the parameters of the lowest loss it evaluated, or the ones it started from if
+    no evaluation was finite.
+    """
     everything = torch.arange(n)
     optimizer = torch.optim.LBFGS(
         model.parameters(), lr=1, max_iter=5, history_size=50, line_search_fn="strong_wolfe",
         tolerance_grad=0, tolerance_change=0,
     )
-    best = {"loss": math.inf, "parameters": None}
+    best = {"loss": math.inf, "parameters": copy.deepcopy(model.state_dict())}
 
     def closure():
         optimizer.zero_grad()
@@ -199,8 +208,8 @@ def _lbfgs(model, loss_of, n, used, state, report):
             break
         state["loss"] = best["loss"]
         report("L-BFGS")
-    if best["parameters"] is not None:
-        model.load_state_dict(best["parameters"])
+    model.load_state_dict(best["parameters"])
+    if math.isfinite(best["loss"]):
         state["loss"] = best["loss"]
 
 
@@ -232,13 +241,13 @@ def evaluate(model, data):
         about g) and ``prediction`` (n_test, T, 12).
     """
     prediction = predict(model, data.test[:, 0], data.t, data.test_g, data.test_params)
-    along_time = DoubleSpringPendulum(*data.test_params.T[..., None], g=data.test_g[:, None])  # (n_test, 1)
+    systems = DoubleSpringPendulum(*data.test_params.T, g=data.test_g)  # a batch of n_test
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged rollout scores inf or the largest error
         return {
             "rollout_error": rollout_error(prediction, data.test),
-            "energy_drift": energy_drift(along_time.energy(prediction)),
+            "energy_drift": energy_drift(systems.energy(prediction)),
             "angular_momentum_error": angular_momentum_error(
-                along_time.angular_momentum(prediction), along_time.angular_momentum(data.test)
+                systems.angular_momentum(prediction), systems.angular_momentum(data.test)
             ),
             "prediction": prediction,
         }

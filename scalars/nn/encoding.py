@@ -45,6 +45,8 @@ class InvariantEncoder(nn.Module):
         super().__init__()
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}, got {encoding!r}")
+        if encoding == "rbf" and n_centers < 2:
+            raise ValueError(f"the rbf encoding needs n_centers >= 2 to set its width, got {n_centers}")
         self.encoding = encoding
         self.register_buffer("mean", torch.zeros(n_features))
         self.register_buffer("scale", torch.ones(n_features))

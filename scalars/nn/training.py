@@ -87,6 +87,11 @@ def fit(
         for batch in train[torch.randperm(len(train), generator=generator)].split(batch_size):
             optimizer.zero_grad()
             value = loss(model(X[batch]), y[batch])
+            if not torch.isfinite(value):
+                raise FloatingPointError(
+                    f"the training loss is {value.item()} at epoch {epoch}; lower the learning rate "
+                    "or check X and y for huge values"
+                )
             value.backward()
             optimizer.step()
             total += value.item() * len(batch)
