@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, rollout_error
 from scalars.dynamics.pendulum import DoubleSpringPendulum
+from scalars.nn.training import descend
 
 __all__ = ["train", "predict", "evaluate"]
 
@@ -163,16 +164,7 @@ def _adam(model, loss_of, n, batch_size, lr, mlp_lr, budget, used, state, seed, 
                 break
             for group in optimizer.param_groups:
                 group["lr"] = group["peak"] * _schedule(fraction)
-            loss = loss_of(batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"the rollout loss is {loss.item()} after {state['steps']} Adam steps; "
-                    "lower lr or mlp_lr"
-                )
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
+            losses.append(descend(optimizer, loss_of(batch), f"after {state['steps']} Adam steps"))
             state["steps"] += 1
         state["loss"] = float(np.mean(losses)) if losses else state["loss"]
         report("Adam")

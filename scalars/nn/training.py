@@ -22,6 +22,22 @@ def _mse(prediction, target):
     return (prediction - target).abs().pow(2).mean()
 
 
+def descend(optimizer, loss, when):
+    """One gradient step on ``loss`` (a scalar tensor); returns its value.
+
+    Raises
+    ------
+    FloatingPointError
+        If the loss is NaN or infinite; ``when`` says where in training, for the message.
+    """
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"the training loss is {loss.item()} {when}; lower the learning rate")
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
 def _split(n_samples, validation_fraction, generator):
     """Shuffled training and validation indices; no validation set when it would be empty."""
     order = torch.randperm(n_samples, generator=generator)
@@ -85,16 +101,7 @@ def fit(
         model.train()
         total = 0.0
         for batch in train[torch.randperm(len(train), generator=generator)].split(batch_size):
-            optimizer.zero_grad()
-            value = loss(model(X[batch]), y[batch])
-            if not torch.isfinite(value):
-                raise FloatingPointError(
-                    f"the training loss is {value.item()} at epoch {epoch}; lower the learning rate "
-                    "or check X and y for huge values"
-                )
-            value.backward()
-            optimizer.step()
-            total += value.item() * len(batch)
+            total += descend(optimizer, loss(model(X[batch]), y[batch]), f"at epoch {epoch}") * len(batch)
         schedule.step()
         model.eval()
         with torch.no_grad():
