@@ -15,7 +15,7 @@ from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scalars._expansion import OUTPUTS, EquivariantExpansion
+from scalars._expansion import EquivariantExpansion
 from scalars.preprocessing import resolve_group_and_layout
 
 __all__ = ["EquivariantRegressor", "EquivariantMLPRegressor"]
@@ -28,8 +28,6 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
 
     def _validate_fit_data(self, X, y):
         """Checked X (n, n_features) and y as columns (n, n_output_columns); sets ``expansion_``."""
-        if self.output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
         X, y = validate_data(self, X, y, y_numeric=True, multi_output=self.output != "T0", dtype=np.float64)
         group, layout = resolve_group_and_layout(self.group, self.layout, X.shape[1])
         expansion = EquivariantExpansion(group, layout, self.output, self.particles)
@@ -37,7 +35,7 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
         columns = y.reshape(len(y), -1).astype(np.float64)
         if self.output == "T0" and y.ndim != 1 or columns.shape[1] != expected:
             raise ValueError(
-                f"output {self.output!r} of {group.name} needs y of shape "
+                f"output {self.output!r} of {expansion.group.name} needs y of shape "
                 f"{('(n_samples,)' if self.output == 'T0' else f'(n_samples, {expected})')}, "
                 f"got {y.shape}"
             )
@@ -175,12 +173,27 @@ class EquivariantRegressor(_EquivariantBase):
 
     def _design(self, X):
         """Design tensor (n, n_output_columns, n_coefficients): basis function times basis element."""
+        expansion = self.expansion_
         parts = []
-        for (invariants, basis), transformer in zip(self.expansion_.blocks(X), self.bases_):
+        for block, ((invariants, bases), transformer) in enumerate(zip(expansion.blocks(X), self.bases_)):
             n, n_terms, m = invariants.shape
             features = transformer.transform(invariants.reshape(n * n_terms, m)).reshape(n, n_terms, -1)
-            columns = self.expansion_.to_columns(basis)  # (n, n_terms, K, n_output_columns)
-            parts.append(np.einsum("ntp,ntko->nopk", features, columns).reshape(n, columns.shape[-1], -1))
+            start = 0
+            for slot, basis in zip(expansion.outputs, bases):
+                columns = expansion.basis_columns(slot, basis)  # (n, n_terms, K, width)
+                width = expansion._slot_columns(slot)
+                if slot.per_particle:
+                    terms = np.einsum("ntp,ntko->ntopk", features, columns)
+                    if block == 1:  # ordered pairs (i, j): particle i's output
+                        k = expansion.particles
+                        terms = terms.reshape((n, k, k - 1) + terms.shape[2:]).sum(axis=2)
+                    design = terms.reshape(n, width, -1)
+                else:
+                    design = np.einsum("ntp,ntko->nopk", features, columns).reshape(n, width, -1)
+                full = np.zeros((n, expansion.n_output_columns, design.shape[-1]))
+                full[:, start : start + width] = design
+                parts.append(full)
+                start += width
         return np.concatenate(parts, axis=-1)
 
 

@@ -4,7 +4,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from scalars.groups import Orthogonal, get_group
+from scalars.groups import Euclidean, Orthogonal, ProductGroup, get_group, invariant_degrees
+from scalars._expansion import EquivariantExpansion
+from scalars._monomials import exponents, monomial_names, monomials
 from scalars.layout import Layout
 from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
 
@@ -26,16 +28,35 @@ def resolve_group_and_layout(group, layout, n_features):
     """
     layout = None if layout is None else Layout.parse(layout)
     group = _default_group(layout, n_features) if group is None else get_group(group)
+    width = column_width(group)
     if layout is None:
-        if n_features % group.n_columns:
+        if n_features % width:
             raise ValueError(
                 f"X has {n_features} columns, which is not a whole number of "
-                f"{group.n_columns}-column vectors for {group.name}; pass layout= "
+                f"{width}-column vectors for {group.name}; pass layout= "
                 "(e.g. '2T0+3T1') to say which columns are scalars"
             )
-        layout = Layout.vectors(n_features // group.n_columns)
-    layout.check_n_features(n_features, group.n_columns)
+        layout = Layout.vectors(n_features // width)
+    layout.check_n_features(n_features, width)
     return group, layout
+
+
+def column_width(group):
+    """Columns one vector of a layout takes: ``n_columns`` of ``G`` for ``G`` or ``S(k) x G``.
+
+    Raises
+    ------
+    ValueError
+        For a product that is not of the form ``S(k) x G``.
+    """
+    if isinstance(group, ProductGroup):
+        if group.particles is None:
+            raise ValueError(
+                f"group {group.name}: layouts are read under G or S(k) x G (interchangeable "
+                "particles), not under other products"
+            )
+        return group.base.n_columns
+    return group.n_columns
 
 
 def _default_group(layout, n_features):
@@ -109,10 +130,11 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     ['s0', '<v0,v0>', '<v0,v1>', '<v1,v1>']
     """
 
-    def __init__(self, group=None, layout=None, names=None):
+    def __init__(self, group=None, layout=None, names=None, degree=2):
         self.group = group
         self.layout = layout
         self.names = names
+        self.degree = degree
 
     def fit(self, X, y=None):
         """Check X against the group and layout.
@@ -131,10 +153,14 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         self.group_, self.layout_ = resolve_group_and_layout(self.group, self.layout, X.shape[1])
         if self.names is not None:
             _check_slot_names(self.names, self.layout_)
-        self.n_output_features_ = self.layout_.n_scalars + self.group_.n_invariants(
-            self.layout_.n_vectors
-        )
+        self.expansion_ = EquivariantExpansion(self.group_, self.layout_)
+        self.n_output_features_ = len(self.get_feature_names_out())
         return self
+
+    def _plain(self):
+        """Whether the features are the scalars and the group invariants of the vectors as they are."""
+        points = isinstance(self.group_, Euclidean) and self.layout_.is_point.any()
+        return not points and self.expansion_.particles is None
 
     def transform(self, X):
         """Compute the invariants.
@@ -150,9 +176,46 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if not self._plain():
+            return self._expanded_features(X).astype(X.dtype, copy=False)
         scalars, vectors = split_columns(X, self.group_, self.layout_)
         invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
         return np.concatenate([scalars, invariants], axis=1)
+
+    def _expanded_features(self, X):
+        """Points centred (E(d)); for particles, power sums over particles and ordered pairs."""
+        blocks = self.expansion_.blocks(X)
+        if self.expansion_.particles is None:
+            return blocks[0][0][:, 0]
+        sums = [
+            monomials(np.swapaxes(invariants, -1, -2), powers).sum(-1)
+            for (invariants, _), powers in zip(blocks, self._powers())
+        ]
+        return np.concatenate(sums, axis=1)
+
+    def _powers(self):
+        """Exponents of the monomials summed over particles, and over ordered pairs ``(i, j)``.
+
+        All monomials of degree 1 to ``degree`` of a particle's invariants; for pairs, those
+        that involve both particles (the others are sums over single particles already).
+        """
+        expansion = self.expansion_
+        singles = exponents(len(expansion.invariant_names()[0]), range(1, self.degree + 1))
+        if expansion.particles == 1:
+            return [singles]
+        ranks = np.array(self.layout_.ranks)
+        owners = self.layout_.particle_of(expansion.particles)
+        p, q = np.sum(owners[ranks == 0] == 0), np.sum(owners[ranks == 1] == 0)
+        shared_s, shared_v = np.sum(owners[ranks == 0] < 0), np.sum(owners[ranks == 1] < 0)
+        degrees = invariant_degrees(expansion.linear, 2 * q + shared_v) if 2 * q + shared_v else np.zeros((0, 0))
+        no_scalars = np.zeros(shared_s, dtype=bool)
+        touches = [
+            np.concatenate([np.arange(2 * p) < p, no_scalars, degrees[:, :q].sum(1) > 0]),
+            np.concatenate([np.arange(2 * p) >= p, no_scalars, degrees[:, q : 2 * q].sum(1) > 0]),
+        ]
+        pairs = exponents(len(touches[0]), range(1, self.degree + 1))
+        both = (pairs[:, touches[0]] > 0).any(1) & (pairs[:, touches[1]] > 0).any(1)
+        return [singles, pairs[both]]
 
     def get_feature_names_out(self, input_features=None):
         """Output names: scalar names, then names such as ``<v0,v1>`` and ``det(v0,v1,v2)``.
@@ -168,8 +231,18 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects, shape (n_output_features_,)
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "expansion_")
         scalar_names, vector_names = self._slot_names(input_features)
+        if self.expansion_.particles is not None:
+            templates = ("sum_i({})", "sum_i!=j({})")
+            names = [
+                template.format(name)
+                for template, variables, powers in zip(templates, self.expansion_.invariant_names(), self._powers())
+                for name in monomial_names(variables, powers)
+            ]
+            return np.asarray(names, dtype=object)
+        if isinstance(self.group_, Euclidean):
+            vector_names = [f"{name}-c" if point else name for name, point in zip(vector_names, self.layout_.is_point)]
         invariants = self.group_.invariant_names(vector_names)
         return np.asarray([*scalar_names, *invariants], dtype=object)
 
