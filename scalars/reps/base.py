@@ -192,15 +192,16 @@ def T(p, q=0, group=None):
 
 
 class PointRep(Rep):
-    """A point of E(d) or SE(d): rotated like a vector and translated."""
+    """A point of E(d) or SE(d): rotated like a vector and translated.
+
+    Bound to a linear group (which fixes the origin) a point is a vector, ``T(1)``.
+    """
 
     def __init__(self, group=None):
         self.group = group
 
     def bind(self, group):
-        if not hasattr(group, "translation"):
-            raise ValueError(f"points ('P') need a Euclidean group E(d) or SE(d), got {group.name}")
-        return PointRep(group)
+        return PointRep(group) if hasattr(group, "translation") else TensorRep(1, 0, group)
 
     def _size(self):
         return self.group.n_columns
