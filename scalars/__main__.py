@@ -14,6 +14,7 @@ import sys
 # name -> module whose main(argv) runs it; imported only when asked for.
 DEMOS = {"pendulum": "scalars.bench.pendulum_demo", "o5": "scalars.bench.o5_pipeline"}
 BENCHMARKS = {"regression": "scalars.bench.regression", "pendulum": "scalars.bench.pendulum"}
+BENCHMARKS["scale"] = "scalars.bench.scale"  # dask: featurize and predict out of memory
 
 
 def _run(registry, kind, argv, default=None):

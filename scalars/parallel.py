@@ -18,9 +18,12 @@ result is bit-identical to calling ``transform`` (or ``predict``) on the whole a
 
 The same code runs on a laptop (dask's threads), on a ``distributed.LocalCluster`` or
 on a cluster of many machines (``dask_jobqueue`` or ``distributed.Client(address)``):
-dask picks the scheduler, this module only builds the graph. On workers that run
-several tasks at once, give each worker ``WORKER_ENV`` (one numba thread per task), as in
-``LocalCluster(threads_per_worker=1, env=WORKER_ENV)``.
+dask picks the scheduler, this module only builds the graph. Start the worker processes
+under :func:`worker_config`, which gives each task one numba and BLAS thread and keeps
+glibc's malloc fast::
+
+    with dask.config.set(worker_config()):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1)
 
 :class:`ParallelPostFit` is ``dask_ml.wrappers.ParallelPostFit`` with the right output
 shape for every estimator here: dask-ml's own wrapper assumes a transform keeps the
@@ -61,12 +64,40 @@ __all__ = [
     "from_shards",
     "shard_info",
     "WORKER_ENV",
+    "worker_config",
 ]
 
-#: Environment for dask workers that each run one task per thread: numba's kernels then
-#: use one thread per task instead of one per core per task.
+#: Environment of a dask worker process that runs one task per thread: numba's kernels and
+#: BLAS then use one thread per task instead of one per core per task (for ``dask worker``
+#: or a dask-jobqueue ``job_script_prologue``; a Nanny reads it through :func:`worker_config`).
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "OPENBLAS_NUM_THREADS": "1"}
+
+
+def worker_config():
+    """dask config under which a Nanny starts fast worker processes for ``scalars``.
+
+    For ``dask.config.set(worker_config())`` around the creation of a
+    ``distributed.LocalCluster`` (or any cluster whose workers have a Nanny, such as
+    dask-jobqueue's). It sets :data:`WORKER_ENV` before each worker process starts (numba
+    reads ``NUMBA_NUM_THREADS`` when it is imported, which is before the Nanny's ``env=``
+    applies), and leaves ``MALLOC_TRIM_THRESHOLD_`` unset: distributed sets it to 64 kB by
+    default, which turns off glibc's adaptive mmap threshold, so that every array of more
+    than 128 kB is mapped and page-faulted afresh; predicting with
+    :class:`~scalars.EquivariantRegressor` was 3 times slower so. Worker memory is then
+    returned to the OS less eagerly.
+
+    Note that the Nanny writes these variables into ``os.environ`` of the process that
+    starts it (as distributed does with its own defaults).
+
+    Returns
+    -------
+    dict
+        Dotted ``distributed.nanny.pre-spawn-environ`` keys for :func:`dask.config.set`.
+    """
+    config = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_ENV.items()}
+    config["distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"] = None
+    return config
 
 _INFO = "shards.json"
 

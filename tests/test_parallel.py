@@ -1,5 +1,6 @@
 """scalars.parallel: dask arrays in and out, ParallelPostFit, shards on disk, dask optional."""
 
+import os
 import subprocess
 import sys
 import warnings
@@ -24,12 +25,12 @@ from scalars import (  # noqa: E402
 )
 from scalars.datasets import Inertia, O5Synthetic  # noqa: E402
 from scalars.parallel import (  # noqa: E402
-    WORKER_ENV,
     featurize,
     from_shards,
     postfit_meta,
     predict,
     shard_info,
+    worker_config,
     write_shards,
 )
 
@@ -203,13 +204,17 @@ def test_shards_round_trip(tmp_path):
         from_shards(tmp_path)
 
 
-def test_two_process_local_cluster(tmp_path):
+def test_two_process_local_cluster(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    import dask
+
     from scalars.parallel import ParallelPostFit
 
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", env=WORKER_ENV
-    )
+    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # restored afterwards: the Nanny writes them
+        monkeypatch.delenv(name)
+    with dask.config.set(worker_config()):
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         with distributed.Client(cluster) as client:
             assert len(client.scheduler_info()["workers"]) == 2
@@ -221,10 +226,16 @@ def test_two_process_local_cluster(tmp_path):
             train = O5Synthetic(200, seed=0)
             model = ParallelPostFit(EquivariantRegressor(**train.estimator_params())).fit(train.X, train.y)
             assert np.array_equal(model.predict(X).compute(), model.estimator.predict(X.compute()))
-            environ = client.run(lambda: __import__("os").environ.get("NUMBA_NUM_THREADS"))
-            assert set(environ.values()) == {"1"}
+            assert set(client.run(_numba_threads).values()) == {1}
+            assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
     finally:
         cluster.close()
+
+
+def _numba_threads():
+    import numba
+
+    return numba.get_num_threads()
 
 
 BLOCK_DASK = """
