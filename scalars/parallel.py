@@ -169,7 +169,7 @@ def _map_rows(estimator, X, method):
     # The estimator goes into the graph once (one key), not once per chunk.
     fitted = dask.delayed(estimator, name=f"{type(estimator).__name__.lower()}-{uuid.uuid4().hex}")
     return da.map_blocks(
-        _apply, X, fitted, method, meta.shape[1:], name=f"scalars-{method}", **kwargs
+        _apply, X, fitted, method, meta.shape[1:], name=f"{type(estimator).__name__}.{method}", **kwargs
     )
 
 
