@@ -195,9 +195,14 @@ def main(argv=None):
           f"passes {[round(t, 2) for t in predict_times]} s", flush=True)
 
     features = InvariantFeatures(group="O(3)", layout=LAYOUT).fit(vectors_chunk(10, 0))
-    with dask.config.set(worker_config()):  # one numba thread per task, glibc's malloc thresholds
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
+    environ = dict(os.environ)  # the Nanny writes the workers' variables into ours: put them back
+    try:
+        with dask.config.set(worker_config()):  # one numba thread per task, glibc's malloc thresholds
+            cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
     with cluster, Client(cluster) as client:
         print(f"LocalCluster: {args.workers} workers x 1 thread, dashboard {client.dashboard_link}", flush=True)
         X = _lazy(vectors_chunk, rows, chunk_rows, N_VECTORS * DIM, np.float32)
