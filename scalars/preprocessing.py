@@ -90,6 +90,16 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     function of the output is invariant; by the first fundamental theorem every invariant
     function (polynomial, and continuous for O(d)) of the vectors is a function of these.
 
+    Under E(d) and SE(d) the points (``P`` in the layout) are first centred on their
+    centroid ``c`` (names such as ``<x0-c,x1-c>``). Under ``S(k) x G`` (interchangeable
+    particles, see :class:`scalars.EquivariantRegressor` for how a layout splits) the
+    output is the power sums ``sum_i m(z_i)`` of the monomials ``m`` of degree 1 to
+    ``degree`` of each particle's invariants ``z_i`` (its scalars, the global scalars and
+    the invariants of its and the global vectors), then ``sum_{i != j} m(z_ij)`` over
+    ordered pairs for the monomials that involve both particles. These are invariant
+    under both groups, but only generating for small enough ``k`` and high enough
+    ``degree``: treat them as features, not as a complete set.
+
     Parameters
     ----------
     group : str or Group, default=None
@@ -103,12 +113,17 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     names : sequence of str, default=None
         Distinct names of the layout's slots in order, used in the output feature names.
         Default: the input column names of the scalars (``s0, s1, ...`` when X has none)
-        and ``v0, v1, ...`` for the vectors.
+        and ``v0, v1, ...`` for the vectors. Under ``S(k) x G`` the names are
+        ``s0_i, v0_i, ...`` per particle.
+    degree : int, default=2
+        Largest degree of the monomials summed over particles; only for ``S(k) x G``.
 
     Attributes
     ----------
     group_ : Group
         The group acting on the vectors.
+    expansion_ : EquivariantExpansion
+        How the columns split into particles and terms.
     layout_ : Layout
         The column layout.
     n_features_in_ : int
@@ -275,6 +290,11 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             If the columns of one vector have different units.
         """
         check_is_fitted(self)
+        if self.expansion_.particles is not None:
+            raise NotImplementedError(
+                f"get_feature_units_out: the power sums of {self.group_.name} have no units "
+                "worked out yet; use the features of a single particle's group"
+            )
         units = column_units(
             input_units, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
@@ -299,7 +319,7 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             return [str(n) for n in names[ranks == 0]], [str(n) for n in names[ranks == 1]]
         scalar_names, vector_names = self.layout_.names()
         if columns is not None:
-            scalar_columns, _ = self.layout_.column_indices(self.group_.n_columns)
+            scalar_columns, _ = self.layout_.column_indices(column_width(self.group_))
             scalar_names = [str(name) for name in columns[scalar_columns]]
         return scalar_names, vector_names
 
