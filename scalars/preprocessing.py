@@ -6,7 +6,6 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 
 from scalars.groups import Orthogonal, get_group
 from scalars.layout import Layout
-from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
 
 __all__ = ["InvariantFeatures"]
 
@@ -201,6 +200,8 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         UnitsError
             If the columns of one vector have different units.
         """
+        from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
+
         check_is_fitted(self)
         units = column_units(
             input_units, self.n_features_in_, getattr(self, "feature_names_in_", None)
