@@ -186,6 +186,7 @@ def gram_upper_flat(X, starts, d, metric=None, scalars=(), out=None, offset=None
                 raise ValueError(f"X contains {name} (in {len(rows)} rows; the first is row {rows[0]})")
     return out
 
+
 def _check_metric(metric, d):
     if metric is not None and tuple(np.shape(metric)) not in ((d,), (d, d)):
         raise ValueError(
