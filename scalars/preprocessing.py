@@ -1,14 +1,15 @@
 """scikit-learn transformers that turn flat rows of scalars and vectors into invariants."""
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from scalars.groups import Euclidean, Orthogonal, ProductGroup, get_group, invariant_degrees
 from scalars._expansion import EquivariantExpansion
 from scalars._monomials import exponents, monomial_names, monomials
+from scalars.groups import Euclidean, Group, Orthogonal, ProductGroup, SpecialOrthogonal, get_group, invariant_degrees
+from scalars.invariants import determinants, gram_upper_flat
 from scalars.layout import Layout
-from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
 
 __all__ = ["InvariantFeatures"]
 
@@ -77,6 +78,18 @@ def split_columns(X, group, layout):
     """Scalars (n_samples, n_scalars) and group vectors (n_samples, n_vectors, d) of flat X."""
     scalars, columns = layout.split(X, group.n_columns)
     return scalars, group.vectors_from_columns(columns)
+
+
+def _in_place_path(group):
+    """``(metric, with_determinants)`` if ``group``'s invariants are Gram entries of a diagonal
+    metric (then, for SO(d), determinants), which :func:`gram_upper_flat` reads in place from
+    the flat columns; None for any other group (or a subclass that changes them)."""
+    invariants = type(group).invariants
+    if invariants not in (Orthogonal.invariants, SpecialOrthogonal.invariants):
+        return None
+    if type(group).vectors_from_columns is not Group.vectors_from_columns or np.ndim(group.metric) > 1:
+        return None
+    return group.metric, invariants is SpecialOrthogonal.invariants
 
 
 class InvariantFeatures(TransformerMixin, BaseEstimator):
@@ -190,12 +203,25 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             The scalars, then the invariants of the vectors; same float dtype as X.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        path = _in_place_path(self.group_) if self._plain() else None
+        # The compiled path checks for NaN and infinity on its one pass: X is not read twice.
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=path is None)
         if not self._plain():
             return self._expanded_features(X).astype(X.dtype, copy=False)
-        scalars, vectors = split_columns(X, self.group_, self.layout_)
-        invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
-        return np.concatenate([scalars, invariants], axis=1)
+        if path is None:
+            scalars, vectors = split_columns(X, self.group_, self.layout_)
+            invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
+            return np.concatenate([scalars, invariants], axis=1)
+        # One compiled pass writes the scalars and the Gram entries straight into the output.
+        metric, with_determinants = path
+        scalar_columns, vector_columns = self.layout_.column_indices(self.group_.d)
+        out = np.empty((X.shape[0], self.n_output_features_), X.dtype)
+        check_finite = not get_config()["assume_finite"]
+        gram_upper_flat(X, vector_columns[:, 0], self.group_.d, metric, scalar_columns, out=out, check_finite=check_finite)
+        if with_determinants:  # SO(d): the d x d determinants follow the Gram entries
+            n = self.layout_.n_vectors
+            out[:, len(scalar_columns) + n * (n + 1) // 2 :] = determinants(X[:, vector_columns])
+        return out
 
     def _expanded_features(self, X):
         """Points centred (E(d)); for particles, power sums over particles and ordered pairs."""
@@ -289,6 +315,8 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         UnitsError
             If the columns of one vector have different units.
         """
+        from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
+
         check_is_fitted(self)
         if self.expansion_.particles is not None:
             raise NotImplementedError(
