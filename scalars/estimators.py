@@ -286,8 +286,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         X, y = self._validate_fit_data(X, y)
         seed = check_random_state(self.random_state).randint(2**31)
-        with torch.random.fork_rng():  # seeds the weights without resetting the caller's generator
-            torch.manual_seed(seed)
+        with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
             head = EquivariantHead(
                 self.expansion_.group,
                 self.expansion_.layout,

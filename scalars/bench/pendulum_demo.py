@@ -76,7 +76,6 @@ def main(argv=None):
     rows, predictions = [], {}
     for name in ("scalar HNN", "MLP HNN"):
         cls, rates = MODELS[name]
-        torch.manual_seed(args.seed)
         print(f"training the {name} for {args.time_limit:.0f} s", flush=True)
         rows += fit_and_score(name, cls(), data, args.time_limit, rates, args.seed, not args.no_progress)
         predictions[name] = rows[-1]["prediction"]

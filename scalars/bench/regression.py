@@ -109,7 +109,6 @@ class RawMLP:
 
         from scalars.nn import fit, mlp
 
-        torch.manual_seed(self.seed)
         self.single_output_ = y.ndim == 1
         y = y.reshape(len(y), -1)
         self.x_mean_, self.x_scale_ = X.mean(0), X.std(0) + 1e-12
