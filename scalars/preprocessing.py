@@ -3,7 +3,7 @@
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
 from scalars.groups import Orthogonal, get_group
@@ -112,11 +112,19 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     ['s0', '<v0,v0>', '<v0,v1>', '<v1,v1>']
     """
 
+    _parameter_constraints = {
+        # str or object: the group and layout are checked when they are resolved
+        "group": "no_validation",
+        "layout": "no_validation",
+        "names": ["array-like", None],
+    }
+
     def __init__(self, group=None, layout=None, names=None):
         self.group = group
         self.layout = layout
         self.names = names
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check X against the group and layout.
 
