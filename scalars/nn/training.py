@@ -156,10 +156,10 @@ def fit(
     polish : float in [0, 1], default=0.0
         Share of the budget for L-BFGS after Adam.
     warm_start : bool, default=False
-        Train from the model's current weights instead of drawing them: each submodule's
-        ``reset_parameters`` (torch's convention; a module with its own initialisation
-        defines one), in order of registration, with torch's generator seeded by
-        ``seed`` and restored afterwards.
+        Train from the model's current weights. Otherwise they are drawn first, by each
+        submodule's ``reset_parameters`` (torch's convention; a module with its own
+        initialisation defines one) in order of registration, with torch's generator
+        seeded by ``seed`` and restored afterwards.
 
     Returns
     -------
@@ -168,51 +168,33 @@ def fit(
     Raises
     ------
     ValueError
-        If ``X`` or ``y`` contain NaN or infinity, or their numbers of samples differ.
+        If ``X`` or ``y`` contain NaN or infinity, if their numbers of samples differ, or
+        if ``parameter_groups`` do not hold every parameter once.
     FloatingPointError
         If the training loss becomes NaN or infinite.
     """
     start = time.perf_counter()
-    inputs = (X,) if isinstance(X, torch.Tensor) else tuple(X)
-    _check_data(inputs, y, "X" if isinstance(X, torch.Tensor) else None)
+    inputs = _as_inputs(X, y)
     if seed is None:
         seed = int(torch.empty((), dtype=torch.int64).random_().item())
     if not warm_start:
         initialize(model, seed)
-    groups = _parameter_groups(model, parameter_groups)
+    optimizer = torch.optim.Adam(_parameter_groups(model, parameter_groups), lr=learning_rate, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     train, validation = _split(len(y), validation_fraction, generator)
 
     def batch_loss(batch):
         return loss(model(*(x[batch] for x in inputs)), y[batch])
 
-    steps_per_epoch = math.ceil(len(train) / batch_size)
-    history = History()
-
-    def used():
-        """Share of the budget used so far."""
-        if time_limit is not None:
-            return (time.perf_counter() - start) / time_limit if time_limit else 1.0
-        done = history.steps + history.evaluations * steps_per_epoch
-        return done / (max_epochs * steps_per_epoch) if max_epochs else 1.0
-
-    bar = tqdm(total=100, disable=not progress, leave=False, unit="%", desc="training",
-               bar_format="{l_bar}{bar}| {elapsed}<{remaining}{postfix}")
-
-    def report(phase, value):
-        bar.set_postfix_str(f"{phase}, loss {value:.2e}", refresh=False)
-        bar.update(min(100.0, 100 * used()) - bar.n)
-
-    optimizer = torch.optim.Adam(groups, lr=learning_rate, weight_decay=weight_decay)
-    best = _adam(model, optimizer, batch_loss, train, validation, batch_size, 1 - polish, used, generator,
-                 dict(warmup=warmup, decay_to=decay_to, patience=patience), history, report)
-    if polish > 0:
-        _lbfgs(model, batch_loss, train, best, validation, used, history, report)
+    budget = time_limit if time_limit is not None else max_epochs * math.ceil(len(train) / batch_size)
+    with _Run(model, batch_loss, train, validation, batch_size, budget, time_limit is not None, start, progress) as run:
+        best = run.adam(optimizer, 1 - polish, generator, warmup, decay_to, patience)
+        if polish > 0:
+            run.lbfgs(best)
     best.restore(model)
-    bar.close()
     model.eval()
-    history.seconds = time.perf_counter() - start
-    return history
+    run.history.seconds = time.perf_counter() - start
+    return run.history
 
 
 @torch.no_grad()
@@ -237,7 +219,7 @@ def _reset(module):
         _reset(child)
 
 
-def descend(optimizer, loss, when):
+def _descend(optimizer, loss, when):
     """One gradient step on ``loss`` (a scalar tensor); returns its value.
 
     Raises
@@ -253,15 +235,19 @@ def descend(optimizer, loss, when):
     return loss.item()
 
 
-def _check_data(inputs, y, name):
-    """Finite inputs and targets with one number of samples; errors name X (or X[i]) or y."""
-    names = ["X"] if name else [f"X[{i}]" for i in range(len(inputs))]
+def _as_inputs(X, y):
+    """``X`` as a tuple of tensors, checked with ``y``: finite, and one number of samples.
+
+    The errors name ``X`` (``X[i]`` for a tuple) or ``y``.
+    """
+    inputs, names = ((X,), ["X"]) if isinstance(X, torch.Tensor) else (tuple(X), [f"X[{i}]" for i in range(len(X))])
     for label, tensor in [*zip(names, inputs), ("y", y)]:
         if not torch.isfinite(tensor).all():
             bad = int((~torch.isfinite(tensor)).sum())
             raise ValueError(f"{label} contains NaN or infinity ({bad} of {tensor.numel()} values); training needs finite data")
         if len(tensor) != len(y):
             raise ValueError(f"{label} has {len(tensor)} samples but y has {len(y)}")
+    return inputs
 
 
 def _parameter_groups(model, groups):
@@ -287,7 +273,7 @@ def _split(n_samples, validation_fraction, generator):
 
 def _schedule(progress, warmup, decay_to):
     """Learning-rate factor at ``progress`` in [0, 1]: linear warm-up, cosine to ``decay_to``."""
-    ramp = min(1.0, (progress + 1e-3) / warmup) if warmup else 1.0
+    ramp = min(1.0, (progress + 1e-3) / warmup) if warmup else 1.0  # the first step is not at zero
     return ramp * (decay_to + (1 - decay_to) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
@@ -319,76 +305,102 @@ class _Best:
         model.load_state_dict(self.state)
 
 
-def _validation_loss(model, batch_loss, validation):
-    model.eval()
-    with torch.no_grad():
-        value = _full_loss(batch_loss, validation).item()
-    model.train()
-    return value
+class _Run:
+    """One training run: its data, its budget (seconds or steps), its history and its bar."""
 
+    def __init__(self, model, batch_loss, train, validation, batch_size, budget, in_seconds, start, progress):
+        self.model, self.batch_loss, self.train, self.validation = model, batch_loss, train, validation
+        self.batch_size, self.budget, self.in_seconds, self.start = batch_size, budget, in_seconds, start
+        self.steps_per_epoch = math.ceil(len(train) / batch_size)
+        self.history = History()
+        self.bar = tqdm(total=100, disable=not progress, leave=False, unit="%", desc="training",
+                        bar_format="{l_bar}{bar}| {elapsed}<{remaining}{postfix}")
 
-def _adam(model, optimizer, batch_loss, train, validation, batch_size, budget, used, generator, settings, history,
-          report):
-    """Minibatch Adam until ``used() >= budget`` or early stopping; returns the best state.
+    def __enter__(self):
+        return self
 
-    The best state is the one of lowest validation loss, or the last one without a
-    validation set.
-    """
-    peaks = [group["lr"] for group in optimizer.param_groups]
-    best = _Best(model)
-    model.train()
-    while used() < budget:
-        total, seen = 0.0, 0
-        for batch in train[torch.randperm(len(train), generator=generator)].split(batch_size):
-            fraction = used() / budget
-            if fraction >= 1:
-                break
-            factor = _schedule(fraction, settings["warmup"], settings["decay_to"])
-            for group, peak in zip(optimizer.param_groups, peaks):
-                group["lr"] = peak * factor
-            total += descend(optimizer, batch_loss(batch), f"after {history.steps} Adam steps") * len(batch)
-            seen += len(batch)
-            history.steps += 1
-        if not seen:
-            break
-        history.train_loss.append(total / seen)
-        epoch = len(history.train_loss) - 1
-        if validation is None:
-            best.state, history.best_epoch = model.state_dict(), epoch
-            report("Adam", history.train_loss[-1])
-            continue
-        history.validation_loss.append(_validation_loss(model, batch_loss, validation))
-        if best.offer(history.validation_loss[-1], model):
-            history.best_epoch = epoch
-        elif epoch - history.best_epoch >= settings["patience"]:
-            break
-        report("Adam", history.validation_loss[-1])
-    return best
+    def __exit__(self, *exception):
+        self.bar.close()
 
+    def used(self):
+        """Share of the budget used so far; an L-BFGS evaluation costs an epoch of steps."""
+        if self.in_seconds:
+            done = time.perf_counter() - self.start
+        else:
+            done = self.history.steps + self.history.evaluations * self.steps_per_epoch
+        return done / self.budget if self.budget else 1.0
 
-def _lbfgs(model, batch_loss, train, adam_best, validation, used, history, report):
-    """Full-batch L-BFGS until ``used() >= 1``; its best state replaces ``adam_best`` if it
-    validates better (or without a validation set)."""
-    adam_best.restore(model)
-    model.train()
-    optimizer = torch.optim.LBFGS(
-        model.parameters(), lr=1, max_iter=5, history_size=50, line_search_fn="strong_wolfe",
-        tolerance_grad=0, tolerance_change=0,
-    )
-    best = _Best(model)
+    def report(self, phase, value):
+        self.bar.set_postfix_str(f"{phase}, loss {value:.2e}", refresh=False)
+        self.bar.update(min(100.0, 100 * self.used()) - self.bar.n)
 
-    def closure():
-        optimizer.zero_grad()
-        value = _full_loss(batch_loss, train, backward=True)
-        history.evaluations += 1
-        best.offer(value.item(), model)  # every evaluation is at the parameters of the moment
+    def validation_loss(self):
+        self.model.eval()
+        with torch.no_grad():
+            value = _full_loss(self.batch_loss, self.validation).item()
+        self.model.train()
         return value
 
-    while used() < 1:
-        if not math.isfinite(optimizer.step(closure).item()):
-            break
-        history.polish_loss.append(best.loss)
-        report("L-BFGS", best.loss)
-    best.restore(model)
-    if validation is None or _validation_loss(model, batch_loss, validation) <= adam_best.loss:
-        adam_best.state = best.state
+    def adam(self, optimizer, budget, generator, warmup, decay_to, patience):
+        """Minibatch Adam until ``used() >= budget`` or early stopping.
+
+        Returns the best state: the one of lowest validation loss, or the last one without
+        a validation set.
+        """
+        history, peaks = self.history, [group["lr"] for group in optimizer.param_groups]
+        best = _Best(self.model)
+        self.model.train()
+        while self.used() < budget:
+            total, seen = 0.0, 0
+            for batch in self.train[torch.randperm(len(self.train), generator=generator)].split(self.batch_size):
+                fraction = self.used() / budget
+                if fraction >= 1:
+                    break
+                factor = _schedule(fraction, warmup, decay_to)
+                for group, peak in zip(optimizer.param_groups, peaks):
+                    group["lr"] = peak * factor
+                total += _descend(optimizer, self.batch_loss(batch), f"after {history.steps} Adam steps") * len(batch)
+                seen += len(batch)
+                history.steps += 1
+            if not seen:
+                break
+            history.train_loss.append(total / seen)
+            epoch = len(history.train_loss) - 1
+            if self.validation is None:
+                best.state, history.best_epoch = self.model.state_dict(), epoch  # the live weights
+                self.report("Adam", history.train_loss[-1])
+                continue
+            history.validation_loss.append(self.validation_loss())
+            if best.offer(history.validation_loss[-1], self.model):
+                history.best_epoch = epoch
+            elif epoch - history.best_epoch >= patience:
+                break
+            self.report("Adam", history.validation_loss[-1])
+        return best
+
+    def lbfgs(self, adam_best):
+        """Full-batch L-BFGS from ``adam_best`` until ``used() >= 1``; its best evaluation
+        replaces ``adam_best`` if it validates at least as well (or without a validation set)."""
+        adam_best.restore(self.model)
+        self.model.train()
+        optimizer = torch.optim.LBFGS(
+            self.model.parameters(), lr=1, max_iter=5, history_size=50, line_search_fn="strong_wolfe",
+            tolerance_grad=0, tolerance_change=0,
+        )
+        best = _Best(self.model)
+
+        def closure():
+            optimizer.zero_grad()
+            value = _full_loss(self.batch_loss, self.train, backward=True)
+            self.history.evaluations += 1
+            best.offer(value.item(), self.model)  # every evaluation is at the parameters of the moment
+            return value
+
+        while self.used() < 1:
+            if not math.isfinite(optimizer.step(closure).item()):
+                break
+            self.history.polish_loss.append(best.loss)
+            self.report("L-BFGS", best.loss)
+        best.restore(self.model)
+        if self.validation is None or self.validation_loss() <= adam_best.loss:
+            adam_best.state = best.state
