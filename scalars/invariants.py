@@ -37,7 +37,8 @@ def pair_indices(n, strict=False):
 @lru_cache(maxsize=None)
 def subset_indices(n, k):
     """All ``k``-subsets of ``range(n)`` in lexicographic order, shape (C(n, k), k)."""
-    return np.array(list(combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
+    subsets = list(combinations(range(n), k))
+    return np.array(subsets, dtype=np.intp).reshape(len(subsets), k)  # k = 0: one empty subset
 
 
 def gram(V, W=None, metric=None):

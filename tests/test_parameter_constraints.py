@@ -18,7 +18,6 @@ CASES = [
     (EquivariantRegressor(**EQUIVARIANT), "degree", -1),
     (EquivariantRegressor(**EQUIVARIANT), "degree", 1.5),
     (EquivariantRegressor(**EQUIVARIANT), "basis", "polynomial"),
-    (EquivariantRegressor(**EQUIVARIANT), "particles", 0),
     (EquivariantMLPRegressor(**EQUIVARIANT), "validation_fraction", 1.5),
     (EquivariantMLPRegressor(**EQUIVARIANT), "batch_size", 0),
     (EquivariantMLPRegressor(**EQUIVARIANT), "learning_rate", 0.0),
