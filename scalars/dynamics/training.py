@@ -104,7 +104,8 @@ def train(
     if warm_start:
         _warm_start(model, chunks, t, g, params)
     linear = model.linear_parameters()
-    rest = [p for p in model.parameters() if id(p) not in {id(q) for q in linear}]
+    linear_ids = {id(p) for p in linear}
+    rest = [p for p in model.parameters() if id(p) not in linear_ids]
     groups = [{"params": linear, "lr": lr}, {"params": rest, "lr": lr if mlp_lr is None else mlp_lr}]
     remaining = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
     history = fit(
