@@ -25,7 +25,8 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 --durations=10
 
 bench: $(STAMP)
-	$(PY) benchmarks/featurize.py
+	$(PY) -m scalars bench featurize
+	OMP_NUM_THREADS=1 $(PY) -m scalars bench units
 	$(PY) -m scalars bench regression
 	$(PY) -m scalars bench pendulum
 

@@ -1,9 +1,12 @@
 """scikit-learn estimators that are exactly equivariant under changes of units."""
 
+from numbers import Integral
+
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, _fit_context, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .dimensions import column_units, dimension_matrix
@@ -68,12 +71,20 @@ class DimensionlessFeatures(TransformerMixin, BaseEstimator):
     array(['x0^2*x1^-1*x2'], dtype=object)
     """
 
+    _parameter_constraints = {
+        "units": "no_validation",  # checked against the columns at fit (column_units)
+        "registry": "no_validation",  # a pint.UnitRegistry; pint is imported only when needed
+        "repeating": ["array-like", None],
+        "isolate": ["array-like", None],
+    }
+
     def __init__(self, units=None, registry=None, repeating=None, isolate=None):
         self.units = units
         self.registry = registry
         self.repeating = repeating
         self.isolate = isolate
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Work out the dimensionless monomials of the inputs.
 
@@ -182,6 +193,16 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         Input column names, when X was a DataFrame with string column names.
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "units": "no_validation",
+        "target_units": "no_validation",  # any form of one unit, checked when parsed
+        "registry": "no_validation",
+        "max_denominator": [Interval(Integral, 1, None, closed="left")],
+        "repeating": ["array-like", None],
+        "isolate": ["array-like", None],
+    }
+
     def __init__(
         self, estimator=None, units=None, target_units=None, *, registry=None,
         max_denominator=1, repeating=None, isolate=None,
@@ -194,6 +215,7 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         self.repeating = repeating
         self.isolate = isolate
 
+    @_fit_context(prefer_skip_nested_validation=False)  # estimator is the user's regressor
     def fit(self, X, y):
         """Solve for the target's monomial and fit ``f`` on the dimensionless features.
 
