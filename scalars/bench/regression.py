@@ -187,6 +187,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="sizes 30, 100, 1000, one seed, short MLP training")
     parser.add_argument("--out", default="out", help="directory for the CSV and the plot (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", choices=SIZES, metavar="N", help=f"training sizes of the full protocol to run (default: all of {SIZES})"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
@@ -196,7 +199,7 @@ def main(argv=None):
     if args.quick:
         results = run(QUICK_SIZES, seeds=(0,), max_steps=300, progress=progress, csv=out / f"{name}.csv")
     else:
-        results = run(progress=progress, csv=out / f"{name}.csv")
+        results = run(sizes=tuple(args.sizes or SIZES), progress=progress, csv=out / f"{name}.csv")
     plot(results, out / f"{name}.png")
     print(table(results))
     print(f"\nwrote {out / f'{name}.csv'} and {out / f'{name}.png'} in {time.perf_counter() - started:.0f} s")
