@@ -23,6 +23,7 @@ BENCHMARKS = {
     "units": ("scalars.bench.dimensional_analysis", "dimensional analysis against pint.pi_theorem"),
     "regression": ("scalars.bench.regression", "the EMLP regression problems, test MSE against training size"),
     "pendulum": ("scalars.bench.pendulum", "rollout errors of learned double-pendulum dynamics"),
+    "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
 }
 
 
