@@ -179,7 +179,8 @@ def gram_upper_flat(X, starts, d, metric=None, scalars=(), out=None, offset=None
             f"{getattr(out, 'dtype', None)}, offset {offset}"
         )
     weights = np.ones(d, X.dtype) if metric is None else np.asarray(metric, X.dtype)
-    total = gram_upper_columns(np.ascontiguousarray(X), starts, d, weights, out, offset, scalars)
+    contiguous = np.ascontiguousarray(X)
+    total = gram_upper_columns(contiguous, starts, d, weights, out, offset, scalars, add_input=check_finite)
     if check_finite and not np.isfinite(total):  # NaN or infinity, or a sum that overflowed
         for name, bad in (("NaN", np.isnan), ("infinity", np.isinf)):
             rows = np.flatnonzero(bad(X).any(axis=1))

@@ -184,7 +184,8 @@ def test_gram_upper_flat_reads_vectors_and_scalars_in_place(dtype, metric):
 
 def test_gram_upper_flat_agrees_with_gram_upper():
     V = random_vectors((70, 6, 4))
-    np.testing.assert_array_equal(inv.gram_upper_flat(V.reshape(70, 24), np.arange(6) * 4, 4), inv.gram_upper(V))
+    flat = inv.gram_upper_flat(V.reshape(70, 24), np.arange(6) * 4, 4)
+    np.testing.assert_array_equal(flat, inv.gram_upper(V))
     assert inv.gram_upper_flat(np.ones((5, 2)), [], 3, scalars=[1]).shape == (5, 1)  # scalars only
 
 
