@@ -44,10 +44,13 @@ def _gram_upper_block(X, starts, d, weights, scalars, out, gram, start, stop, xt
         for q in range(k):
             gram[start + b, q] = ot[q, b]
     total = 0.0
-    if add_input:
+    if add_input:  # the outputs too: a product that overflows makes the sum infinite
         for c in range(X.shape[1]):
             for b in range(m):
                 total += xt[c, b]
+        for q in range(k):
+            for b in range(m):
+                total += ot[q, b]
     return total
 
 
@@ -94,13 +97,14 @@ def gram_upper_columns(X, starts, d, weights, out, offset=0, scalars=None, add_i
     scalars : ndarray of intp, shape (n_scalars,), default=None
         Columns of ``X`` copied to the first ``n_scalars`` columns of ``out``; None for none.
     add_input : bool, default=False
-        Also sum every entry of ``X`` on the way (for a finiteness check).
+        Also sum every entry of ``X`` and every Gram entry on the way (a finiteness check).
 
     Returns
     -------
     total : float
-        The sum of every entry of ``X`` if ``add_input``, else 0: not finite if ``X`` holds
-        NaN or infinity (and, rarely, when large finite entries overflow the sum).
+        The sum of every entry of ``X`` and of the Gram entries if ``add_input``, else 0: not
+        finite if ``X`` holds NaN or infinity, if a Gram entry overflows, and (rarely) when
+        large finite entries overflow the sum.
     """
     scalars = np.empty(0, np.intp) if scalars is None else scalars
     n_chunks = 8 * numba.get_num_threads()
