@@ -25,5 +25,14 @@ any scikit-learn regressor; :mod:`scalars.nn` has the torch modules.
 
 from scalars.averaging.action import act
 from scalars.averaging.averages import DegenerateFrameWarning, Frame, FrameAverage, GroupAverage
+from scalars.averaging.estimators import FrameAveragedRegressor, GroupAveragedRegressor
 
-__all__ = ["GroupAverage", "FrameAverage", "Frame", "DegenerateFrameWarning", "act"]
+__all__ = [
+    "GroupAverage",
+    "FrameAverage",
+    "Frame",
+    "DegenerateFrameWarning",
+    "GroupAveragedRegressor",
+    "FrameAveragedRegressor",
+    "act",
+]

@@ -51,9 +51,12 @@ class Frame:
     weights : ndarray of shape (n_rows,)
         Sum to one over the rows of each sample.
     n_samples : int
-    draw : ndarray of int, shape (n_rows,)
-        Monte Carlo draw of each row (all 0 for a frame or a finite group).
+    draw : ndarray of int, shape (n_rows,) or None
+        Monte Carlo draw of each row (None for a frame).
     n_draws : int
+    views : ndarray of int, shape (n_rows,) or None
+        Rows with equal views give the same input ``rho_in(h)^-1 x`` (their elements differ
+        by a symmetry of ``x``); None when every row may differ.
     """
 
     sample: np.ndarray
@@ -62,6 +65,21 @@ class Frame:
     n_samples: int
     draw: np.ndarray = None
     n_draws: int = 1
+    views: np.ndarray = None
+
+    def subset(self, rows):
+        """The frame restricted to ``rows`` (an index array)."""
+        pick = lambda a: None if a is None else a[rows]
+        return Frame(self.sample[rows], take(self.elements, rows), self.weights[rows], self.n_samples,
+                     pick(self.draw), self.n_draws, pick(self.views))
+
+    def distinct_inputs(self):
+        """Rows with distinct inputs, and for each row the position of its input among them."""
+        if self.views is None:
+            rows = np.arange(len(self.sample))
+            return rows, rows
+        _, first, position = np.unique(self.views, return_index=True, return_inverse=True)
+        return first, position
 
     @property
     def sizes(self):
@@ -120,6 +138,29 @@ class _Average:
         self._check(X)
         return self._frame(X, 0, self._plan(X))
 
+    def pairs(self, frame, X, y):
+        """Training pairs in the frame: ``rho_in(h)^-1 x`` against ``rho_out(h)^-1 y``.
+
+        Rows that see the same input (elements that differ by a symmetry of ``x``) are
+        merged into one, with their targets averaged: the target symmetrised as the input.
+
+        Parameters
+        ----------
+        frame : Frame
+        X : ndarray of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples, n_columns)
+
+        Returns
+        -------
+        inputs : ndarray of shape (n_rows, n_features)
+        targets : ndarray of shape (n_rows, n_columns)
+        """
+        distinct, position = frame.distinct_inputs()
+        targets = y[frame.sample] if self.output_rep is None else frame.pull(self.output_rep, y)
+        copies = np.bincount(position)
+        targets = _sum_by(position, 1.0 / copies[position], targets, len(distinct))
+        return frame.subset(distinct).pull(self.input_rep, X), targets
+
     def _outputs(self, func, X):
         """Per chunk: the frame and ``rho_out(h) Phi(rho_in(h)^-1 x)`` for each row, as columns."""
         self._check(X)
@@ -127,8 +168,10 @@ class _Average:
         step = max(1, self.max_rows // self._rows_per_sample(plan))
         for start in range(0, len(X), step):
             frame = self._frame(X[start : start + step], start, plan)
-            Y = func(frame.pull(self.input_rep, X[start : start + step]))
+            distinct, position = frame.distinct_inputs()  # Phi once per input, not per symmetry
+            Y = func(frame.subset(distinct).pull(self.input_rep, X[start : start + step]))
             Y = Y if hasattr(Y, "detach") else np.asarray(Y)
+            Y = Y[as_index(position, Y)] if len(distinct) < len(position) else Y
             columns = Y.reshape(len(Y), -1)
             if self.output_rep is not None:
                 if columns.shape[1] != self.output_rep.size:
@@ -176,6 +219,12 @@ def _sum_by(index, weights, columns, n):
 
     out = torch.zeros((n, columns.shape[1]), dtype=weighted.dtype, device=weighted.device)
     return out.index_add(0, as_index(index, columns), weighted)
+
+
+def _rounding(X):
+    """64 epsilons of the floating dtype of ``X`` (of float64 for other dtypes)."""
+    dtype = to_numpy(X[:0]).dtype
+    return 64 * np.finfo(dtype if dtype.kind == "f" else np.float64).eps
 
 
 def _factors(group):
@@ -419,15 +468,17 @@ class FrameAverage(_Average):
 
     def _frame(self, X, offset, plan):
         n = len(X)
+        precision = _rounding(X)
         if self.permutation is None:
-            return Frame(*self._pca(to_numpy(X), offset, None), n)
+            rows, g, weights, views = self._pca(to_numpy(X), offset, None, precision)
+            return Frame(rows, g, weights, n, views=views)
         sample, P, weights = sort_frames(self._keys(X), self.tol)
         if self.base is None:
             return Frame(sample, P, weights, n)
         identity = np.broadcast_to(self.base.identity(), (len(sample),) + self.base.identity().shape)
         ordered = act(self.input_rep, (np.swapaxes(P, -1, -2), identity), to_numpy(X)[sample])
-        rows, g, base_weights = self._pca(ordered, offset, sample)
-        return Frame(sample[rows], (P[rows], g), weights[rows] * base_weights, n)
+        rows, g, base_weights, views = self._pca(ordered, offset, sample, precision)
+        return Frame(sample[rows], (P[rows], g), weights[rows] * base_weights, n, views=views)
 
     def _keys(self, X):
         """Invariant scalars of each particle (n, k, m) that order the particles."""
@@ -437,14 +488,19 @@ class FrameAverage(_Average):
             return np.swapaxes(V, -1, -2)
         return self._expansion.blocks(X)[0][0]
 
-    def _pca(self, X, offset, rows_to_samples):
-        """PCA frames of the base group for the rows of ``X``; reports near-symmetric samples."""
+    def _pca(self, X, offset, rows_to_samples, precision):
+        """PCA frames of the base group for the rows of ``X``; reports near-symmetric samples.
+
+        ``precision`` is a multiple of the epsilon of the inputs' dtype: components of
+        vectors below it are rounding, not a broken symmetry.
+        """
         base = self.base
         _, V = self._layout.split(X, base.d)
         euclidean = isinstance(base, Euclidean)
         special = isinstance(base, (SpecialOrthogonal, SpecialEuclidean))
-        rows, g, weights, near = pca_frames(
-            V, self._layout.is_point, euclidean, special, self.tol, self.canonical, self._max_rank
+        rows, g, weights, views, near = pca_frames(
+            V, self._layout.is_point, euclidean, special, self.tol, self.canonical, self._max_rank,
+            symmetric_below=max(self.tol**2, precision),
         )
         if near:
             samples = sorted({offset + int(s if rows_to_samples is None else rows_to_samples[s]) for s, _ in near})
@@ -457,7 +513,7 @@ class FrameAverage(_Average):
             if self.degenerate == "raise":
                 raise ValueError(message)
             warnings.warn(message, DegenerateFrameWarning, stacklevel=4)
-        return rows, g, weights
+        return rows, g, weights, views
 
     def canonicalize(self, X):
         """The canonical form of each input: ``rho_in(h)^-1 x`` for ``h`` in its canonical frame.

@@ -105,7 +105,7 @@ def _sign_patterns(d, special):
     return patterns[np.prod(patterns, axis=1) > 0] if special else patterns
 
 
-def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_rank=1):
+def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_rank=1, symmetric_below=None):
     """PCA frames of a batch of vector sets.
 
     Parameters
@@ -124,6 +124,9 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
         Fix eigenvector signs with the input vectors too (one element for generic inputs).
     max_rank : int
         Largest tensor rank of the outputs (decides the design of symmetric subspaces).
+    symmetric_below : float, default ``tol**2``
+        Vectors whose components in a symmetric subspace are below this fraction of their
+        length count as exactly orthogonal to it (the input precision: larger for float32).
 
     Returns
     -------
@@ -132,6 +135,9 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
     elements : ndarray of shape (R, d, d) or (R, d+1, d+1)
     weights : ndarray of shape (R,)
         ``1 / |F(x)|``.
+    views : ndarray of int, shape (R,)
+        Elements with equal views give the same input ``h^-1 x`` (they differ by a symmetry
+        of ``x``), so ``Phi`` needs evaluating once per view.
     near : list of (int, float)
         Samples whose vectors are nearly, but not exactly, orthogonal to a symmetric
         subspace, with the largest relative component: their average is equivariant only
@@ -155,7 +161,7 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
     gaps = np.diff(eigenvalues, axis=1) / np.where(top > 0, top, 1.0)[:, None]
     generic = (top > 0) & np.all(gaps > tol, axis=1)
 
-    samples, elements, near = [], [], []
+    samples, elements, views, near = [], [], [], []
     index = np.flatnonzero(generic)
     U = eigenvectors[index]
     if canonical:
@@ -175,19 +181,21 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
         frames = U[:, None] * _sign_patterns(d, special)[None, :, None, :]
     samples.append(np.repeat(index, frames.shape[1]))
     elements.append(frames.reshape(-1, d, d))
+    views.append(np.arange(len(samples[0])))
 
     for s in np.setdiff1d(np.arange(n), index):
-        matrices, residual = _resolve(eigenvalues[s], eigenvectors[s], V[s], scales[s], tol, canonical, special, max_rank)
-        if residual > tol**2:
+        matrices, view, residual = _resolve(eigenvalues[s], eigenvectors[s], V[s], scales[s], tol, canonical, special, max_rank)
+        if residual > (tol**2 if symmetric_below is None else symmetric_below):
             near.append((int(s), float(residual)))
         samples.append(np.full(len(matrices), s))
         elements.append(matrices)
+        views.append(view + sum(map(len, views)))
 
     sample = np.concatenate(samples)
     order = np.argsort(sample, kind="stable")
-    sample, R = sample[order], np.concatenate(elements)[order]
+    sample, R, view = sample[order], np.concatenate(elements)[order], np.concatenate(views)[order]
     weights = 1.0 / np.bincount(sample, minlength=n)[sample]
-    return sample, (_homogeneous(R, centroid[sample]) if euclidean else R), weights, near
+    return sample, (_homogeneous(R, centroid[sample]) if euclidean else R), weights, view, near
 
 
 def _clusters(eigenvalues, tol):
@@ -220,7 +228,8 @@ def _cut(B, V, scales, tol):
 def _resolve(eigenvalues, U, V, scales, tol, canonical, special, max_rank):
     """The frame of one sample with repeated eigenvalues (or an unfixed sign when canonical).
 
-    Returns the elements (m, d, d) and the largest relative component of a vector in a
+    Returns the elements (m, d, d), their views (m,) (equal for elements that differ only
+    inside a symmetric subspace) and the largest relative component of a vector in a
     symmetric subspace (0 if there is none).
     """
     groups = []  # (basis (d, w), choices (c, w, w))
@@ -244,7 +253,7 @@ def _resolve(eigenvalues, U, V, scales, tol, canonical, special, max_rank):
     widths = np.cumsum([0] + [B.shape[1] for B, _ in groups])
     blocks = [i for i, (B, choices) in enumerate(groups) if B.shape[1] > 1]
     free = [i for i, (B, choices) in enumerate(groups) if len(choices) == 2 and B.shape[1] == 1]
-    matrices = []
+    matrices, views = [], []
     for combination in product(*(range(len(choices)) for _, choices in groups)):
         D = np.zeros((len(basis), len(basis)))
         for i, pick in enumerate(combination):
@@ -258,7 +267,9 @@ def _resolve(eigenvalues, U, V, scales, tol, canonical, special, max_rank):
             else:
                 g[:, -1] *= -1
         matrices.append(g)
-    return np.array(matrices), residual
+        views.append(tuple(pick for i, pick in enumerate(combination) if i not in blocks))
+    labels = {view: label for label, view in enumerate(dict.fromkeys(views))}
+    return np.array(matrices), np.array([labels[view] for view in views]), residual
 
 
 def sort_frames(keys, tol=1e-5):

@@ -11,6 +11,7 @@
 torch.Size([256, 3, 3])
 """
 
+from scalars.nn.averaging import FrameAveraging, GroupAveraging
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead, mlp
 from scalars.nn.training import History, fit
@@ -24,4 +25,6 @@ __all__ = [
     "mlp",
     "fit",
     "History",
+    "GroupAveraging",
+    "FrameAveraging",
 ]
