@@ -138,6 +138,10 @@ class _Average:
         self._check(X)
         return self._frame(X, 0, self._plan(X))
 
+    def _pull(self, frame, X):
+        """The inputs ``Phi`` sees for the rows of ``frame``."""
+        return frame.pull(self.input_rep, X)
+
     def pairs(self, frame, X, y):
         """Training pairs in the frame: ``rho_in(h)^-1 x`` against ``rho_out(h)^-1 y``.
 
@@ -159,7 +163,7 @@ class _Average:
         targets = y[frame.sample] if self.output_rep is None else frame.pull(self.output_rep, y)
         copies = np.bincount(position)
         targets = _sum_by(position, 1.0 / copies[position], targets, len(distinct))
-        return frame.subset(distinct).pull(self.input_rep, X), targets
+        return self._pull(frame.subset(distinct), X), targets
 
     def _outputs(self, func, X):
         """Per chunk: the frame and ``rho_out(h) Phi(rho_in(h)^-1 x)`` for each row, as columns."""
@@ -169,7 +173,7 @@ class _Average:
         for start in range(0, len(X), step):
             frame = self._frame(X[start : start + step], start, plan)
             distinct, position = frame.distinct_inputs()  # Phi once per input, not per symmetry
-            Y = func(frame.subset(distinct).pull(self.input_rep, X[start : start + step]))
+            Y = func(self._pull(frame.subset(distinct), X[start : start + step]))
             Y = Y if hasattr(Y, "detach") else np.asarray(Y)
             Y = Y[as_index(position, Y)] if len(distinct) < len(position) else Y
             columns = Y.reshape(len(Y), -1)
@@ -457,6 +461,8 @@ class FrameAverage(_Average):
                 "and S(k) x G with G one of those"
             )
         self._layout = Layout.parse(self.layout)
+        vector_width = self.permutation.d if self.base is None else self.base.d
+        self._vector_columns = self._layout.column_indices(vector_width)[1].ravel()
         self._max_rank = 0 if self.output_rep is None else rank(self.output_rep)
         if self.permutation is not None and self.base is not None:
             from scalars._expansion import EquivariantExpansion
@@ -465,6 +471,26 @@ class FrameAverage(_Average):
 
     def _rows_per_sample(self, plan):
         return 2 ** (0 if self.base is None else self.base.d)
+
+    def _pull(self, frame, X):
+        """The inputs in their frames, with rounding-level coordinates set to exactly zero.
+
+        In a frame, the coordinates of symmetric or lower-dimensional inputs along the axes
+        they do not reach (the normal of a plane of vectors, say) are zero up to rounding.
+        A piecewise-constant ``Phi`` (trees, nearest neighbours) must not see that rounding,
+        which differs between ``x`` and ``g x``.
+        """
+        rows = frame.pull(self.input_rep, X)
+        columns = as_index(self._vector_columns, rows)
+        if not len(self._vector_columns):
+            return rows
+        raw = X[as_index(frame.sample, X)][:, columns]
+        scale = np.maximum(np.abs(to_numpy(rows[:, columns])).max(axis=1), np.abs(to_numpy(raw)).max(axis=1))
+        noise = np.zeros(rows.shape, dtype=bool)
+        noise[:, self._vector_columns] = np.abs(to_numpy(rows[:, columns])) <= (_rounding(X) * scale)[:, None]
+        if is_numpy(rows):
+            return np.where(noise, 0.0, rows)
+        return rows.masked_fill(as_index(noise, rows), 0.0)
 
     def _frame(self, X, offset, plan):
         n = len(X)
@@ -539,7 +565,7 @@ class FrameAverage(_Average):
         self._check(X)
         canonical = FrameAverage(self.group, self.layout, self.output, True, self.tol, self.degenerate)
         frame = canonical._frame(X, 0, None)
-        rows = frame.pull(self.input_rep, X)
+        rows = canonical._pull(frame, X)
         first = np.flatnonzero(np.r_[True, np.diff(frame.sample) > 0])
         forms = to_numpy(rows)
         scale = np.maximum(np.abs(forms[first]).max(axis=1), 1.0)[frame.sample]
