@@ -39,8 +39,7 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("group", ["S(5)xE(3)", "S(5)xSE(3)"])
-@pytest.mark.parametrize("canonical", [False, True])
+@pytest.mark.parametrize("group, canonical", [("S(5)xE(3)", False), ("S(5)xSE(3)", True)])
 def test_frame_averaged_regressors_are_exactly_equivariant(group, canonical):
     X, y = particles(120, seed=0)
     test, _ = particles(12, seed=1)
