@@ -70,22 +70,30 @@ class EquivariantRegressor(_EquivariantBase):
     polynomials of degree ``degree`` by default. When the target is a polynomial in the
     invariants of at most that degree, the fit is exact.
 
-    With ``particles=k`` the scalars and the vectors split, in order, into ``k``
-    interchangeable particles (scalar block ``i`` and vector block ``i`` belong to particle
-    ``i``). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles i, j)``
-    with ``f`` and ``g`` as above and shared by all particles, so it is also invariant
+    With ``particles=k`` (or a group ``"S(k)xG"``) the model is ``S(k) x G`` equivariant:
+    each term of the layout whose count is a multiple of ``k`` splits, in order, into ``k``
+    interchangeable particles (``"5T0+5T1"``: scalar ``i`` and vector ``i`` belong to
+    particle ``i``), any other term is global (``"5T0+5T1+T1"``: one more vector seen by
+    every particle). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles
+    i, j)`` with ``f`` and ``g`` as above and shared by all particles, so it is invariant
     (or equivariant) under permutations of the particles and has far fewer coefficients.
+    A per-particle output (``output="5T1"``) gives particle ``i`` the terms ``f(i)`` and
+    ``g(i, j)``: it permutes with the particles.
 
     Parameters
     ----------
     group : str or Group, default=None
-        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ... None means
-        O(n_features) acting on each row as one vector.
+        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ``"D(6)"``, ``"E(3)"``,
+        ``"S(5)xO(3)"``, ... None means O(n_features) acting on each row as one vector.
     layout : str or Layout, default=None
-        Column layout such as ``"5T0+5T1"``. None means every column belongs to a vector.
-    output : {"T0", "T1", "T2"}, default="T0"
-        Invariant scalar, equivariant vector or symmetric rank-2 tensor. ``y`` has shape
-        (n_samples,), (n_samples, n_columns) or (n_samples, d * d) respectively.
+        Column layout such as ``"5T0+5T1"`` (``P`` marks points, which E(d) translates).
+        None means every column belongs to a vector.
+    output : str, default="T0"
+        ``"T0"``, ``"T1"`` or ``"T2"``: invariant scalar, equivariant vector or symmetric
+        rank-2 tensor, ``y`` of shape (n_samples,), (n_samples, n_columns) or
+        (n_samples, d * d); a sum such as ``"T0+T1"`` (their columns side by side); with
+        ``particles=k``, ``"kT0"`` or ``"kT1"`` for one per particle, ``y`` of shape
+        (n_samples, k) or (n_samples, k * n_columns), particle by particle.
     degree : int, default=2
         Degree of the polynomial basis of the invariants, when ``basis`` is None.
     basis : transformer, default=None

@@ -1,14 +1,15 @@
 """scikit-learn transformers that turn flat rows of scalars and vectors into invariants."""
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from scalars.groups import Euclidean, Orthogonal, ProductGroup, get_group, invariant_degrees
 from scalars._expansion import EquivariantExpansion
 from scalars._monomials import exponents, monomial_names, monomials
+from scalars.groups import Euclidean, Group, Orthogonal, ProductGroup, SpecialOrthogonal, get_group, invariant_degrees
+from scalars.invariants import determinants, gram_upper_flat
 from scalars.layout import Layout
-from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
 
 __all__ = ["InvariantFeatures"]
 
@@ -79,6 +80,18 @@ def split_columns(X, group, layout):
     return scalars, group.vectors_from_columns(columns)
 
 
+def _in_place_path(group):
+    """``(metric, with_determinants)`` if ``group``'s invariants are Gram entries of a diagonal
+    metric (then, for SO(d), determinants), which :func:`gram_upper_flat` reads in place from
+    the flat columns; None for any other group (or a subclass that changes them)."""
+    invariants = type(group).invariants
+    if invariants not in (Orthogonal.invariants, SpecialOrthogonal.invariants):
+        return None
+    if type(group).vectors_from_columns is not Group.vectors_from_columns or np.ndim(group.metric) > 1:
+        return None
+    return group.metric, invariants is SpecialOrthogonal.invariants
+
+
 class InvariantFeatures(TransformerMixin, BaseEstimator):
     """Invariant scalars of rows made of scalars and vectors.
 
@@ -89,6 +102,16 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     products; Sp(2m) symplectic products; U(d) real and imaginary Hermitian products. Any
     function of the output is invariant; by the first fundamental theorem every invariant
     function (polynomial, and continuous for O(d)) of the vectors is a function of these.
+
+    Under E(d) and SE(d) the points (``P`` in the layout) are first centred on their
+    centroid ``c`` (names such as ``<x0-c,x1-c>``). Under ``S(k) x G`` (interchangeable
+    particles, see :class:`scalars.EquivariantRegressor` for how a layout splits) the
+    output is the power sums ``sum_i m(z_i)`` of the monomials ``m`` of degree 1 to
+    ``degree`` of each particle's invariants ``z_i`` (its scalars, the global scalars and
+    the invariants of its and the global vectors), then ``sum_{i != j} m(z_ij)`` over
+    ordered pairs for the monomials that involve both particles. These are invariant
+    under both groups, but only generating for small enough ``k`` and high enough
+    ``degree``: treat them as features, not as a complete set.
 
     Parameters
     ----------
@@ -103,12 +126,17 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     names : sequence of str, default=None
         Distinct names of the layout's slots in order, used in the output feature names.
         Default: the input column names of the scalars (``s0, s1, ...`` when X has none)
-        and ``v0, v1, ...`` for the vectors.
+        and ``v0, v1, ...`` for the vectors. Under ``S(k) x G`` the names are
+        ``s0_i, v0_i, ...`` per particle.
+    degree : int, default=2
+        Largest degree of the monomials summed over particles; only for ``S(k) x G``.
 
     Attributes
     ----------
     group_ : Group
         The group acting on the vectors.
+    expansion_ : EquivariantExpansion
+        How the columns split into particles and terms.
     layout_ : Layout
         The column layout.
     n_features_in_ : int
@@ -175,12 +203,25 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             The scalars, then the invariants of the vectors; same float dtype as X.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        path = _in_place_path(self.group_) if self._plain() else None
+        # The compiled path checks for NaN and infinity on its one pass: X is not read twice.
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=path is None)
         if not self._plain():
             return self._expanded_features(X).astype(X.dtype, copy=False)
-        scalars, vectors = split_columns(X, self.group_, self.layout_)
-        invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
-        return np.concatenate([scalars, invariants], axis=1)
+        if path is None:
+            scalars, vectors = split_columns(X, self.group_, self.layout_)
+            invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
+            return np.concatenate([scalars, invariants], axis=1)
+        # One compiled pass writes the scalars and the Gram entries straight into the output.
+        metric, with_determinants = path
+        scalar_columns, vector_columns = self.layout_.column_indices(self.group_.d)
+        out = np.empty((X.shape[0], self.n_output_features_), X.dtype)
+        check_finite = not get_config()["assume_finite"]
+        gram_upper_flat(X, vector_columns[:, 0], self.group_.d, metric, scalar_columns, out=out, check_finite=check_finite)
+        if with_determinants:  # SO(d): the d x d determinants follow the Gram entries
+            n = self.layout_.n_vectors
+            out[:, len(scalar_columns) + n * (n + 1) // 2 :] = determinants(X[:, vector_columns])
+        return out
 
     def _expanded_features(self, X):
         """Points centred (E(d)); for particles, power sums over particles and ordered pairs."""
@@ -274,7 +315,14 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         UnitsError
             If the columns of one vector have different units.
         """
+        from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
+
         check_is_fitted(self)
+        if self.expansion_.particles is not None:
+            raise NotImplementedError(
+                f"get_feature_units_out: the power sums of {self.group_.name} have no units "
+                "worked out yet; use the features of a single particle's group"
+            )
         units = column_units(
             input_units, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
@@ -299,7 +347,7 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             return [str(n) for n in names[ranks == 0]], [str(n) for n in names[ranks == 1]]
         scalar_names, vector_names = self.layout_.names()
         if columns is not None:
-            scalar_columns, _ = self.layout_.column_indices(self.group_.n_columns)
+            scalar_columns, _ = self.layout_.column_indices(column_width(self.group_))
             scalar_names = [str(name) for name in columns[scalar_columns]]
         return scalar_names, vector_names
 
