@@ -207,6 +207,9 @@ def test_design_integrates_tensors_exactly():
         np.testing.assert_allclose(twice, reference, atol=1e-12)
     with pytest.raises(ValueError, match="rank 4"):
         design(3, 4, False)
+    point, _ = symmetric_rows(CONFIGURATIONS["one point"], "none", seed=0)
+    with pytest.raises(ValueError, match=r"sample 0: no exact design for outputs of tensor rank 4"):
+        FrameAverage("E(3)", "1P", "T4").frame(point)
 
 
 def test_nearly_symmetric_samples_are_named():

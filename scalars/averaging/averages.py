@@ -18,7 +18,7 @@ import numpy as np
 
 from scalars._backend import as_backend_of, as_index, concatenate, is_numpy, to_numpy
 from scalars.averaging.action import act, inverse, rank, take
-from scalars.averaging.frames import pca_frames, sort_frames
+from scalars.averaging.frames import SampleError, pca_frames, sort_frames
 from scalars.groups import (
     Euclidean,
     Orthogonal,
@@ -524,12 +524,16 @@ class FrameAverage(_Average):
         _, V = self._layout.split(X, base.d)
         euclidean = isinstance(base, Euclidean)
         special = isinstance(base, (SpecialOrthogonal, SpecialEuclidean))
-        rows, g, weights, views, near = pca_frames(
-            V, self._layout.is_point, euclidean, special, self.tol, self.canonical, self._max_rank,
-            symmetric_below=max(self.tol**2, precision),
-        )
+        sample_of = lambda row: offset + int(row if rows_to_samples is None else rows_to_samples[row])
+        try:
+            rows, g, weights, views, near = pca_frames(
+                V, self._layout.is_point, euclidean, special, self.tol, self.canonical, self._max_rank,
+                symmetric_below=max(self.tol**2, precision),
+            )
+        except SampleError as error:
+            raise ValueError(f"sample {sample_of(error.row)}: {error.message}") from None
         if near:
-            samples = sorted({offset + int(s if rows_to_samples is None else rows_to_samples[s]) for s, _ in near})
+            samples = sorted({sample_of(s) for s, _ in near})
             worst = max(residual for _, residual in near)
             message = (
                 f"{len(samples)} samples (indices {samples[:10]}{' ...' if len(samples) > 10 else ''}) are within "

@@ -37,9 +37,17 @@ from itertools import permutations, product
 
 import numpy as np
 
-__all__ = ["pca_frames", "sort_frames", "design"]
+__all__ = ["pca_frames", "sort_frames", "design", "SampleError"]
 
 _EPS = np.finfo(np.float64).eps
+
+
+class SampleError(ValueError):
+    """A frame cannot be built for the input row ``row``."""
+
+    def __init__(self, row, message):
+        super().__init__(f"row {row}: {message}")
+        self.row, self.message = row, message
 
 
 def _signed_permutations(k, special):
@@ -142,6 +150,11 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
         Samples whose vectors are nearly, but not exactly, orthogonal to a symmetric
         subspace, with the largest relative component: their average is equivariant only
         to about that size.
+
+    Raises
+    ------
+    SampleError
+        For a row whose symmetric subspace has no exact design for ``max_rank``.
     """
     n, q, d = V.shape
     points = is_point & euclidean
@@ -184,7 +197,10 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
     views.append(np.arange(len(samples[0])))
 
     for s in np.setdiff1d(np.arange(n), index):
-        matrices, view, residual = _resolve(eigenvalues[s], eigenvectors[s], V[s], scales[s], tol, canonical, special, max_rank)
+        try:
+            matrices, view, residual = _resolve(eigenvalues[s], eigenvectors[s], V[s], scales[s], tol, canonical, special, max_rank)
+        except ValueError as error:
+            raise SampleError(int(s), str(error)) from None
         if residual > (tol**2 if symmetric_below is None else symmetric_below):
             near.append((int(s), float(residual)))
         samples.append(np.full(len(matrices), s))
