@@ -11,6 +11,7 @@
 torch.Size([256, 3, 3])
 """
 
+from scalars.nn.averaging import FrameAveraging, GroupAveraging
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.layers import Standardizer, mlp
@@ -26,4 +27,6 @@ __all__ = [
     "mlp",
     "fit",
     "History",
+    "GroupAveraging",
+    "FrameAveraging",
 ]
