@@ -11,6 +11,7 @@
 torch.Size([256, 3, 3])
 """
 
+from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead, mlp
 from scalars.nn.training import History, fit
@@ -24,4 +25,11 @@ __all__ = [
     "mlp",
     "fit",
     "History",
+    "EquivariantLinear",
+    "EquivariantBilinear",
+    "GatedNonlinearity",
+    "EMLPBlock",
+    "EMLP",
+    "gated",
+    "uniform_rep",
 ]

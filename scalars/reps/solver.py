@@ -58,6 +58,7 @@ __all__ = [
     "BlockBasis",
     "MapBlock",
     "leaves",
+    "leaf_types",
     "is_permutation",
     "VERSION",
 ]
@@ -106,8 +107,8 @@ def leaves(rep):
     return [(rep, np.arange(rep.size))]
 
 
-def _types(rep):
-    """Distinct leaves of ``rep`` in order of appearance -> (copies, leaf size) column indices."""
+def leaf_types(rep):
+    """Distinct leaves of ``rep`` in order of appearance -> their columns, (copies, leaf size)."""
     grouped = OrderedDict()
     for leaf, index in leaves(rep):
         grouped.setdefault(leaf, []).append(index)
@@ -234,8 +235,8 @@ def equivariant_blocks(rep_in, rep_out=None, cache_dir=None):
 @lru_cache(maxsize=256)
 def _blocks(rep_in, rep_out, cache_path):
     blocks = []
-    for leaf_out, out_index in _types(rep_out).items():
-        for leaf_in, in_index in _types(rep_in).items():
+    for leaf_out, out_index in leaf_types(rep_out).items():
+        for leaf_in, in_index in leaf_types(rep_in).items():
             basis = leaf_basis(leaf_in, leaf_out, cache_path)
             if len(basis):
                 blocks.append(MapBlock(leaf_in, leaf_out, in_index, out_index, basis))
