@@ -4,6 +4,7 @@
     python -m scalars demo o5              # O(5)-invariant regression with a sklearn pipeline
     python -m scalars bench regression     # EMLP regression benchmarks  (--quick)
     python -m scalars bench pendulum       # pendulum rollout benchmark  (--quick)
+    python -m scalars bench emlp           # basis solves and EMLP step  (--quick)
 
 Options after the name go to that command: ``python -m scalars bench regression --help``.
 """
@@ -13,7 +14,7 @@ import sys
 
 # name -> module whose main(argv) runs it; imported only when asked for.
 DEMOS = {"pendulum": "scalars.bench.pendulum_demo", "o5": "scalars.bench.o5_pipeline"}
-BENCHMARKS = {"regression": "scalars.bench.regression", "pendulum": "scalars.bench.pendulum"}
+BENCHMARKS = {"regression": "scalars.bench.regression", "pendulum": "scalars.bench.pendulum", "emlp": "scalars.bench.emlp"}
 
 
 def _run(registry, kind, argv, default=None):

@@ -121,10 +121,9 @@ def test_iterative_nullspace_agrees_with_the_dense_one(monkeypatch, name, k):
     rep_in = rep_out = T(k)(get_group(name))
     dense = equivariant_basis(rep_in, rep_out)
     monkeypatch.setattr(solver, "DENSE_LIMIT", 8)
-    monkeypatch.setattr(solver, "_LEAF_BASES", {})
-    solver._blocks.cache_clear()
+    solver.clear_cache()
     iterative = equivariant_basis(rep_in, rep_out)
-    solver._blocks.cache_clear()
+    solver.clear_cache()
     assert iterative.shape == dense.shape
     np.testing.assert_allclose(iterative @ iterative.T, dense @ dense.T, atol=1e-10)
 
@@ -134,11 +133,11 @@ def test_disk_cache_round_trip_with_a_version_key(tmp_path, monkeypatch):
     first = equivariant_basis(rep_in, rep_out, cache_dir=tmp_path)
     files = list(tmp_path.glob("*.npy"))
     assert len(files) == 1 and f"-v{solver.VERSION}-" in files[0].name
-    monkeypatch.setattr(solver, "_LEAF_BASES", {})
+    solver.clear_cache()
     monkeypatch.setattr(solver, "_solve_leaves", lambda *args: pytest.fail("solved again instead of read from disk"))
     monkeypatch.setenv(solver.CACHE_ENV, str(tmp_path))
     np.testing.assert_array_equal(equivariant_basis(rep_in, rep_out), first)
-    solver._blocks.cache_clear()
+    solver.clear_cache()
 
 
 def test_bases_are_read_only_and_cached_in_memory():

@@ -16,8 +16,10 @@ generators (EMLP, Finzi et al. 2021): for each Lie algebra element ``A``,
 3. takes the fixed vectors of the discrete generators that are signed permutations
    (permutations, reflections of axes) exactly, one per orbit of the indices: the orbit's
    signed indicator. A permutation representation's invariants are its orbit sums;
-4. imposes the remaining constraints one generator at a time, each on the subspace the
-   ones before it leave. A generator couples few indices, so the columns of its
+4. imposes the remaining constraints on that subspace: for a small map space (up to
+   ``SMALL_LIMIT`` entries) by one dense SVD of them all; for a larger one, one generator
+   at a time, each on the subspace the ones before it leave. A generator couples few
+   indices, so the columns of its
    constraint split into small connected blocks, each solved by a dense SVD (or the
    eigenvectors of its Gram matrix); a block beyond ``DENSE_LIMIT`` columns is solved
    iteratively, by conjugate gradients on ``C^T C y = 0`` with ``C^T C`` a
@@ -47,7 +49,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import LinearOperator
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from scalars.reps.base import DualRep, ProductRep, Rep, SumRep, TensorRep
 
@@ -60,11 +62,14 @@ __all__ = [
     "leaves",
     "leaf_types",
     "is_permutation",
+    "clear_cache",
     "VERSION",
 ]
 
 VERSION = 1
 """Bumped whenever the bases change; part of every disk-cache key."""
+SMALL_LIMIT = 400
+"""Largest map space (``out.size * in.size``) solved by one dense SVD of all its constraints."""
 DENSE_LIMIT = 200
 """Largest block of coupled columns solved densely; beyond it, conjugate gradients."""
 SVD_LIMIT = 20_000
@@ -282,6 +287,12 @@ def equivariant_basis(rep_in, rep_out=None, cache_dir=None):
     return Q
 
 
+def clear_cache():
+    """Forget every basis solved in this process (the disk cache stays)."""
+    _LEAF_BASES.clear()
+    _blocks.cache_clear()
+
+
 # -- one pair of leaves -----------------------------------------------------------------------
 def _cache_path(cache_dir):
     directory = cache_dir if cache_dir is not None else os.environ.get(CACHE_ENV)
@@ -302,7 +313,7 @@ def leaf_basis(leaf_in, leaf_out, cache_path=None):
         if basis is None and file.exists():
             basis = np.load(file)
     if basis is None:
-        with threadpool_limits(1, user_api="blas"):  # small dense blocks: threads only contend
+        with _blas_threads().limit(limits=1, user_api="blas"):  # small dense blocks: threads only contend
             basis = _solve_leaves(leaf_in, leaf_out, cache_path)
     if file is not None and not file.exists():
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -313,6 +324,11 @@ def leaf_basis(leaf_in, leaf_out, cache_path=None):
     basis.flags.writeable = False
     _LEAF_BASES[key] = basis
     return basis
+
+
+@lru_cache(maxsize=None)
+def _blas_threads():
+    return ThreadpoolController()  # inspects the loaded libraries once
 
 
 def _factors(leaf_in, leaf_out):
@@ -334,6 +350,35 @@ def _solve_leaves(leaf_in, leaf_out, cache_path):
         basis = np.einsum("kxa,lyb->klxyab", Qa, Qb)
         return basis.reshape(len(Qa) * len(Qb), leaf_out.size, leaf_in.size)
     n_out, n_in = leaf_out.size, leaf_in.size
+    small = n_out * n_in <= SMALL_LIMIT
+    signed, constraints = _constraints(leaf_in, leaf_out, dense=small)
+    Q = _signed_orbits(signed, n_out * n_in)
+    if small:  # one dense SVD of every remaining constraint
+        Q = Q.toarray()
+        if constraints and Q.shape[1]:
+            B = np.concatenate(constraints) @ Q
+            Q = Q @ _dense_nullspace(B, _threshold(B))
+    else:
+        for C in constraints:  # each on the subspace the ones before it leave
+            if Q.shape[1]:
+                Q = Q @ _nullspace(C.tocsr() @ Q)
+        Q = Q.toarray() if sparse.issparse(Q) else Q
+    return np.ascontiguousarray(Q.T).reshape(-1, n_out, n_in)
+
+
+def _constraints(leaf_in, leaf_out, dense):
+    """The generators' constraints on ``vec(W)``, as numpy (``dense``) or sparse matrices.
+
+    Returns
+    -------
+    signed : list of (perm, sign)
+        Discrete generators that act on ``vec(W)`` as signed permutations (for
+        :func:`_signed_orbits`).
+    constraints : list of (n, n) matrices ``C`` with ``C vec(W) = 0``
+        The Lie algebra generators and the other discrete generators.
+    """
+    kron, eye, convert = (np.kron, np.eye, np.asarray) if dense else (sparse.kron, sparse.identity, _sparse)
+    n_out, n_in = leaf_out.size, leaf_in.size
     group = leaf_in.group
     signed, constraints = [], []
     for h in group.discrete_generator_elements():
@@ -345,20 +390,18 @@ def _solve_leaves(leaf_in, leaf_out, cache_path):
             sign = (m_out[1][:, None] * m_in[1][None, :]).ravel()
             signed.append((perm, sign))
         else:
-            K = sparse.kron(_sparse(R_out), _sparse(np.linalg.inv(R_in).T))
-            constraints.append(K - sparse.identity(n_out * n_in))
+            constraints.append(kron(convert(R_out), convert(np.linalg.inv(R_in).T)) - eye(n_out * n_in))
     for A in group.lie_algebra_elements():
         d_out, d_in = leaf_out.drho(A), leaf_in.drho(A)
         if np.any(d_out) or np.any(d_in):
-            constraints.append(
-                sparse.kron(_sparse(d_out), sparse.identity(n_in)) - sparse.kron(sparse.identity(n_out), _sparse(d_in.T))
-            )
-    Q = _signed_orbits(signed, n_out * n_in)
-    for C in constraints:  # each on the subspace the ones before it leave
-        if Q.shape[1]:
-            Q = Q @ _nullspace(C.tocsr() @ Q)
-    Q = Q.toarray() if sparse.issparse(Q) else Q
-    return np.ascontiguousarray(Q.T).reshape(-1, n_out, n_in)
+            constraints.append(kron(convert(d_out), eye(n_in)) - kron(eye(n_out), convert(d_in.T)))
+    return signed, constraints
+
+
+def _threshold(B):
+    """``TOLERANCE`` times a bound on the largest singular value of ``B`` (at least ``TOLERANCE``)."""
+    norm = sparse.linalg.norm if sparse.issparse(B) else np.linalg.norm
+    return TOLERANCE * max(np.sqrt(norm(B, 1) * norm(B, np.inf)), 1.0)
 
 
 def _sparse(M):
@@ -440,9 +483,8 @@ def _nullspace(B):
     by :func:`_iterative_nullspace`.
     """
     B = sparse.csc_matrix(B)
-    scale = max(np.sqrt(sparse.linalg.norm(B, 1) * sparse.linalg.norm(B, np.inf)), 1.0)  # >= |B|_2
-    threshold = TOLERANCE * scale
-    B.data[np.abs(B.data) <= 1e-14 * scale] = 0.0  # rounding, not coupling
+    threshold = _threshold(B)
+    B.data[np.abs(B.data) <= 1e-7 * threshold] = 0.0  # rounding, not coupling
     B.eliminate_zeros()
     pattern = abs(B)
     n_parts, label = csgraph.connected_components(pattern.T @ pattern, directed=False)
@@ -466,9 +508,9 @@ def _nullspace(B):
 
 
 def _dense_nullspace(B, threshold):
-    """Right singular vectors (m, r) of a sparse (rows, m) ``B`` with singular value <= ``threshold``,
+    """Right singular vectors (m, r) of a (rows, m) ``B`` with singular value <= ``threshold``,
     densely: an SVD when ``B`` is small, else the eigenvectors of ``B^T B``."""
-    B = B.toarray()
+    B = B.toarray() if sparse.issparse(B) else B
     rows, m = B.shape
     if rows * m <= SVD_LIMIT:
         _, s, Vt = np.linalg.svd(B, full_matrices=rows < m)  # all of V, never more of U
