@@ -64,16 +64,13 @@ class _ExactBuffers(nn.Module):
 
 def _no_maps(rep_in, rep_out):
     group = rep_in.group.name
-    reason = (
-        "no part of the input transforms like any part of the output"
-        if all(str(leaf) != "T0" for leaf, _ in leaves(rep_in))
-        else "the input has scalars but the output has no invariant part"
-    )
-    return (
-        f"no {group}-equivariant linear map from {rep_in} to {rep_out}: {reason} (e.g. vectors cannot "
-        f"map linearly to scalars: w.v is invariant only if w is a fixed vector, and {group} fixes none). "
-        "Put a nonlinear layer in between (EMLP: a gated or bilinear layer), or predict from invariants."
-    )
+    message = f"no {group}-equivariant linear map from {rep_in} to {rep_out}: the only one is zero"
+    if all(_trivial(leaf) for leaf, _ in leaves(rep_out)):
+        message += (
+            f"; {rep_in} has no {group}-invariant linear function (vectors cannot map linearly to scalars: "
+            f"w.v is invariant only for a vector w that {group} fixes, and it fixes none here)"
+        )
+    return message + ". Put a nonlinear layer in between (EMLP's gated or bilinear layers) or predict from invariants."
 
 
 class EquivariantLinear(_ExactBuffers):
