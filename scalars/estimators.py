@@ -370,7 +370,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         from scalars.reps import rep
 
         group = self.expansion_.base
-        return EMLP(rep(str(self.expansion_.layout), group), rep(self.output, group), group, hidden=list(self.hidden_layer_sizes))
+        rep_in, rep_out = rep(str(self.expansion_.layout), group), rep(self.output, group)
+        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes))
 
     def _to_columns(self, outputs):
         """Network outputs as the columns of ``y``: an EMLP predicts columns already."""

@@ -25,7 +25,8 @@ def test_emlp_backbone_is_reproducible_and_the_default_stays_the_scalar_heads():
     train = O5Synthetic(100, seed=0)
 
     def fit():
-        model = EquivariantMLPRegressor(**train.estimator_params(), hidden_layer_sizes=(24,), max_epochs=3, random_state=0, backbone="emlp")
+        params = train.estimator_params()
+        model = EquivariantMLPRegressor(**params, hidden_layer_sizes=(24,), max_epochs=3, random_state=0, backbone="emlp")
         return model.fit(train.X, train.y)
 
     np.testing.assert_array_equal(fit().predict(train.X), fit().predict(train.X))

@@ -74,7 +74,8 @@ def test_linear_layer_spans_the_equivariant_maps_with_an_invariant_bias():
 
 
 def test_no_linear_map_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"no O\(3\)-equivariant linear map from T1 to T0.*vectors cannot map linearly to scalars"):
+    message = r"no O\(3\)-equivariant linear map from T1 to T0.*vectors cannot map linearly to scalars"
+    with pytest.raises(ValueError, match=message):
         EquivariantLinear(T(1)("O(3)"), T(0)("O(3)"))
 
 

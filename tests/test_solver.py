@@ -12,7 +12,9 @@ def brute_force(rep_in, rep_out):
     """The nullspace of every constraint stacked densely: the definition, for small reps."""
     group, n_in, n_out = rep_in.group, rep_in.size, rep_out.size
     rows = [np.kron(rep_out.drho(A), np.eye(n_in)) - np.kron(np.eye(n_out), rep_in.drho(A).T) for A in group.lie_algebra_elements()]
-    rows += [np.kron(rep_out.rho(h), np.linalg.inv(rep_in.rho(h)).T) - np.eye(n_out * n_in) for h in group.discrete_generator_elements()]
+    rows += [
+        np.kron(rep_out.rho(h), np.linalg.inv(rep_in.rho(h)).T) - np.eye(n_out * n_in) for h in group.discrete_generator_elements()
+    ]
     C = np.concatenate(rows) if rows else np.zeros((1, n_out * n_in))
     return null_space(C.T @ C, rcond=1e-12)
 

@@ -33,7 +33,7 @@ from scalars.reps.solver import clear_cache
 __all__ = ["main", "SOLVES", "EMLP_SECONDS", "EMLP_STEP_SECONDS", "time_solves", "time_training_step"]
 
 SOLVES = [
-    *[(group, spec_in, spec_out) for group in ("O(3)", "SO(3)", "O(1,3)", "Sp(4)") for spec_in, spec_out in [("T1", "T1"), ("T2", "T0"), ("T2", "T1")]],
+    *[(group, a, b) for group in ("O(3)", "SO(3)", "O(1,3)", "Sp(4)") for a, b in [("T1", "T1"), ("T2", "T0"), ("T2", "T1")]],
     *[("S(4)", f"T{k}", "T0") for k in range(1, 5)],
     ("S(8)", "T2", "T2"),  # EMLP's V**2 -> V**2: 4096 entries, 15 maps
     ("O(1,3)", "T3", "T3"),  # the largest block of EMLP's hidden layers for ParticleInteraction
@@ -113,9 +113,8 @@ def solve_table(rows):
     ]
     for row in rows:
         emlp = EMLP_SECONDS.get((row["group"], row["rep_in"], row["rep_out"]), "")
-        lines.append(
-            f"| {row['group']} | {row['rep_in']} -> {row['rep_out']} | {row['dim']} | {row['seconds']:.3f} | {row['error']:.1e} | {emlp} |"
-        )
+        pair = f"{row['rep_in']} -> {row['rep_out']}"
+        lines.append(f"| {row['group']} | {pair} | {row['dim']} | {row['seconds']:.3f} | {row['error']:.1e} | {emlp} |")
     return "\n".join(lines)
 
 

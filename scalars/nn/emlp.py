@@ -119,7 +119,8 @@ class EquivariantLinear(_ExactBuffers):
         for index, block in enumerate(maps.blocks):
             self.register_exact(f"_{kind}_basis{index}", block.basis)
             piece = start[block.out_index[:, None, :, None], block.in_index[None, :, None, :]]  # (m_out, m_in, o, i)
-            coefficients.append(nn.Parameter(torch.as_tensor(np.einsum("xyoi,koi->xyk", piece, block.basis), dtype=torch.get_default_dtype())))
+            projected = np.einsum("xyoi,koi->xyk", piece, block.basis)
+            coefficients.append(nn.Parameter(torch.as_tensor(projected, dtype=torch.get_default_dtype())))
             places.append((block.out_index[:, :, None, None] * n_in + block.in_index[None, None, :, :]).ravel())
         flat = np.concatenate(places) if places else np.zeros(0, dtype=np.int64)
         self.register_buffer(f"_{kind}_places", torch.as_tensor(flat, dtype=torch.long), persistent=False)
@@ -158,7 +159,7 @@ def gated(rep_):
     return rep_ + gates * T(0)(group) if gates else rep_
 
 
-class GatedNonlinearity(_ExactBuffers):
+class GatedNonlinearity(nn.Module):
     """EMLP's gated nonlinearity on ``gated(rep)`` -> ``rep``.
 
     A leaf that is a scalar or a permutation representation becomes ``x sigmoid(x)``
@@ -191,7 +192,7 @@ def _same_action(a, b):
     )
 
 
-class EquivariantBilinear(_ExactBuffers):
+class EquivariantBilinear(nn.Module):
     """EMLP's bilinear layer ``x -> 0.1 W(x) x``, ``W(x)`` an equivariant map ``rep_in -> rep_out``.
 
     Each block of ``W`` between a leaf type ``O`` of ``rep_out`` and ``I`` of ``rep_in``
@@ -357,7 +358,8 @@ class EMLP(nn.Module):
         middle = [h.bind(group) if isinstance(h, Rep) else uniform_rep(h, group) for h in hidden]
         self.group, self.reps = group, [rep_in, *middle, rep_out]
         self.network = nn.Sequential(
-            *[EMLPBlock(a, b) for a, b in zip(self.reps[:-2], self.reps[1:-1])], EquivariantLinear(self.reps[-2], rep_out)
+            *[EMLPBlock(a, b) for a, b in zip(self.reps[:-2], self.reps[1:-1])],
+            EquivariantLinear(self.reps[-2], rep_out),
         )
         for name, size in [("input", rep_in.size), ("output", rep_out.size)]:
             self.register_buffer(f"{name}_offset", torch.zeros(size))

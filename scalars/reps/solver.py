@@ -196,7 +196,8 @@ class BlockBasis:
 
 def _check_pair(rep_in, rep_out):
     if not isinstance(rep_in, Rep) or not isinstance(rep_out, Rep):
-        raise TypeError(f"equivariant_basis takes representations, got {type(rep_in).__name__} and {type(rep_out).__name__}")
+        kinds = f"{type(rep_in).__name__} and {type(rep_out).__name__}"
+        raise TypeError(f"equivariant_basis takes representations, got {kinds}")
     rep_in._require_group(), rep_out._require_group()
     if rep_in.group != rep_out.group:
         raise ValueError(
@@ -504,7 +505,8 @@ def _nullspace(B):
         null = sparse.coo_matrix(null)
         rows.append(columns[null.row]), cols.append(start + null.col), values.append(null.data)
         start += null.shape[1]
-    return sparse.csc_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(B.shape[1], start))
+    entries = (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols)))
+    return sparse.csc_matrix(entries, shape=(B.shape[1], start))
 
 
 def _dense_nullspace(B, threshold):
