@@ -12,6 +12,7 @@ torch.Size([256, 3, 3])
 """
 
 from scalars.nn.averaging import FrameAveraging, GroupAveraging
+from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.layers import Standardizer, mlp
@@ -29,4 +30,11 @@ __all__ = [
     "History",
     "GroupAveraging",
     "FrameAveraging",
+    "EquivariantLinear",
+    "EquivariantBilinear",
+    "GatedNonlinearity",
+    "EMLPBlock",
+    "EMLP",
+    "gated",
+    "uniform_rep",
 ]
