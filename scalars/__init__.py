@@ -2,6 +2,7 @@
 
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.groups import get_group
+from scalars.laws import SparseEquivariantRegressor
 from scalars.layout import Layout
 from scalars.preprocessing import InvariantFeatures
 from scalars.units import DimensionlessFeatures, UnitsEquivariantRegressor
@@ -14,6 +15,7 @@ __all__ = [
     "EquivariantRegressor",
     "InvariantFeatures",
     "Layout",
+    "SparseEquivariantRegressor",
     "UnitsEquivariantRegressor",
     "get_group",
 ]
