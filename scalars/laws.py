@@ -359,7 +359,7 @@ def _signed_match(values, reference, what):
 
 
 # -- sparse fits ----------------------------------------------------------------------------
-def stlsq(gram, moment, threshold, candidates=None, alpha=1e-10, max_iter=100):
+def stlsq(gram, moment, threshold, candidates=None, alpha=1e-10, max_iter=100, start=None):
     """Sequentially thresholded least squares on the normal equations of a linear model.
 
     Columns are scaled to unit root mean square; starting from all candidates, the least
@@ -385,6 +385,9 @@ def stlsq(gram, moment, threshold, candidates=None, alpha=1e-10, max_iter=100):
     alpha : float
         Ridge penalty on the scaled coefficients, relative to the mean squared target.
     max_iter : int
+    start : ndarray of shape (P,), default=None
+        The result with ``threshold=0`` for the same candidates, to start from: a path
+        over thresholds then does the largest fit once.
 
     Returns
     -------
@@ -394,19 +397,22 @@ def stlsq(gram, moment, threshold, candidates=None, alpha=1e-10, max_iter=100):
     active = _distinct_columns(gram, scale) if candidates is None else candidates & _distinct_columns(gram, scale)
     safe = np.where(scale > 0, scale, 1.0)
     scaled_gram, scaled_moment = gram / np.outer(safe, safe), moment / safe
-    coef = np.zeros(len(moment))
+    coef = None if start is None else start * safe
     for _ in range(max_iter):
         index = np.flatnonzero(active)
-        coef = np.zeros(len(moment))
+        if coef is None:
+            coef = np.zeros(len(moment))
+            if len(index):
+                coef[index] = _sparsest(scaled_gram[np.ix_(index, index)], scaled_moment[index], alpha)
         if not len(index):
             break
-        coef[index] = _sparsest(scaled_gram[np.ix_(index, index)], scaled_moment[index], alpha)
         small = active & (np.abs(coef) < threshold * np.abs(coef).max())
         small |= active & (coef == 0)
         if not small.any():
             break
         active &= ~small
-    return coef / safe
+        coef = None
+    return (0.0 if coef is None else coef) / safe
 
 
 def _distinct_columns(gram, scale):
@@ -457,7 +463,7 @@ def sparse_path(gram, moment, yy, n_observations, candidates=None, thresholds=No
     n_observations : int
         Number of target values (samples times output columns).
     thresholds : sequence of float, default=None
-        Default: 40 values from 1e-6 to 0.9, evenly spaced in log.
+        Default: 30 values from 1e-6 to 0.9, evenly spaced in log.
 
     Returns
     -------
@@ -466,10 +472,11 @@ def sparse_path(gram, moment, yy, n_observations, candidates=None, thresholds=No
         ``bic = n log(max(mse, floor)) + k log(n)``, with ``k`` the number of terms and
         the floor ``1e-13 yy`` below which residuals are rounding.
     """
-    thresholds = np.geomspace(1e-6, 0.9, 40) if thresholds is None else np.asarray(thresholds, dtype=float)
+    thresholds = np.geomspace(1e-6, 0.9, 30) if thresholds is None else np.asarray(thresholds, dtype=float)
     models = {}
+    start = stlsq(gram, moment, 0.0, candidates, alpha)
     for threshold in sorted(thresholds, reverse=True):
-        coef = stlsq(gram, moment, threshold, candidates, alpha)
+        coef = stlsq(gram, moment, threshold, candidates, alpha, start=start)
         support = tuple(np.flatnonzero(coef))
         if support in models:
             continue
