@@ -2,6 +2,7 @@
 
     python -m scalars demo                 # the main job: the springy double pendulum
     python -m scalars demo o5              # O(5)-invariant regression with a sklearn pipeline
+    python -m scalars demo laws            # laws printed: inertia, scattering, period, Hamiltonian
     python -m scalars bench regression     # EMLP regression benchmarks  (--quick)
     python -m scalars bench pendulum       # pendulum rollout benchmark  (--quick)
 
@@ -13,6 +14,7 @@ import sys
 
 # name -> module whose main(argv) runs it; imported only when asked for.
 DEMOS = {"pendulum": "scalars.bench.pendulum_demo", "o5": "scalars.bench.o5_pipeline"}
+DEMOS["laws"] = "scalars.bench.laws_demo"
 BENCHMARKS = {"regression": "scalars.bench.regression", "pendulum": "scalars.bench.pendulum"}
 
 

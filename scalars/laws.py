@@ -31,7 +31,7 @@ from scalars.invariants import pair_indices, subset_indices
 from scalars.preprocessing import InvariantFeatures
 from scalars.units import UnitsError, column_units, dimension_matrix, evaluate_monomials, integer_nullspace, solve_exponents
 
-__all__ = ["to_sympy", "SparseEquivariantRegressor", "sparse_path", "rationalize"]
+__all__ = ["to_sympy", "SparseEquivariantRegressor", "stlsq", "sparse_path", "rationalize", "gram_substitutions"]
 
 # A fit whose mean squared residual is below this fraction of the mean squared target is
 # exact to rounding: information criteria do not tell such fits apart by their residual.
@@ -712,3 +712,33 @@ def _exponent(scaled, reference, axes):
     if not np.allclose(ratios, np.expand_dims(exponent, axes), atol=1e-6, equal_nan=True):
         raise UnitsError("an invariant or basis element is not homogeneous under a change of units")
     return exponent.astype(int)
+
+
+def gram_substitutions(names, d, metric=None):
+    """Gram-entry symbols ``<a,b>`` as expressions in the components of the vectors.
+
+    For checking a printed law against a formula: ``law.xreplace(gram_substitutions(...))``
+    is in the entries of ``MatrixSymbol(name, d, 1)``, as the explicit vectors of
+    :func:`to_sympy` are.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Vector names; every pair ``a, b`` with ``a`` not after ``b`` is substituted.
+    d : int
+        Number of components.
+    metric : sequence of d numbers, default=None
+        Diagonal of the metric: None for Euclidean (O(d)), ``(1, -1, -1, -1)`` for O(1,3).
+
+    Returns
+    -------
+    dict of sympy Symbol to sympy expression
+    """
+    import sympy
+
+    M = sympy.eye(d) if metric is None else sympy.diag(*metric)
+    vectors = {name: sympy.MatrixSymbol(name, d, 1).as_explicit() for name in names}
+    return {
+        sympy.Symbol(f"<{a},{b}>"): (vectors[a].T * M * vectors[b])[0]
+        for i, a in enumerate(names) for b in names[i:]
+    }

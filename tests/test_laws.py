@@ -8,27 +8,17 @@ from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scalars import EquivariantRegressor, InvariantFeatures, SparseEquivariantRegressor
-from scalars.datasets import Inertia, ParticleInteraction
-from scalars.laws import rationalize, stlsq, to_sympy
+from scalars.datasets import ParticleInteraction
+from scalars.__main__ import DEMOS
+from scalars.bench.laws_demo import inertia_law, scattering_law
+from scalars.laws import gram_substitutions, rationalize, stlsq, to_sympy
 from scalars.units import UnitsError
 
-MASSES = [f"m{i}" for i in range(5)]
-POSITIONS = [f"r{i}" for i in range(5)]
 MOMENTA = ["p1", "p2", "p3", "p4"]
 
 
 def _vector(name, d):
     return sympy.MatrixSymbol(name, d, 1).as_explicit()
-
-
-def _gram_definitions(names, d, metric=None):
-    """``Symbol('<a,b>')`` -> ``a^T M b`` in components, for every pair of ``names``."""
-    M = sympy.eye(d) if metric is None else sympy.diag(*metric)
-    vectors = {name: _vector(name, d) for name in names}
-    return {
-        sympy.Symbol(f"<{a},{b}>"): (vectors[a].T * M * vectors[b])[0]
-        for i, a in enumerate(names) for b in names[i:]
-    }
 
 
 @parametrize_with_checks([SparseEquivariantRegressor()])
@@ -37,32 +27,19 @@ def test_sklearn_compatible(estimator, check):
 
 
 def test_inertia_law_is_the_inertia_tensor():
-    train = Inertia(100, seed=0)
-    model = SparseEquivariantRegressor(**train.estimator_params()).fit(train.X, train.y)
-    law = model.to_sympy(names=MASSES + POSITIONS)
-    m = sympy.symbols(MASSES)
-    r = [_vector(name, 3) for name in POSITIONS]
-    truth = sum((m[i] * ((r[i].T * r[i])[0] * sympy.eye(3) - r[i] * r[i].T) for i in range(5)), sympy.zeros(3, 3))
-    difference = (law.xreplace(_gram_definitions(POSITIONS, 3)) - truth).applyfunc(sympy.expand)
-    assert difference == sympy.zeros(3, 3)
+    model, exact = inertia_law(100)  # symbolic comparison with sum_i m_i (|r_i|^2 I - r_i r_i^T)
+    assert exact
     assert np.count_nonzero(model.coef_) == 2  # m_i sym(r_i, r_i) and m_i <r_i, r_i> I, shared by the particles
 
 
 def test_particle_interaction_law_is_the_scattering_amplitude():
-    train = ParticleInteraction(100, seed=0)
-    model = SparseEquivariantRegressor(**train.estimator_params()).fit(train.X, train.y)
-    law = model.to_sympy(names=MOMENTA)
-    eta = sympy.diag(1, -1, -1, -1)
-    p1, p2, p3, p4 = (_vector(name, 4) for name in MOMENTA)
+    law, exact = scattering_law(100)  # symbolic comparison with 4 sum Le * Lmu
+    assert exact
+    assert len(sympy.Add.make_args(law)) == 5
 
-    def dot(a, b):
-        return (a.T * eta * b)[0]
 
-    electron = p1 * p3.T - (dot(p1, p3) - dot(p1, p1)) * eta
-    muon = (eta * p2) * (eta * p4).T - (dot(p2, p4) - dot(p2, p2)) * eta
-    truth = 4 * sum(electron[i, j] * muon[i, j] for i in range(4) for j in range(4))
-    substituted = law.xreplace(_gram_definitions(MOMENTA, 4, metric=(1, -1, -1, -1)))
-    assert sympy.expand(substituted - truth) == 0
+def test_the_demo_is_registered():
+    assert DEMOS["laws"] == "scalars.bench.laws_demo"
 
 
 def test_scalar_law_reproduces_predict_on_the_invariant_features():
@@ -84,7 +61,7 @@ def test_cross_product_law_under_so3():
     law = model.to_sympy(names=["q", "p"])
     q, p = _vector("q", 3), _vector("p", 3)
     truth = 3 * q.cross(p) - p * (q.T * q)[0]
-    assert (law.xreplace(_gram_definitions(["q", "p"], 3)) - truth).applyfunc(sympy.expand) == sympy.zeros(3, 1)
+    assert (law.xreplace(gram_substitutions(["q", "p"], 3)) - truth).applyfunc(sympy.expand) == sympy.zeros(3, 1)
     named = model.to_sympy(names=["q", "p"], explicit=False)
     assert {str(s) for s in named.free_symbols} == {"p", "cross(q,p)", "<q,q>"}
 

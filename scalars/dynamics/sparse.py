@@ -16,6 +16,7 @@ expects.
 """
 
 import time
+from contextlib import contextmanager
 from itertools import combinations_with_replacement
 
 import numpy as np
@@ -222,7 +223,7 @@ class SparseHamiltonian:
         self._library = _Library(self.products)
         self.feature_names_ = list(self._library.names)
         self.params_ = params[0]
-        with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
+        with _one_thread():
             self._fit(chunks, g, t)
         self.terms_ = {self.feature_names_[k]: float(self.coef_[k]) for k in np.flatnonzero(self.coef_)}
         self.fit_seconds_ = time.perf_counter() - start
@@ -301,7 +302,8 @@ class SparseHamiltonian:
         passes them.
         """
         terms, coef = self._terms()
-        return self._rollout(terms, coef, *_tensors(z0, t, g))
+        with _one_thread():
+            return self._rollout(terms, coef, *_tensors(z0, t, g))
 
     def _rollout(self, terms, coef, z0, t, g):
         field = lambda z: self._field(terms, coef, z, g)  # noqa: E731
@@ -325,6 +327,19 @@ class SparseHamiltonian:
 
         coefficients = rationalize(self.coef_, self.design_rms_, tolerance, max_denominator)
         return sympy.Add(*(c * self._library.symbol(k) for k, c in enumerate(coefficients) if c != 0))
+
+
+@contextmanager
+def _one_thread():
+    """One BLAS and one torch thread: on matrices of a few hundred rows and (500, 12)
+    tensors, threads only contend (13x slower with two on a busy 2-core machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _tensors(*arrays):
