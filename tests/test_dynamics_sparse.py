@@ -10,9 +10,12 @@ from scalars.dynamics import DoubleSpringPendulum, SparseHamiltonian, evaluate, 
 from scalars.groups import get_group
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def fitted():
-    data = pendulum_data(100, 5)
+    data = pendulum_data(500, 5)  # the standard 500 training chunks
     return SparseHamiltonian().fit(data), data
 
 
@@ -25,7 +28,7 @@ def test_recovers_the_true_terms_and_coefficients(fitted):
 
 def test_prints_the_hamiltonian(fitted):
     model, _ = fitted
-    q1, q12, p1, p2, gq1, gq2 = sympy.symbols("<q1,q1> <q1-q2,q1-q2> <p1,p1> <p2,p2> <q1,g> <q2,g>")
+    q1, q12, p1, p2, gq1, gq2 = map(sympy.Symbol, ["<q1,q1>", "<q1-q2,q1-q2>", "<p1,p1>", "<p2,p2>", "<q1,g>", "<q2,g>"])
     truth = p1 / 2 + p2 / 2 + q1 / 2 - sympy.sqrt(q1) + q12 - 2 * sympy.sqrt(q12) - gq1 - gq2
     assert sympy.simplify(model.to_sympy() - truth) == 0
 
