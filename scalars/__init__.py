@@ -16,24 +16,29 @@ __all__ = [
     "GroupAveragedRegressor",
     "InvariantFeatures",
     "Layout",
+    "SparseEquivariantRegressor",
     "UnitsEquivariantRegressor",
     "get_group",
 ]
 
-# scalars.units needs sympy and pint: import it on first use of one of its names, so that
-# ``import scalars`` stays light (PEP 562).
-_UNITS_NAMES = ("DimensionlessFeatures", "UnitsEquivariantRegressor")
+# scalars.units needs sympy and pint (and scalars.laws needs scalars.units): import them on
+# first use of one of their names, so that ``import scalars`` stays light (PEP 562).
+_LAZY = {
+    "DimensionlessFeatures": "scalars.units",
+    "UnitsEquivariantRegressor": "scalars.units",
+    "SparseEquivariantRegressor": "scalars.laws",
+}
 
 
 def __getattr__(name):
-    if name in _UNITS_NAMES:
-        from scalars import units
+    if name in _LAZY:
+        import importlib
 
-        value = getattr(units, name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'scalars' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_UNITS_NAMES))
+    return sorted(set(globals()) | set(_LAZY))

@@ -2,6 +2,7 @@
 
     python -m scalars demo                 # the main job: the springy double pendulum
     python -m scalars demo o5              # O(5)-invariant regression with a sklearn pipeline
+    python -m scalars demo laws            # laws printed: inertia, scattering, period, Hamiltonian
     python -m scalars bench featurize      # O(3) invariants of a large batch against a copy  (--quick)
     python -m scalars bench units          # dimensional analysis against pint.pi_theorem    (--quick)
     python -m scalars bench regression     # EMLP regression benchmarks                      (--quick)
@@ -19,6 +20,7 @@ import sys
 DEMOS = {
     "pendulum": ("scalars.bench.pendulum_demo", "the springy double pendulum, scalar HNN against an MLP HNN (default)"),
     "o5": ("scalars.bench.o5_pipeline", "O(5)-invariant regression with a scikit-learn pipeline"),
+    "laws": ("scalars.bench.laws_demo", "laws printed from data: inertia, scattering, pendulum period and Hamiltonian"),
 }
 BENCHMARKS = {
     "featurize": ("scalars.bench.featurize", "O(3) invariants of a 1,000,000 x 5 x 3 batch against a memory copy"),

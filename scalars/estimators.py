@@ -127,6 +127,9 @@ class EquivariantRegressor(_EquivariantBase):
         The fitted basis of each block of terms (one block, or particles and pairs).
     coef_ : ndarray of shape (n_coefficients,)
         Coefficients of the basis functions times equivariant basis elements.
+    design_rms_ : ndarray of shape (n_coefficients,)
+        Root mean square over the training data of each design column (basis function
+        times basis element); :meth:`to_sympy` uses it to tell negligible terms.
     n_features_in_ : int
         Number of input columns.
 
@@ -170,19 +173,17 @@ class EquivariantRegressor(_EquivariantBase):
         self : object
         """
         X, y = self._validate_fit_data(X, y)
-        template = PolynomialFeatures(self.degree) if self.basis is None else self.basis
-        self.bases_ = [
-            clone(template).fit(invariants.reshape(-1, invariants.shape[-1]))
-            for invariants, _ in self.expansion_.blocks(X)
-        ]
-        gram, moment = 0.0, 0.0
-        for start in range(0, len(X), _CHUNK):
-            design = self._design(X[start : start + _CHUNK])
-            rows = design.reshape(-1, design.shape[-1])
-            gram = gram + rows.T @ rows
-            moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
-        self.coef_ = _ridge_solve(gram / len(X), moment / len(X), self.alpha)
+        self._fit_bases(X, PolynomialFeatures(self.degree) if self.basis is None else self.basis)
+        gram, moment = self._normal_equations(X, y)
+        self.design_rms_ = np.sqrt(np.diag(gram))
+        self.coef_ = _ridge_solve(gram, moment, self.alpha)
         return self
+
+    def to_sympy(self, names=None, tolerance=1e-8, max_denominator=100, explicit=True):
+        """The fitted model as a sympy expression; see :func:`scalars.laws.to_sympy`."""
+        from scalars.laws import to_sympy
+
+        return to_sympy(self, names, tolerance, max_denominator, explicit)
 
     def predict(self, X):
         """Predict the invariant or equivariant target.
@@ -198,6 +199,23 @@ class EquivariantRegressor(_EquivariantBase):
         X = self._validate_predict_data(X)
         columns = [self._design(X[start : start + _CHUNK]) @ self.coef_ for start in range(0, len(X), _CHUNK)]
         return self._as_target(np.concatenate(columns))
+
+    def _fit_bases(self, X, template):
+        """Set ``bases_``: a clone of ``template`` fitted to the invariants of each block."""
+        self.bases_ = [
+            clone(template).fit(invariants.reshape(-1, invariants.shape[-1]))
+            for invariants, _ in self.expansion_.blocks(X)
+        ]
+
+    def _normal_equations(self, X, y):
+        """Means over the samples of ``D^T D`` (P, P) and ``D^T y`` (P,), ``D`` the design, in chunks."""
+        gram, moment = 0.0, 0.0
+        for start in range(0, len(X), _CHUNK):
+            design = self._design(X[start : start + _CHUNK])
+            rows = design.reshape(-1, design.shape[-1])
+            gram = gram + rows.T @ rows
+            moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
+        return gram / len(X), moment / len(X)
 
     def _design(self, X):
         """Design tensor (n, n_output_columns, n_coefficients): basis function times basis element."""

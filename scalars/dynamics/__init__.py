@@ -9,6 +9,7 @@
 - :func:`rollout_error`, :func:`energy_drift`, :func:`angular_momentum_error`: metrics.
 - :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators.
 - :func:`plot_rollouts`: predicted against true test trajectories.
+- :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression.
 """
 
 from scalars.dynamics.data import PendulumData, cache_dir, pendulum_data, sample_initial_states
@@ -17,6 +18,7 @@ from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geome
 from scalars.dynamics.models import MLPHNN, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.plotting import plot_rollouts
+from scalars.dynamics.sparse import SparseHamiltonian
 from scalars.dynamics.training import evaluate, predict, train
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "ScalarNeuralODE",
     "MLPHNN",
     "MLPNeuralODE",
+    "SparseHamiltonian",
     "train",
     "predict",
     "evaluate",
