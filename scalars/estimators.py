@@ -48,8 +48,13 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=np.float64)
 
-    def _as_target(self, columns):
-        """Predicted columns (n, n_output_columns) in the shape of the training y."""
+    def _as_target(self, columns, X):
+        """Predicted columns (n, n_output_columns) for the finite ``X``, in the shape of the training y."""
+        if not np.isfinite(columns).all():
+            raise ValueError(
+                f"the prediction overflows float64 for X with entries up to {np.abs(X).max():.3g}: "
+                "rescale X to the range of the training data"
+            )
         return columns[:, 0] if self.output == "T0" else columns
 
     def __sklearn_tags__(self):
@@ -155,6 +160,12 @@ class EquivariantRegressor(_EquivariantBase):
             rows = design.reshape(-1, design.shape[-1])
             gram = gram + rows.T @ rows
             moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
+        if not (np.isfinite(gram).all() and np.isfinite(moment).all()):
+            raise ValueError(
+                f"the normal equations overflow float64: the basis functions of the invariants of X "
+                f"(entries up to {np.abs(X).max():.3g}) or y (up to {np.abs(y).max():.3g}) are too large; "
+                "rescale X and y"
+            )
         self.coef_ = _ridge_solve(gram / len(X), moment / len(X), self.alpha)
         return self
 
@@ -171,7 +182,7 @@ class EquivariantRegressor(_EquivariantBase):
         """
         X = self._validate_predict_data(X)
         columns = [self._design(X[start : start + _CHUNK]) @ self.coef_ for start in range(0, len(X), _CHUNK)]
-        return self._as_target(np.concatenate(columns))
+        return self._as_target(np.concatenate(columns), X)
 
     def _design(self, X):
         """Design tensor (n, n_output_columns, n_coefficients): basis function times basis element."""
@@ -285,6 +296,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         from scalars.nn import EquivariantHead, fit
 
         X, y = self._validate_fit_data(X, y)
+        self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
         seed = check_random_state(self.random_state).randint(2**31)
         with torch.random.fork_rng():  # seeds the weights without resetting the caller's generator
             torch.manual_seed(seed)
@@ -332,4 +344,4 @@ class EquivariantMLPRegressor(_EquivariantBase):
         X = self._validate_predict_data(X)
         with torch.no_grad():
             columns = self.expansion_.to_columns(self.module_(torch.tensor(X)))
-        return self._as_target(columns.numpy())
+        return self._as_target(columns.numpy(), X)

@@ -174,3 +174,40 @@ def test_a_failed_fit_leaves_no_fitted_state():
     with pytest.raises(ValueError, match="needs y of shape"):
         model.fit(X, y)
     assert not hasattr(model, "expansion_")
+
+
+def _unit_data(n=40, seed=0):
+    X = np.random.default_rng(seed).standard_normal((n, 6))
+    return X, (X[:, :3] ** 2).sum(1)
+
+
+@pytest.mark.parametrize(
+    "estimator", [EquivariantRegressor(group="O(3)"), EquivariantRegressor(group="O(3)", degree=1)]
+)
+@pytest.mark.parametrize("scale", [1e100, 1e200])
+def test_fit_on_huge_finite_x_is_an_overflow_error_not_an_inf_error(estimator, scale):
+    X, y = _unit_data()
+    with pytest.raises(ValueError, match="overflow") as error:
+        clone(estimator).fit(X * scale, y)
+    assert "contain" not in str(error.value)  # not scipy's "must not contain infs" nor "X contains infinity"
+
+
+def test_mlp_fit_on_huge_finite_x_is_an_overflow_error():
+    X, y = _unit_data()
+    with pytest.raises(ValueError, match="gram_upper overflows float64"):
+        EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0).fit(X * 1e160, y)
+
+
+@pytest.mark.parametrize(
+    "estimator, scale",
+    [
+        (EquivariantRegressor(group="O(3)"), 1e120),  # the invariants are finite, their squares not
+        (EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0), 1e160),
+    ],
+)
+def test_predictions_that_overflow_are_an_error(estimator, scale):
+    X, y = _unit_data()
+    model = clone(estimator).fit(X, y)
+    assert np.isfinite(model.predict(X * 1e50)).all()
+    with pytest.raises(ValueError, match=r"overflow.*rescale X"):
+        model.predict(X * scale)
