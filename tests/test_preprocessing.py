@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pint
 import pytest
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
@@ -183,3 +184,11 @@ def test_invariant_features_with_their_units_feed_dimensionless_features():
     assert_invariant(model.transform, "SO(3)", X, layout=layout)
     with pytest.raises(AssertionError, match="not units-equivariant"):  # the check can fail
         assert_units_equivariant(invariants, X, DOUBLE_PENDULUM_UNITS)
+
+
+def test_feature_units_keep_the_custom_dimensions_of_the_registry():
+    registry = pint.UnitRegistry()
+    registry.define("litre_of_water = [water_volume] = lw")
+    features = InvariantFeatures(group="O(2)", layout="T0+T1").fit(np.ones((2, 3)))
+    units = features.get_feature_units_out(["lw", "m", "m"], registry=registry)
+    assert units == [{"[water_volume]": 1}, {"[length]": 2}]

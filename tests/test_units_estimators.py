@@ -264,3 +264,11 @@ def test_dimensionless_feature_names_follow_input_features():
     features.fit(X)
     with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
         features.get_feature_names_out(["T", "L", "G"])
+
+
+def test_offset_temperature_units_are_refused_by_the_estimators():
+    X = np.array([[300.0, 310.0], [280.0, 290.0], [5.0, 6.0]])
+    for estimator in (DimensionlessFeatures(units=["degC", "degC"]),
+                      UnitsEquivariantRegressor(units=["K", "degF"], target_units="K")):
+        with pytest.raises(UnitsError, match="'deg[CF]' is an offset unit.*kelvin"):
+            estimator.fit(X, X[:, 0])
