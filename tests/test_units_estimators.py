@@ -56,7 +56,8 @@ def test_planck_law_learned_at_some_temperatures_predicts_unseen_ones():
 def test_without_planck_constant_the_model_is_rayleigh_jeans():
     X, y = _planck_spectra([3000.0, 4000.0])
     model = UnitsEquivariantRegressor(units=PLANCK_UNITS[:4], target_units=RADIANCE)
-    model.fit(X[:, :4], y)
+    with pytest.warns(UserWarning, match=r"no dimensionless monomial, so the model is a constant times x0\^2\*x1\*x2\^-2\*x3"):
+        model.fit(X[:, :4], y)
     assert model.features_.powers_.shape == (0, 4)
     assert model.target_powers_.tolist() == [2, 1, -2, 1]  # k_B T nu^2 / c^2
     ratio = model.predict(X[:, :4]) / (K_B * X[:, 1] * X[:, 0] ** 2 / C**2)
@@ -272,3 +273,21 @@ def test_offset_temperature_units_are_refused_by_the_estimators():
                       UnitsEquivariantRegressor(units=["K", "degF"], target_units="K")):
         with pytest.raises(UnitsError, match="'deg[CF]' is an offset unit.*kelvin"):
             estimator.fit(X, X[:, 0])
+
+
+@pytest.mark.parametrize("max_denominator, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError),
+                                                    ("2", TypeError), (True, TypeError)])
+def test_max_denominator_must_be_a_positive_integer(max_denominator, error):
+    X, y = _pendulum(20)
+    model = UnitsEquivariantRegressor(units=["m", "m/s^2", "kg", ""], target_units="s",
+                                      max_denominator=max_denominator)
+    with pytest.raises(error, match=f"max_denominator must be a positive integer, got {max_denominator!r}"):
+        model.fit(X, y)
+
+
+def test_repeating_variables_that_cannot_separate_the_others_are_named_as_such():
+    model = DimensionlessFeatures(units=["m", "m", "m^-2"], repeating=[2])
+    message = r"repeating variables \['x2'\], not every other variable can have a dimensionless group .* \['x1'\]"
+    with pytest.raises(UnitsError, match=message) as error:
+        model.fit(np.ones((3, 3)))
+    assert "isolate" not in str(error.value)

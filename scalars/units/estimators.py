@@ -1,5 +1,7 @@
 """scikit-learn estimators that are exactly equivariant under changes of units."""
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.linear_model import LinearRegression
@@ -149,7 +151,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
     ----------
     estimator : regressor, default=None
         Learns ``f`` on the dimensionless features; cloned. ``LinearRegression()``
-        when None. With no dimensionless features it sees a single constant column.
+        when None. With no dimensionless features it sees a single constant column
+        (and fit warns, naming the monomial the model reduces to).
     units : sequence or dict, default=None
         Units of the input columns, as in :class:`DimensionlessFeatures`.
     target_units : str, pint unit, dict, sympy unit or None, default=None
@@ -215,6 +218,15 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
             isolate=self.isolate,
         ).fit(X)
         self.target_powers_ = self._solve_target_powers()
+        if not self.features_.n_output_features_:
+            warnings.warn(
+                "The inputs have no dimensionless monomial, so the model is a constant times "
+                f"{monomial_name(self.target_powers_, _variable_names(self))}, the monomial with "
+                "the target's units. Add the inputs (such as a physical constant) it lacks to "
+                "learn anything else.",
+                UserWarning,
+                stacklevel=2,
+            )
         estimator = LinearRegression() if self.estimator is None else self.estimator
         self.estimator_ = clone(estimator).fit(self._features(X), y / self._target_scale(values))
         return self
