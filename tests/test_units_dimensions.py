@@ -84,7 +84,9 @@ def test_malformed_unit_strings_are_units_errors_naming_the_string(unit):
         dimension_exponents(unit)
 
 
-@pytest.mark.parametrize("unit", ["m/s", "kg*m^2/s^2", "1e-3 m", "µm", "Ω", "%", "m**-2", "(m/s)^2", "°R", "ohm * A"])
+@pytest.mark.parametrize(
+    "unit", ["m/s", "kg*m^2/s^2", "1e-3 m", "µm", "Ω", "%", "m**-2", "(m/s)^2", "°R", "ohm * A"]
+)
 def test_well_formed_unit_strings_still_parse(unit):
     registry = pint.get_application_registry()
     assert dimension_exponents(unit) == {k: int(v) for k, v in registry.parse_expression(unit).dimensionality.items()}

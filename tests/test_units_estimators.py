@@ -56,7 +56,8 @@ def test_planck_law_learned_at_some_temperatures_predicts_unseen_ones():
 def test_without_planck_constant_the_model_is_rayleigh_jeans():
     X, y = _planck_spectra([3000.0, 4000.0])
     model = UnitsEquivariantRegressor(units=PLANCK_UNITS[:4], target_units=RADIANCE)
-    with pytest.warns(UserWarning, match=r"no dimensionless monomial, so the model is a constant times x0\^2\*x1\*x2\^-2\*x3"):
+    message = r"no dimensionless monomial, so the model is a constant times x0\^2\*x1\*x2\^-2\*x3"
+    with pytest.warns(UserWarning, match=message):
         model.fit(X[:, :4], y)
     assert model.features_.powers_.shape == (0, 4)
     assert model.target_powers_.tolist() == [2, 1, -2, 1]  # k_B T nu^2 / c^2

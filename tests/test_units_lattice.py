@@ -208,7 +208,8 @@ def test_max_denominator_is_validated(max_denominator):
 
 
 def test_repeating_variables_completed_to_span_the_dimensions_are_named():
-    message = r"repeating variables \['d', 'c'\] \(\['c'\] added to span the dimensions\), not every other variable.* \['b'\] in more than one"
+    message = (r"repeating variables \['d', 'c'\] \(\['c'\] added to span the dimensions\), "
+               r"not every other variable.* \['b'\] in more than one")
     with pytest.raises(UnitsError, match=message):
         integer_nullspace([[-2, 1, 1, 0], [0, 0, 0, 1]], repeating=[3], variable_names=["c", "a", "b", "d"])
 
