@@ -1,13 +1,15 @@
-"""Differentiable fixed-step integrators in torch, and a front door to torchdiffeq.
+"""Differentiable fixed-step integrators in torch, a front door to torchdiffeq, and the
+checked adaptive integrator of the reference trajectories.
 
 All of them return the trajectory batch-first, ``(..., T, n)``, like
-:meth:`scalars.dynamics.DoubleSpringPendulum.trajectory`, and keep the autograd graph so
-that a loss on the trajectory trains the vector field.
+:meth:`scalars.dynamics.DoubleSpringPendulum.trajectory`; the torch ones keep the autograd
+graph so that a loss on the trajectory trains the vector field.
 """
 
+import numpy as np
 import torch
 
-__all__ = ["leapfrog", "rk4", "integrate"]
+__all__ = ["leapfrog", "rk4", "integrate", "solve_adaptive"]
 
 
 def _steps(t, substeps):
@@ -120,3 +122,63 @@ def integrate(field, z0, t, method="rk4", substeps=1, rtol=1e-7, atol=1e-9):
 
     zs = odeint(lambda _, z: field(z), z0, t, method=method, rtol=rtol, atol=atol)
     return zs.movedim(0, -2)
+
+
+def solve_adaptive(field, z0, t, rtol, atol, method="DOP853"):
+    """Trajectories of ``dz/dt = field(z)`` by an adaptive scipy method, or a clear error.
+
+    A field that is not finite, or fails, at some state, or a step size that collapses
+    (scipy's "required step size is less than spacing between numbers"), raises instead of
+    returning NaN or shrinking the step forever.
+
+    Parameters
+    ----------
+    field : callable
+        ``z (n, k) -> dz/dt (n, k)``, numpy.
+    z0 : ndarray of shape (n, k)
+        States at ``t[0]``, integrated together (the error control is over all of them).
+    t : ndarray of shape (T,)
+        Increasing output times.
+    rtol, atol : float
+        Tolerances of :func:`scipy.integrate.solve_ivp`.
+    method : str
+        An adaptive method of :func:`scipy.integrate.solve_ivp`.
+
+    Returns
+    -------
+    ndarray of shape (n, T, k)
+
+    Raises
+    ------
+    ValueError
+        Naming the time and the state where the field is not finite or fails with a
+        ValueError, or where the step size collapsed (the state changing fastest there).
+    """
+    from scipy.integrate import solve_ivp
+
+    n, k = z0.shape
+    if len(t) == 1:
+        return z0[:, None, :].copy()
+    last = {}
+
+    def rhs(time, y):
+        z = y.reshape(n, k)
+        try:
+            dz = field(z)
+        except ValueError as error:
+            raise ValueError(f"at t = {time:.6g}: {error}") from error
+        bad = ~np.isfinite(dz).all(axis=-1)
+        if bad.any():
+            raise ValueError(f"the vector field is not finite at t = {time:.6g} in the state {z[bad][0].tolist()}")
+        last.update(time=time, z=z, dz=dz)
+        return dz.ravel()
+
+    solution = solve_ivp(rhs, (t[0], t[-1]), z0.ravel(), method=method, t_eval=t, rtol=rtol, atol=atol)
+    if not solution.success:
+        fastest = np.argmax(np.abs(last["dz"]).max(axis=-1))
+        raise ValueError(
+            f"the integration stopped at t = {last['time']:.6g}: {solution.message} The state "
+            f"changing fastest there is {last['z'][fastest].tolist()}; the system is singular or "
+            "too stiff near it."
+        )
+    return solution.y.reshape(n, k, len(t)).transpose(0, 2, 1)
