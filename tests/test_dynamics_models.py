@@ -213,3 +213,22 @@ def test_torchdiffeq_methods_agree_with_rk4():
 def test_leapfrog_rejects_an_odd_state():
     with pytest.raises(ValueError, match="even length"):
         leapfrog(lambda q: q, lambda p: p, torch.zeros(2, 5), torch.linspace(0, 1, 3))
+
+
+@pytest.mark.parametrize("cls, kwargs", [(ScalarHNN, dict(modulated=True)), (ScalarNeuralODE, {}), (MLPHNN, {})])
+def test_a_float64_model_loads_exactly_into_a_default_constructed_one(cls, kwargs, tmp_path):
+    trained = _model(cls, **kwargs)
+    torch.save(trained.state_dict(), tmp_path / "model.pt")
+    loaded = cls(hidden=16, **kwargs)  # float32, as constructed
+    loaded.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=True))
+    assert {p.dtype for p in loaded.state_dict().values()} == {torch.float64}
+    z, g, params = _inputs()
+    torch.testing.assert_close(loaded.vector_field(z, g, params), trained.vector_field(z, g, params), rtol=0, atol=0)
+    data = pendulum_data(4, 2, duration=1.0, cache=False)
+    np.testing.assert_array_equal(evaluate(loaded, data)["prediction"], evaluate(trained, data)["prediction"])
+
+
+def test_a_float32_state_keeps_a_float32_model():
+    model = ScalarHNN(hidden=8)
+    model.load_state_dict(ScalarHNN(hidden=8).state_dict())
+    assert next(model.parameters()).dtype == torch.float32
