@@ -184,8 +184,27 @@ def test_the_adaptive_integrator_names_where_it_fails(time_limit):
     from scalars.dynamics.integrators import solve_adaptive
 
     t = np.linspace(0, 2, 5)
-    message = r"stopped at t = 1: Required step size.*state changing fastest there is \[\d+\.\d*\]"
+    message = r"step size collapsed at t = 1: Required step size.*state changing fastest there is \[\d+\.\d*\]"
     with time_limit(10), pytest.raises(ValueError, match=message):
         solve_adaptive(lambda z: z**2, np.array([[1.0], [0.5]]), t, 1e-10, 1e-10)  # z = 1 / (1 - t) blows up at 1
     with pytest.raises(ValueError, match=r"not finite at t = 0 in the state \[-1\.0\]"):
         solve_adaptive(np.sqrt, np.array([[1.0], [-1.0]]), t, 1e-10, 1e-10)
+
+
+def test_a_step_size_too_small_to_cross_t_is_a_collapse(time_limit):
+    from scalars.dynamics.integrators import solve_adaptive
+
+    with time_limit(30), pytest.raises(ValueError, match=r"collapsed at t = 1: the last 10000 evaluations"):
+        solve_adaptive(lambda z: -np.sign(z), np.array([[1.0]]), np.array([0.0, 2.0]), 1e-10, 1e-10)  # chatters at 0
+    # Rounding noise of forces of 1e100 N swamps the tolerance on momenta that start at 0.
+    with time_limit(30), pytest.raises(ValueError, match=r"collapsed at t = .*badly scaled"):
+        DoubleSpringPendulum().trajectory(_state([0, 0, -1.5], [0, 0, -3]) * 1e100, [0.0, 1.0])
+
+
+@pytest.mark.parametrize("params", [dict(g="down"), dict(m1=None), dict(k2="1"), dict(L1=[1, "a"])])
+def test_parameters_that_are_not_numbers_are_type_errors_naming_them(params):
+    (name,) = params
+    with pytest.raises(TypeError, match=rf"{name} must be a number"):
+        DoubleSpringPendulum(**params)
+    with pytest.raises(TypeError, match="t must be a number"):
+        DoubleSpringPendulum().trajectory(np.ones(12), ["0", "1"])

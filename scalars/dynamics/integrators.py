@@ -124,12 +124,20 @@ def integrate(field, z0, t, method="rk4", substeps=1, rtol=1e-7, atol=1e-9):
     return zs.movedim(0, -2)
 
 
+# A step size that would need more field evaluations than this to cross the rest of t has
+# collapsed as surely as one below the spacing of floats (a badly scaled state whose
+# rounding noise swamps a tolerance, a chattering field): the integration would hang.
+# Checked every _PROBE evaluations, at the pace of the last _PROBE.
+_MAX_EVALUATIONS = 10**9
+_PROBE = 10**4
+
+
 def solve_adaptive(field, z0, t, rtol, atol, method="DOP853"):
     """Trajectories of ``dz/dt = field(z)`` by an adaptive scipy method, or a clear error.
 
     A field that is not finite, or fails, at some state, or a step size that collapses
-    (scipy's "required step size is less than spacing between numbers"), raises instead of
-    returning NaN or shrinking the step forever.
+    (below the spacing of floats, or so small that crossing ``t`` would take more than
+    1e9 evaluations of the field), raises instead of returning NaN or stalling.
 
     Parameters
     ----------
@@ -159,7 +167,7 @@ def solve_adaptive(field, z0, t, rtol, atol, method="DOP853"):
     n, k = z0.shape
     if len(t) == 1:
         return z0[:, None, :].copy()
-    last = {}
+    last = {"evaluations": 0, "probe": t[0]}
 
     def rhs(time, y):
         z = y.reshape(n, k)
@@ -170,15 +178,28 @@ def solve_adaptive(field, z0, t, rtol, atol, method="DOP853"):
         bad = ~np.isfinite(dz).all(axis=-1)
         if bad.any():
             raise ValueError(f"the vector field is not finite at t = {time:.6g} in the state {z[bad][0].tolist()}")
-        last.update(time=time, z=z, dz=dz)
+        last.update(time=time, z=z, dz=dz, evaluations=last["evaluations"] + 1)
+        if last["evaluations"] % _PROBE == 0:
+            advance, rest = time - last["probe"], t[-1] - time
+            if rest > _MAX_EVALUATIONS / _PROBE * advance:
+                raise _collapse(
+                    last, f"the last {_PROBE} evaluations of the field advanced t by {advance:.3g}, so the "
+                    f"{rest:.3g} left would take more than {_MAX_EVALUATIONS:.0e}."
+                )
+            last["probe"] = time
         return dz.ravel()
 
     solution = solve_ivp(rhs, (t[0], t[-1]), z0.ravel(), method=method, t_eval=t, rtol=rtol, atol=atol)
     if not solution.success:
-        fastest = np.argmax(np.abs(last["dz"]).max(axis=-1))
-        raise ValueError(
-            f"the integration stopped at t = {last['time']:.6g}: {solution.message} The state "
-            f"changing fastest there is {last['z'][fastest].tolist()}; the system is singular or "
-            "too stiff near it."
-        )
+        raise _collapse(last, solution.message)
     return solution.y.reshape(n, k, len(t)).transpose(0, 2, 1)
+
+
+def _collapse(last, reason):
+    """The error for a step size that collapsed at the last evaluation of the field."""
+    fastest = np.argmax(np.abs(last["dz"]).max(axis=-1))
+    return ValueError(
+        f"the step size collapsed at t = {last['time']:.6g}: {reason} The state changing fastest "
+        f"there is {last['z'][fastest].tolist()}; the system is singular, too stiff or badly scaled "
+        "near it (atol is an absolute tolerance)."
+    )

@@ -66,6 +66,8 @@ def _si_magnitude(name, value):
                 f"expected {_DIMENSIONS[name]}"
             )
         value = value.to_base_units().magnitude
+    if np.asarray(value).dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a number, an array of numbers or a pint quantity, got {value!r}")
     value = np.asarray(value, dtype=np.float64)
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{name} must be finite, got {value}")
