@@ -8,6 +8,8 @@ fits it by ridge regression; :class:`EquivariantMLPRegressor` takes ``f_k`` from
 heads of :mod:`scalars.nn`.
 """
 
+from numbers import Real
+
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, RegressorMixin, clone
@@ -148,6 +150,8 @@ class EquivariantRegressor(_EquivariantBase):
         -------
         self : object
         """
+        if not (isinstance(self.alpha, Real) and 0 <= self.alpha < np.inf):  # NaN fails too
+            raise ValueError(f"alpha must be a non-negative finite number, got {self.alpha!r}")
         X, y = self._validate_fit_data(X, y)
         template = PolynomialFeatures(self.degree) if self.basis is None else self.basis
         self.bases_ = [
@@ -297,6 +301,10 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         X, y = self._validate_fit_data(X, y)
         self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
+        if not np.isfinite(np.square(y).sum()):
+            raise ValueError(
+                f"y is too large for a squared-error loss in float64 (entries up to {np.abs(y).max():.3g}); rescale y"
+            )
         seed = check_random_state(self.random_state).randint(2**31)
         with torch.random.fork_rng():  # seeds the weights without resetting the caller's generator
             torch.manual_seed(seed)

@@ -211,3 +211,16 @@ def test_predictions_that_overflow_are_an_error(estimator, scale):
     assert np.isfinite(model.predict(X * 1e50)).all()
     with pytest.raises(ValueError, match=r"overflow.*rescale X"):
         model.predict(X * scale)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, np.nan, np.inf, "1e-3", None])
+def test_a_penalty_that_is_not_a_non_negative_number_is_refused(alpha):
+    X, y = _unit_data()
+    with pytest.raises((ValueError, TypeError), match=f"alpha must be a non-negative finite number, got {alpha!r}"):
+        EquivariantRegressor(group="O(3)", alpha=alpha).fit(X, y)  # nan dropped every coefficient: predictions 0
+
+
+def test_mlp_targets_too_large_for_a_squared_error_are_refused():
+    X, y = _unit_data()
+    with pytest.raises(ValueError, match=r"y is too large for a squared-error loss in float64"):
+        EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0).fit(X, y * 1e300)
