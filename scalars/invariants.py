@@ -22,7 +22,7 @@ from itertools import combinations
 import numba
 import numpy as np
 
-from scalars._backend import as_backend_of, as_floating, as_index, det, is_numpy, stack, swap_last
+from scalars._backend import as_backend_of, as_floating, as_index, det, is_numpy, stack, swap_last, to_numpy
 from scalars._kernels import gram_upper_rows
 
 __all__ = [
@@ -68,8 +68,10 @@ def gram(V, W=None, metric=None):
     ValueError
         If ``metric`` is neither of shape (d,) nor (d, d), or a product overflows.
     """
-    V = as_floating(V)
-    W = V if W is None else as_floating(W)
+    V = _as_vectors(V, "V")
+    W = V if W is None else _as_vectors(W, "W")
+    if W.shape[-1] != V.shape[-1]:
+        raise ValueError(f"V and W must have vectors of one dimension, got shapes {tuple(V.shape)} and {tuple(W.shape)}")
     _check_metric(metric, V.shape[-1])
     second = "v" if W is V else "w"
     return _checked("gram", _products(V, W, metric), (V, W), lambda i, j: f"<v{i},{second}{j}>", 2)
@@ -106,7 +108,7 @@ def gram_upper(V, metric=None, out=None):
         If ``metric`` is neither of shape (d,) nor (d, d), ``out`` has the wrong shape or
         dtype, or a product overflows.
     """
-    V = as_floating(V)
+    V = _as_vectors(V, "V")
     n, d = V.shape[-2:]
     _check_metric(metric, d)
     compiled = _has_compiled_path(V, metric)
@@ -126,12 +128,30 @@ def gram_upper(V, metric=None, out=None):
     return out
 
 
+def _as_vectors(V, name):
+    """``V`` (numpy, torch or nested lists) as an array of float vectors (..., n, d), d >= 1.
+
+    Integers and booleans are promoted to float64: their products wrap around.
+    """
+    if not (is_numpy(V) or hasattr(V, "is_floating_point")):  # neither numpy nor torch
+        V = np.asarray(V)
+    if is_numpy(V) and V.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must hold numbers, got an array of dtype {V.dtype}")
+    if V.ndim < 2 or V.shape[-1] < 1:
+        raise ValueError(f"{name} must be vectors of shape (..., n, d) with d >= 1, got shape {tuple(V.shape)}")
+    return as_floating(V)
+
+
 def _check_metric(metric, d):
-    if metric is not None and tuple(np.shape(metric)) not in ((d,), (d, d)):
+    if metric is None:
+        return
+    if tuple(np.shape(metric)) not in ((d,), (d, d)):
         raise ValueError(
             f"metric must have shape ({d},) or ({d}, {d}) for vectors of dimension {d}, "
             f"got shape {tuple(np.shape(metric))}"
         )
+    if not np.isfinite(to_numpy(metric)).all():
+        raise ValueError(f"metric must be finite, got {metric}")
 
 
 def _upper_shape(V):
@@ -176,7 +196,7 @@ def determinants(V):
     -------
     array of shape (..., C(n, d)); empty in the last axis when ``n < d``.
     """
-    V = as_floating(V)
+    V = _as_vectors(V, "V")
     n, d = V.shape[-2:]
     subsets = subset_indices(n, d)
     dets = det(V[..., as_index(subsets, V), :])  # one d x d matrix per subset, rows = vectors
@@ -198,7 +218,7 @@ def cross_products(V):
     -------
     array of shape (..., C(n, d-1), d)
     """
-    V = as_floating(V)
+    V = _as_vectors(V, "V")
     n, d = V.shape[-2:]
     subsets = subset_indices(n, d - 1)
     rows = V[..., as_index(subsets, V), :]  # (..., C, d-1, d)
@@ -225,7 +245,7 @@ def symplectic_products(V):
     -------
     array of shape (..., n(n-1)/2)
     """
-    V = as_floating(V)
+    V = _as_vectors(V, "V")
     n, d = V.shape[-2:]
     if d % 2:
         raise ValueError(f"symplectic vectors need an even dimension, got vectors of shape {tuple(V.shape)}")
@@ -248,7 +268,7 @@ def hermitian_products(V):
     -------
     complex array of shape (..., n(n+1)/2); the diagonal entries ``|v_i|^2`` are real.
     """
-    V = as_floating(V)
+    V = _as_vectors(V, "V")
     n = V.shape[-2]
     G = V.conj() @ swap_last(V)
     rows, cols = pair_indices(n)

@@ -245,3 +245,26 @@ def test_ordinary_and_zero_vectors_do_not_warn():
         warnings.simplefilter("error")
         for _, kernel, _ in _products_kernels():
             kernel(V)
+
+
+@pytest.mark.parametrize("kernel", [inv.gram, inv.gram_upper, inv.determinants, inv.cross_products,
+                                    inv.symplectic_products, inv.hermitian_products])
+@pytest.mark.parametrize("backend", [np.asarray, torch.tensor])
+def test_arrays_that_are_not_vectors_are_named(kernel, backend):
+    for V in (np.ones(4), np.ones((3, 2, 0))):
+        with pytest.raises(ValueError, match=r"V must be vectors of shape \(\.\.\., n, d\) with d >= 1, got shape"):
+            kernel(backend(V))
+    with pytest.raises(TypeError, match="V must hold numbers, got an array of dtype <U1"):
+        kernel(np.array([["a", "b"]]))
+
+
+def test_nested_lists_are_vectors():
+    np.testing.assert_array_equal(inv.gram_upper([[1, 2], [3, 4]]), [1 + 4, 3 + 8, 9 + 16])
+
+
+def test_a_metric_with_nan_is_named_and_vectors_must_match():
+    V = random_vectors((2, 3, 2))
+    with pytest.raises(ValueError, match="metric must be finite"):
+        inv.gram_upper(V, metric=np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match=r"V and W must have vectors of one dimension"):
+        inv.gram(V, random_vectors((2, 3, 3)))
