@@ -158,18 +158,14 @@ class EquivariantRegressor(_EquivariantBase):
             clone(template).fit(invariants.reshape(-1, invariants.shape[-1]))
             for invariants, _ in self.expansion_.blocks(X)
         ]
-        gram, moment = 0.0, 0.0
+        gram, moment, peak = 0.0, 0.0, 0.0
         for start in range(0, len(X), _CHUNK):
             design = self._design(X[start : start + _CHUNK])
             rows = design.reshape(-1, design.shape[-1])
             gram = gram + rows.T @ rows
             moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
-        if not (np.isfinite(gram).all() and np.isfinite(moment).all()):
-            raise ValueError(
-                f"the normal equations overflow float64: the basis functions of the invariants of X "
-                f"(entries up to {np.abs(X).max():.3g}) or y (up to {np.abs(y).max():.3g}) are too large; "
-                "rescale X and y"
-            )
+            peak = np.maximum(peak, np.abs(rows).max(axis=0, initial=0.0))
+        _check_normal_equations(gram, moment, peak, X, y)
         self.coef_ = _ridge_solve(gram / len(X), moment / len(X), self.alpha)
         return self
 
@@ -197,6 +193,27 @@ class EquivariantRegressor(_EquivariantBase):
             columns = self.expansion_.to_columns(basis)  # (n, n_terms, K, n_output_columns)
             parts.append(np.einsum("ntp,ntko->nopk", features, columns).reshape(n, columns.shape[-1], -1))
         return np.concatenate(parts, axis=-1)
+
+
+def _check_normal_equations(gram, moment, peak, X, y):
+    """Raise if the normal equations left the float64 range, where the fit would be noise.
+
+    ``peak`` is the largest magnitude of each design column: below the square root of the
+    smallest normal float, its square (a diagonal entry of ``gram``) has lost its digits.
+    """
+    if not (np.isfinite(gram).all() and np.isfinite(moment).all()):
+        raise ValueError(
+            f"the normal equations overflow float64: the basis functions of the invariants of X "
+            f"(entries up to {np.abs(X).max():.3g}) or y (up to {np.abs(y).max():.3g}) are too large; "
+            "rescale X and y"
+        )
+    small = peak[(peak > 0) & (peak < np.sqrt(np.finfo(float).tiny))]
+    if small.size:
+        raise ValueError(
+            f"the normal equations underflow float64: basis functions of the invariants of X (entries up "
+            f"to {np.abs(X).max():.3g}) are as small as {small.min():.3g}, so their squares lose their "
+            "digits; rescale X"
+        )
 
 
 def _ridge_solve(gram, moment, alpha):

@@ -1,4 +1,5 @@
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -224,3 +225,16 @@ def test_mlp_targets_too_large_for_a_squared_error_are_refused():
     X, y = _unit_data()
     with pytest.raises(ValueError, match=r"y is too large for a squared-error loss in float64"):
         EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0).fit(X, y * 1e300)
+
+
+@pytest.mark.parametrize("exponent", [-200, -60, -20, 0, 20, 60, 200])
+def test_a_power_of_two_rescaling_of_x_gives_the_same_predictions_or_an_error(exponent):
+    X, y = _unit_data(60)
+    scale = 2.0**exponent
+    reference = EquivariantRegressor(group="O(3)").fit(X, y).predict(X)
+    try:
+        predicted = EquivariantRegressor(group="O(3)").fit(X * scale, y).predict(X * scale)
+    except ValueError as error:
+        assert abs(exponent) > 100 and re.search("overflow|underflow", str(error))  # 2^-60: basis 1e-72, squares 1e-144
+    else:
+        np.testing.assert_allclose(predicted, reference, rtol=1e-9, atol=1e-12)  # 1e-200 used to give garbage silently
