@@ -208,3 +208,10 @@ def test_parameters_that_are_not_numbers_are_type_errors_naming_them(params):
         DoubleSpringPendulum(**params)
     with pytest.raises(TypeError, match="t must be a number"):
         DoubleSpringPendulum().trajectory(np.ones(12), ["0", "1"])
+
+
+@pytest.mark.parametrize("scale", [1e-200, 5e-324])
+def test_a_bob_very_close_to_the_pivot_is_not_singular(scale):
+    z = _state(np.array([0.0, 0.0, -1.0]) * scale, [0, 0, -3])
+    force_on_bob_1 = DoubleSpringPendulum(g=[0, 0, 0]).time_derivative(z)[6:9]
+    np.testing.assert_allclose(force_on_bob_1, [0, 0, -1.0 - 2.0], rtol=1e-12)  # k1 L1 away from the pivot, k2 (3 - 1) to bob 2

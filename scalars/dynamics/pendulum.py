@@ -232,8 +232,9 @@ class DoubleSpringPendulum:
         *scalars, g = self._parameters(z)
         m1, m2, k1, k2, L1, L2 = (np.asarray(value)[..., None] for value in scalars)
         r12 = q1 - q2
-        d1 = _norm(q1)[..., None]
-        d12 = _norm(r12)[..., None]
+        # hypot does not overflow or underflow where the squares would (|q1| = 1e-200 is not 0)
+        d1 = np.hypot.reduce(q1, axis=-1)[..., None]
+        d12 = np.hypot.reduce(r12, axis=-1)[..., None]
         for distance, where in ((d1, "at the pivot (q1 = 0)"), (d12, "on bob 2 (q1 = q2)")):
             if np.any(distance == 0):
                 state = z[np.nonzero(distance[..., 0] == 0)][0]
@@ -241,8 +242,8 @@ class DoubleSpringPendulum:
                     f"the state {state.tolist()} is singular: bob 1 is {where}, where the direction "
                     "of the spring's force is undefined"
                 )
-        pull1 = k1 * (d1 - L1) / d1 * q1  # spring 1 pulls bob 1 by -pull1
-        pull2 = k2 * (d12 - L2) / d12 * r12  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
+        pull1 = k1 * (d1 - L1) * (q1 / d1)  # spring 1 pulls bob 1 by -pull1
+        pull2 = k2 * (d12 - L2) * (r12 / d12)  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
         return join_state(p1 / m1, p2 / m2, -pull1 - pull2 + m1 * g, pull2 + m2 * g)
 
     def trajectory(self, z0, t, rtol=1e-10, atol=1e-10):
