@@ -292,3 +292,18 @@ def test_repeating_variables_that_cannot_separate_the_others_are_named_as_such()
     with pytest.raises(UnitsError, match=message) as error:
         model.fit(np.ones((3, 3)))
     assert "isolate" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        (dict(repeating=["nope"]), ValueError, "repeating names an unknown column 'nope'"),
+        (dict(repeating=[7]), ValueError, r"repeating has 7, which is neither a column name nor an index in \[0, 2\)"),
+        (dict(isolate=[-1]), ValueError, "isolate has -1"),
+        (dict(isolate=[1.5]), ValueError, "isolate has 1.5"),
+        (dict(repeating="x0"), TypeError, "repeating must be a sequence of column names or indices"),
+    ],
+)
+def test_options_that_name_no_column_say_which_option(options, error, message):
+    with pytest.raises(error, match=message):
+        DimensionlessFeatures(units=["m", "s"], **options).fit(np.ones((3, 2)))

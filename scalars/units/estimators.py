@@ -1,6 +1,7 @@
 """scikit-learn estimators that are exactly equivariant under changes of units."""
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
@@ -96,8 +97,8 @@ class DimensionlessFeatures(TransformerMixin, BaseEstimator):
         names = _variable_names(self)
         self.powers_ = integer_nullspace(
             self.dimension_matrix_,
-            isolate=_positions(self.isolate, names),
-            repeating=_positions(self.repeating, names),
+            isolate=_positions(self.isolate, names, "isolate"),
+            repeating=_positions(self.repeating, names, "repeating"),
             variable_names=names,
         ).T
         self.n_output_features_ = self.powers_.shape[0]
@@ -295,14 +296,20 @@ def _variable_names(estimator):
     return list(_check_feature_names_in(estimator, None))
 
 
-def _positions(variables, names):
-    """Column indices of ``variables`` given by name or index."""
+def _positions(variables, names, option):
+    """Column indices of ``variables`` given by name or index; ``option`` names them in errors."""
+    if isinstance(variables, str):
+        raise TypeError(f"{option} must be a sequence of column names or indices, got the string {variables!r}.")
     positions = []
     for variable in () if variables is None else variables:
         if isinstance(variable, str):
             if variable not in names:
-                raise ValueError(f"Unknown column {variable!r}; columns are {names}.")
+                raise ValueError(f"{option} names an unknown column {variable!r}; columns are {names}.")
             positions.append(names.index(variable))
-        else:
+        elif isinstance(variable, Integral) and 0 <= variable < len(names):
             positions.append(int(variable))
+        else:
+            raise ValueError(
+                f"{option} has {variable!r}, which is neither a column name nor an index in [0, {len(names)})."
+            )
     return positions
