@@ -307,3 +307,13 @@ def test_repeating_variables_that_cannot_separate_the_others_are_named_as_such()
 def test_options_that_name_no_column_say_which_option(options, error, message):
     with pytest.raises(error, match=message):
         DimensionlessFeatures(units=["m", "s"], **options).fit(np.ones((3, 2)))
+
+
+def test_a_target_or_prediction_beyond_float64_names_the_monomial():
+    X = np.array([[0.5], [0.13], [1e9], [5e-301]])
+    with pytest.warns(UserWarning, match="no dimensionless monomial"):
+        model = UnitsEquivariantRegressor(units=["m"], target_units="m").fit(X, [1.0, 1.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match=r"prediction, f\(z\) times the monomial x0 .* overflows float64 at row 2"):
+        model.predict(X)  # 4e299 * 1e9
+    with pytest.raises(ValueError, match=r"y divided by the monomial x0 .* overflows float64 at row 1"):
+        UnitsEquivariantRegressor(units=["m"], target_units="m").fit(np.array([[1.0], [1e-310]]), [1.0, 1.0])

@@ -229,7 +229,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
                 stacklevel=2,
             )
         estimator = LinearRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(estimator).fit(self._features(X), y / self._target_scale(values))
+        scaled = _finite(y / self._target_scale(values), "y divided by", self)
+        self.estimator_ = clone(estimator).fit(self._features(X), scaled)
         return self
 
     def predict(self, X):
@@ -247,7 +248,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         values = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.estimator_.predict(self._features(X)) * self._target_scale(values)
+        prediction = self.estimator_.predict(self._features(X)) * self._target_scale(values)
+        return _finite(prediction, "the prediction, f(z) times", self)
 
     def _solve_target_powers(self):
         """Small exponents ``b`` of a monomial of the inputs with the target's units."""
@@ -282,6 +284,17 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         if self.estimator is not None:
             tags.regressor_tags.poor_score = get_tags(self.estimator).regressor_tags.poor_score
         return tags
+
+
+def _finite(values, what, estimator):
+    """``values``, or a ValueError naming the first row where ``what`` the target's monomial overflows."""
+    if not np.all(np.isfinite(values)):
+        monomial = monomial_name(estimator.target_powers_, _variable_names(estimator))
+        raise ValueError(
+            f"{what} the monomial {monomial} that carries the target's units overflows float64 at row "
+            f"{int(np.argmin(np.isfinite(values)))}; rescale X or y (change their units)."
+        )
+    return values
 
 
 def _input_dimensions(estimator, *extra_units):
