@@ -215,3 +215,13 @@ def test_a_bob_very_close_to_the_pivot_is_not_singular(scale):
     z = _state(np.array([0.0, 0.0, -1.0]) * scale, [0, 0, -3])
     force_on_bob_1 = DoubleSpringPendulum(g=[0, 0, 0]).time_derivative(z)[6:9]
     np.testing.assert_allclose(force_on_bob_1, [0, 0, -1.0 - 2.0], rtol=1e-12)  # k1 L1 away from the pivot, k2 (3 - 1) to bob 2
+
+
+@pytest.mark.parametrize("shape", [(13,), (2, 5)])
+def test_states_of_the_wrong_length_are_refused_everywhere(shape):
+    system = DoubleSpringPendulum()
+    for method in (system.hamiltonian, system.angular_momentum, system.time_derivative):
+        with pytest.raises(ValueError, match=r"states must have 12 numbers in the last axis"):
+            method(np.ones(shape))  # (13,) used the first 12 silently
+    with pytest.raises(ValueError, match=r"states must have 12 numbers"):
+        system.hamiltonian(torch.ones(shape))

@@ -45,6 +45,8 @@ _MAX_SPAN = 1e5
 
 def split_state(z):
     """Split states ``(..., 12)`` into ``q1, q2, p1, p2``, each ``(..., 3)`` (numpy or torch)."""
+    if tuple(z.shape[-1:]) != (12,):
+        raise ValueError(f"states must have 12 numbers in the last axis, got shape {tuple(z.shape)}")
     return z[..., 0:3], z[..., 3:6], z[..., 6:9], z[..., 9:12]
 
 
