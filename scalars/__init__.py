@@ -4,7 +4,6 @@ from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.preprocessing import InvariantFeatures
-from scalars.units import DimensionlessFeatures, UnitsEquivariantRegressor
 
 __version__ = "0.1.0"
 
@@ -17,3 +16,21 @@ __all__ = [
     "UnitsEquivariantRegressor",
     "get_group",
 ]
+
+# scalars.units needs sympy and pint: import it on first use of one of its names, so that
+# ``import scalars`` stays light (PEP 562).
+_UNITS_NAMES = ("DimensionlessFeatures", "UnitsEquivariantRegressor")
+
+
+def __getattr__(name):
+    if name in _UNITS_NAMES:
+        from scalars import units
+
+        value = getattr(units, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'scalars' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_UNITS_NAMES))

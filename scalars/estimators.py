@@ -17,7 +17,7 @@ from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scalars._expansion import OUTPUTS, EquivariantExpansion
+from scalars._expansion import EquivariantExpansion
 from scalars.preprocessing import resolve_group_and_layout
 
 __all__ = ["EquivariantRegressor", "EquivariantMLPRegressor"]
@@ -30,8 +30,6 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
 
     def _validate_fit_data(self, X, y):
         """Checked X (n, n_features) and y as columns (n, n_output_columns); sets ``expansion_``."""
-        if self.output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS}, got {self.output!r}")
         X, y = validate_data(self, X, y, y_numeric=True, multi_output=self.output != "T0", dtype=np.float64)
         group, layout = resolve_group_and_layout(self.group, self.layout, X.shape[1])
         expansion = EquivariantExpansion(group, layout, self.output, self.particles)
@@ -39,7 +37,7 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
         columns = y.reshape(len(y), -1).astype(np.float64)
         if self.output == "T0" and y.ndim != 1 or columns.shape[1] != expected:
             raise ValueError(
-                f"output {self.output!r} of {group.name} needs y of shape "
+                f"output {self.output!r} of {expansion.group.name} needs y of shape "
                 f"{('(n_samples,)' if self.output == 'T0' else f'(n_samples, {expected})')}, "
                 f"got {y.shape}"
             )
@@ -79,22 +77,30 @@ class EquivariantRegressor(_EquivariantBase):
     polynomials of degree ``degree`` by default. When the target is a polynomial in the
     invariants of at most that degree, the fit is exact.
 
-    With ``particles=k`` the scalars and the vectors split, in order, into ``k``
-    interchangeable particles (scalar block ``i`` and vector block ``i`` belong to particle
-    ``i``). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles i, j)``
-    with ``f`` and ``g`` as above and shared by all particles, so it is also invariant
+    With ``particles=k`` (or a group ``"S(k)xG"``) the model is ``S(k) x G`` equivariant:
+    each term of the layout whose count is a multiple of ``k`` splits, in order, into ``k``
+    interchangeable particles (``"5T0+5T1"``: scalar ``i`` and vector ``i`` belong to
+    particle ``i``), any other term is global (``"5T0+5T1+T1"``: one more vector seen by
+    every particle). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles
+    i, j)`` with ``f`` and ``g`` as above and shared by all particles, so it is invariant
     (or equivariant) under permutations of the particles and has far fewer coefficients.
+    A per-particle output (``output="5T1"``) gives particle ``i`` the terms ``f(i)`` and
+    ``g(i, j)``: it permutes with the particles.
 
     Parameters
     ----------
     group : str or Group, default=None
-        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ... None means
-        O(n_features) acting on each row as one vector.
+        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ``"D(6)"``, ``"E(3)"``,
+        ``"S(5)xO(3)"``, ... None means O(n_features) acting on each row as one vector.
     layout : str or Layout, default=None
-        Column layout such as ``"5T0+5T1"``. None means every column belongs to a vector.
-    output : {"T0", "T1", "T2"}, default="T0"
-        Invariant scalar, equivariant vector or symmetric rank-2 tensor. ``y`` has shape
-        (n_samples,), (n_samples, n_columns) or (n_samples, d * d) respectively.
+        Column layout such as ``"5T0+5T1"`` (``P`` marks points, which E(d) translates).
+        None means every column belongs to a vector.
+    output : str, default="T0"
+        ``"T0"``, ``"T1"`` or ``"T2"``: invariant scalar, equivariant vector or symmetric
+        rank-2 tensor, ``y`` of shape (n_samples,), (n_samples, n_columns) or
+        (n_samples, d * d); a sum such as ``"T0+T1"`` (their columns side by side); with
+        ``particles=k``, ``"kT0"`` or ``"kT1"`` for one per particle, ``y`` of shape
+        (n_samples, k) or (n_samples, k * n_columns), particle by particle.
     degree : int, default=2
         Degree of the polynomial basis of the invariants, when ``basis`` is None.
     basis : transformer, default=None
@@ -186,12 +192,27 @@ class EquivariantRegressor(_EquivariantBase):
 
     def _design(self, X):
         """Design tensor (n, n_output_columns, n_coefficients): basis function times basis element."""
+        expansion = self.expansion_
         parts = []
-        for (invariants, basis), transformer in zip(self.expansion_.blocks(X), self.bases_):
+        for block, ((invariants, bases), transformer) in enumerate(zip(expansion.blocks(X), self.bases_)):
             n, n_terms, m = invariants.shape
             features = transformer.transform(invariants.reshape(n * n_terms, m)).reshape(n, n_terms, -1)
-            columns = self.expansion_.to_columns(basis)  # (n, n_terms, K, n_output_columns)
-            parts.append(np.einsum("ntp,ntko->nopk", features, columns).reshape(n, columns.shape[-1], -1))
+            start = 0
+            for slot, basis in zip(expansion.outputs, bases):
+                columns = expansion.basis_columns(slot, basis)  # (n, n_terms, K, width)
+                width = expansion._slot_columns(slot)
+                if slot.per_particle:
+                    terms = np.einsum("ntp,ntko->ntopk", features, columns)
+                    if block == 1:  # ordered pairs (i, j): particle i's output
+                        k = expansion.particles
+                        terms = terms.reshape((n, k, k - 1) + terms.shape[2:]).sum(axis=2)
+                    design = terms.reshape(n, width, -1)
+                else:
+                    design = np.einsum("ntp,ntko->nopk", features, columns).reshape(n, width, -1)
+                full = np.zeros((n, expansion.n_output_columns, design.shape[-1]))
+                full[:, start : start + width] = design
+                parts.append(full)
+                start += width
         return np.concatenate(parts, axis=-1)
 
 

@@ -23,11 +23,12 @@ import numba
 import numpy as np
 
 from scalars._backend import as_backend_of, as_floating, as_index, det, is_numpy, stack, swap_last, to_numpy
-from scalars._kernels import gram_upper_rows
+from scalars._kernels import gram_upper_columns, gram_upper_rows
 
 __all__ = [
     "gram",
     "gram_upper",
+    "gram_upper_flat",
     "determinants",
     "cross_products",
     "symplectic_products",
@@ -46,7 +47,8 @@ def pair_indices(n, strict=False):
 @lru_cache(maxsize=None)
 def subset_indices(n, k):
     """All ``k``-subsets of ``range(n)`` in lexicographic order, shape (C(n, k), k)."""
-    return np.array(list(combinations(range(n), k)), dtype=np.intp).reshape(-1, k)
+    subsets = list(combinations(range(n), k))
+    return np.array(subsets, dtype=np.intp).reshape(len(subsets), k)  # k = 0: one empty subset
 
 
 def gram(V, W=None, metric=None):
@@ -125,6 +127,91 @@ def gram_upper(V, metric=None, out=None):
     if compiled and out.flags.c_contiguous:
         return _checked("gram_upper", _gram_upper_compiled(V, metric, out), (V,), label)
     out[...] = gram_upper(V, metric)  # checked; reshaping a non-contiguous out would write to a copy
+    return out
+
+
+def gram_upper_flat(X, starts, d, metric=None, scalars=(), out=None, offset=None, check_finite=False):
+    """Scalars and Gram entries of vectors read in place from the columns of flat rows.
+
+    Row ``r`` of ``X`` holds the vectors ``X[r, s : s + d]`` for each start column ``s`` in
+    ``starts``, anywhere in the row (scalars may lie between them). One compiled pass over
+    ``X`` copies the ``scalars`` columns to the first columns of the result and writes the
+    ``n(n+1)/2`` entries ``<v_i, v_j>``, ``i <= j`` row by row, after them (or from column
+    ``offset``): no column is gathered first and nothing is concatenated after. This is
+    :class:`scalars.InvariantFeatures`' path for O(d), SO(d) and O(1,d).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_rows, n_features), float32 or float64
+        Any memory layout; one C-contiguous copy is made if it is not C-contiguous.
+    starts : sequence of int, length n
+        First column of each vector.
+    d : int
+        Components of each vector.
+    metric : None or array of shape (d,)
+        Diagonal of the metric, as in :func:`gram`; None is the identity.
+    scalars : sequence of int, default=()
+        Columns of ``X`` copied, in this order, to columns ``0, 1, ...`` of the result.
+    out : ndarray of shape (n_rows, n_out), optional
+        C-contiguous, of the dtype of ``X``, with room for the scalars and the Gram entries.
+        Columns that receive neither are left as they are (for more invariants).
+    offset : int, default=len(scalars)
+        Column of the result where the Gram entries begin.
+    check_finite : bool, default=False
+        Raise if ``X`` holds NaN or infinity, found on the same pass (the sum of what it
+        read is not finite; only then is ``X`` searched).
+
+    Returns
+    -------
+    ndarray of shape (n_rows, n_out)
+        ``out`` if it was given, else a new array with ``n_out = offset + n(n+1)/2``.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is not a numpy array of float32 or float64.
+    ValueError
+        If a column is outside ``X``, ``metric`` is not of shape (d,), ``out`` has the wrong
+        shape, dtype or memory layout, ``check_finite`` and ``X`` is not finite, or a Gram
+        entry overflows.
+    """
+    if not (is_numpy(X) and X.ndim == 2 and X.dtype in (np.float32, np.float64)):
+        raise TypeError(
+            "gram_upper_flat needs a 2-D numpy array of float32 or float64, got "
+            f"{type(X).__name__} of shape {np.shape(X)} and dtype {getattr(X, 'dtype', None)}"
+        )
+    n_rows, n_features = X.shape
+    starts = np.asarray(starts, dtype=np.intp).reshape(-1)
+    scalars = np.asarray(scalars, dtype=np.intp).reshape(-1)
+    outside = np.any(starts < 0) or np.any(starts + d > n_features) or np.any(scalars < 0)
+    if outside or np.any(scalars >= n_features):
+        raise ValueError(
+            f"vectors of {d} components at columns {starts.tolist()} and scalars at columns "
+            f"{scalars.tolist()} must lie in the {n_features} columns of X"
+        )
+    if metric is not None and np.shape(metric) != (d,):
+        raise ValueError(f"metric must be None or a diagonal of shape ({d},), got shape {np.shape(metric)}")
+    offset = len(scalars) if offset is None else int(offset)
+    n_filled = max(len(scalars), offset + len(starts) * (len(starts) + 1) // 2)
+    if out is None:
+        out = np.empty((n_rows, n_filled), X.dtype)
+    fits = is_numpy(out) and out.ndim == 2 and out.shape[0] == n_rows and out.shape[1] >= n_filled
+    if offset < 0 or not (fits and out.dtype == X.dtype and out.flags.c_contiguous):
+        raise ValueError(
+            f"out must be C-contiguous of dtype {X.dtype} and shape ({n_rows}, >= {n_filled}) with "
+            f"offset >= 0, got {type(out).__name__} of shape {np.shape(out)} and dtype "
+            f"{getattr(out, 'dtype', None)}, offset {offset}"
+        )
+    weights = np.ones(d, X.dtype) if metric is None else np.asarray(metric, X.dtype)
+    total = gram_upper_columns(np.ascontiguousarray(X), starts, d, weights, out, offset, scalars)
+    if check_finite and not np.isfinite(total):  # NaN or infinity, or a sum that overflowed
+        for name, bad in (("NaN", np.isnan), ("infinity", np.isinf)):
+            rows = np.flatnonzero(bad(X).any(axis=1))
+            if len(rows):
+                raise ValueError(f"X contains {name} (in {len(rows)} rows; the first is row {rows[0]})")
+    rows, cols = pair_indices(len(starts))
+    gram = out[:, offset : offset + len(rows)]
+    _checked("gram_upper_flat", gram, (X,), lambda k: f"<v{rows[k]},v{cols[k]}>")
     return out
 
 
@@ -319,10 +406,11 @@ def _locate(index, label, entry_axes):
 
 
 def _count_out_of_range(values):
-    """Numbers of non-finite and of subnormal entries of a real array."""
+    """Numbers of non-finite and of subnormal entries of a real array (any memory layout)."""
     info = np.finfo(values.dtype)
-    if values.dtype in (np.float32, np.float64):
-        return _count_out_of_range_compiled(np.ascontiguousarray(values).reshape(-1), info.tiny, info.max)
+    if values.size and values.dtype in (np.float32, np.float64):
+        # A 2-D view, strided or not, is read in place: the Gram columns of a wider out.
+        return _count_out_of_range_compiled(values.reshape(-1, values.shape[-1]), info.tiny, info.max)
     magnitude = np.abs(values)
     return np.count_nonzero(~(magnitude <= info.max)), np.count_nonzero((magnitude < info.tiny) & (magnitude > 0))
 
@@ -332,8 +420,9 @@ def _count_out_of_range_compiled(values, tiny, huge):
     # One pass without temporaries: the check costs about as much as np.isfinite(values).all().
     n_infinite = 0
     n_subnormal = 0
-    for k in numba.prange(values.size):
-        x = abs(values[k])
-        n_infinite += not x <= huge  # NaN fails every comparison
-        n_subnormal += (x < tiny) & (x > 0)
+    for row in numba.prange(values.shape[0]):
+        for column in range(values.shape[1]):
+            x = abs(values[row, column])
+            n_infinite += not x <= huge  # NaN fails every comparison
+            n_subnormal += (x < tiny) & (x > 0)
     return n_infinite, n_subnormal

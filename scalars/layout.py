@@ -1,9 +1,16 @@
-"""Column layouts: which columns of a flat feature matrix are scalars and which are vectors.
+"""Column layouts: which columns of a flat feature matrix are scalars, vectors and points.
 
-A layout string names the columns of ``X`` in order as a sum of terms ``<count>T<rank>``:
+A layout string names the columns of ``X`` in order as a sum of terms ``<count><kind>``:
 ``"5T0+5T1"`` is five scalars followed by five vectors, ``"T1+2T0+T1"`` is a vector, two
-scalars and another vector. A vector takes ``d`` consecutive columns, where ``d`` is the
-dimension the group acts on, so the layout alone does not fix ``n_features``.
+scalars and another vector, ``"5T0+5P+5T1"`` marks five points (positions, which E(d)
+translates) before five free vectors. A vector takes ``d`` consecutive columns, where
+``d`` is the dimension the group acts on, so the layout alone does not fix
+``n_features``. The same terms, plus tensors ``T2`` and ``T(p,q)``, name representations
+in :func:`scalars.reps.rep`; a :class:`Layout` is the scalars-and-vectors view of one.
+
+Under a group of interchangeable particles ``S(k) x G`` a term whose count is a multiple
+of ``k`` holds the same number of slots for each particle, particle by particle; any
+other term holds global slots shared by all particles (see :meth:`Layout.particle_of`).
 """
 
 import re
@@ -11,22 +18,54 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Layout"]
+__all__ = ["Layout", "parse_terms"]
 
-_TERM = re.compile(r"^\s*(\d*)\s*[Tt]\s*([01])\s*$")
+_TERM = re.compile(
+    r"^\s*(\d*)\s*(?:[Tt]\s*(\d+)|[Tt]\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)|([Pp]))\s*$"
+)
+_KINDS = {(0, 0): "T0", (1, 0): "T1"}
+
+
+def parse_terms(spec, what="layout"):
+    """Terms ``(count, kind)`` of a string such as ``"5T0+5T1"``, ``"T2"`` or ``"2T(1,1)+P"``.
+
+    ``kind`` is ``"P"`` for a point or ``(p, q)`` for a tensor with ``p`` contravariant and
+    ``q`` covariant indices (``T1`` is ``(1, 0)``, ``T2`` is ``(2, 0)``).
+
+    Raises
+    ------
+    ValueError
+        Naming the string (``what`` says what it is) and the malformed term.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"{what} must be a string such as '5T0+5T1', got {spec!r}")
+    terms = []
+    for term in spec.split("+"):
+        match = _TERM.match(term)
+        if match is None:
+            raise ValueError(
+                f"{what} {spec!r}: term {term.strip()!r} is not of the form '<count>T<rank>', "
+                "'<count>T(p,q)' or '<count>P' (e.g. '5T0', '2T1', 'T2', 'T(1,1)', '3P')"
+            )
+        count, rank, p, q, point = match.groups()
+        kind = "P" if point else (int(rank), 0) if rank is not None else (int(p), int(q or 0))
+        terms.append((int(count) if count else 1, kind))
+    if not any(count for count, _ in terms):
+        raise ValueError(f"{what} {spec!r} has no columns")
+    return terms
 
 
 @dataclass(frozen=True)
 class Layout:
-    """An ordered sequence of scalar (rank 0) and vector (rank 1) slots.
+    """An ordered sequence of terms of scalar (``T0``), vector (``T1``) and point (``P``) slots.
 
     Parameters
     ----------
-    ranks : tuple of int
-        Rank of each slot in column order, 0 for a scalar and 1 for a vector.
+    terms : tuple of (int, str)
+        ``(count, kind)`` in column order, ``kind`` one of ``"T0"``, ``"T1"``, ``"P"``.
     """
 
-    ranks: tuple
+    terms: tuple
 
     @classmethod
     def parse(cls, spec):
@@ -35,30 +74,40 @@ class Layout:
         Raises
         ------
         ValueError
-            If a term is not of the form ``<count>T0`` or ``<count>T1``.
+            If a term is not of the form ``<count>T0``, ``<count>T1`` or ``<count>P``.
         """
         if isinstance(spec, Layout):
             return spec
-        if not isinstance(spec, str) or not spec.strip():
-            raise ValueError(f"layout must be a string such as '5T0+5T1', got {spec!r}")
-        ranks = []
-        for term in spec.split("+"):
-            match = _TERM.match(term)
-            if match is None:
+        terms = []
+        for count, kind in parse_terms(spec):
+            if kind != "P" and kind not in _KINDS:
                 raise ValueError(
-                    f"layout {spec!r}: term {term.strip()!r} is not of the form "
-                    "'<count>T0' (scalars) or '<count>T1' (vectors)"
+                    f"layout {spec!r}: the term {count}T{kind} is a tensor, but a layout holds "
+                    "scalars '<count>T0', vectors '<count>T1' and points '<count>P' (tensors are "
+                    "representations: scalars.reps.rep)"
                 )
-            count = int(match.group(1)) if match.group(1) else 1
-            ranks.extend([int(match.group(2))] * count)
-        if not ranks:
-            raise ValueError(f"layout {spec!r} has no columns")
-        return cls(tuple(ranks))
+            terms.append((count, "P" if kind == "P" else _KINDS[kind]))
+        return cls(tuple(terms))
+
+    @classmethod
+    def from_ranks(cls, ranks):
+        """A layout of one slot per rank (0 a scalar, 1 a vector), in column order."""
+        return cls(tuple((1, "T1" if rank else "T0") for rank in ranks))
 
     @classmethod
     def vectors(cls, n_vectors):
         """A layout of ``n_vectors`` vectors and no scalars."""
-        return cls((1,) * n_vectors)
+        return cls(((n_vectors, "T1"),))
+
+    @property
+    def kinds(self):
+        """Kind of each slot in column order: ``"T0"``, ``"T1"`` or ``"P"``."""
+        return tuple(kind for count, kind in self.terms for _ in range(count))
+
+    @property
+    def ranks(self):
+        """Rank of each slot in column order: 0 for a scalar, 1 for a vector or point."""
+        return tuple(0 if kind == "T0" else 1 for kind in self.kinds)
 
     @property
     def n_scalars(self):
@@ -66,16 +115,16 @@ class Layout:
 
     @property
     def n_vectors(self):
+        """Number of vector slots, points included."""
         return self.ranks.count(1)
 
+    @property
+    def is_point(self):
+        """Boolean array (n_vectors,): which vector slots are points."""
+        return np.array([kind == "P" for kind in self.kinds if kind != "T0"], dtype=bool)
+
     def __str__(self):
-        terms, previous, count = [], None, 0
-        for rank in self.ranks + (None,):
-            if rank != previous and previous is not None:
-                terms.append(f"{count}T{previous}")
-                count = 0
-            previous, count = rank, count + 1
-        return "+".join(terms)
+        return "+".join(f"{count}{kind}" for count, kind in self.terms)
 
     def n_features(self, d):
         """Number of flat columns when vectors have ``d`` components."""
@@ -83,9 +132,9 @@ class Layout:
 
     def column_indices(self, d):
         """Column indices of the scalars, shape (n_scalars,), and of the vectors, (n_vectors, d)."""
-        widths = np.where(np.array(self.ranks) == 0, 1, d)
-        starts = np.concatenate([[0], np.cumsum(widths)[:-1]])
-        ranks = np.array(self.ranks)
+        ranks = np.array(self.ranks, dtype=int)
+        widths = np.where(ranks == 0, 1, d)
+        starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.intp)
         scalar_columns = starts[ranks == 0]
         vector_columns = starts[ranks == 1, None] + np.arange(d)
         return scalar_columns, vector_columns.reshape(-1, d)
@@ -113,6 +162,7 @@ class Layout:
         -------
         scalars : array of shape (..., n_scalars)
         vectors : array of shape (..., n_vectors, d)
+            Points included, in slot order.
         """
         self.check_n_features(X.shape[-1], d)
         scalar_columns, vector_columns = self.column_indices(d)
@@ -129,3 +179,21 @@ class Layout:
             [f"{scalar_prefix}{i}" for i in range(self.n_scalars)],
             [f"{vector_prefix}{i}" for i in range(self.n_vectors)],
         )
+
+    def particle_of(self, k):
+        """Particle of each slot for ``k`` interchangeable particles, -1 for a global slot.
+
+        A term whose count is a multiple of ``k`` gives each particle ``count / k`` slots,
+        particle 0 first; any other term is global.
+
+        Returns
+        -------
+        ndarray of int, shape (n_slots,)
+        """
+        owners = []
+        for count, _ in self.terms:
+            if count % k == 0:
+                owners.extend(np.repeat(np.arange(k), count // k))
+            else:
+                owners.extend([-1] * count)
+        return np.array(owners, dtype=int)

@@ -1,12 +1,15 @@
 """scikit-learn transformers that turn flat rows of scalars and vectors into invariants."""
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
-from scalars.groups import Orthogonal, get_group
+from scalars._expansion import EquivariantExpansion
+from scalars._monomials import exponents, monomial_names, monomials
+from scalars.groups import Euclidean, Group, Orthogonal, ProductGroup, SpecialOrthogonal, get_group, invariant_degrees
+from scalars.invariants import determinants, gram_upper_flat
 from scalars.layout import Layout
-from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
 
 __all__ = ["InvariantFeatures"]
 
@@ -26,16 +29,35 @@ def resolve_group_and_layout(group, layout, n_features):
     """
     layout = None if layout is None else Layout.parse(layout)
     group = _default_group(layout, n_features) if group is None else get_group(group)
+    width = column_width(group)
     if layout is None:
-        if n_features % group.n_columns:
+        if n_features % width:
             raise ValueError(
                 f"X has {n_features} columns, which is not a whole number of "
-                f"{group.n_columns}-column vectors for {group.name}; pass layout= "
+                f"{width}-column vectors for {group.name}; pass layout= "
                 "(e.g. '2T0+3T1') to say which columns are scalars"
             )
-        layout = Layout.vectors(n_features // group.n_columns)
-    layout.check_n_features(n_features, group.n_columns)
+        layout = Layout.vectors(n_features // width)
+    layout.check_n_features(n_features, width)
     return group, layout
+
+
+def column_width(group):
+    """Columns one vector of a layout takes: ``n_columns`` of ``G`` for ``G`` or ``S(k) x G``.
+
+    Raises
+    ------
+    ValueError
+        For a product that is not of the form ``S(k) x G``.
+    """
+    if isinstance(group, ProductGroup):
+        if group.particles is None:
+            raise ValueError(
+                f"group {group.name}: layouts are read under G or S(k) x G (interchangeable "
+                "particles), not under other products"
+            )
+        return group.base.n_columns
+    return group.n_columns
 
 
 def _default_group(layout, n_features):
@@ -58,6 +80,18 @@ def split_columns(X, group, layout):
     return scalars, group.vectors_from_columns(columns)
 
 
+def _in_place_path(group):
+    """``(metric, with_determinants)`` if ``group``'s invariants are Gram entries of a diagonal
+    metric (then, for SO(d), determinants), which :func:`gram_upper_flat` reads in place from
+    the flat columns; None for any other group (or a subclass that changes them)."""
+    invariants = type(group).invariants
+    if invariants not in (Orthogonal.invariants, SpecialOrthogonal.invariants):
+        return None
+    if type(group).vectors_from_columns is not Group.vectors_from_columns or np.ndim(group.metric) > 1:
+        return None
+    return group.metric, invariants is SpecialOrthogonal.invariants
+
+
 class InvariantFeatures(TransformerMixin, BaseEstimator):
     """Invariant scalars of rows made of scalars and vectors.
 
@@ -68,6 +102,16 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     products; Sp(2m) symplectic products; U(d) real and imaginary Hermitian products. Any
     function of the output is invariant; by the first fundamental theorem every invariant
     function (polynomial, and continuous for O(d)) of the vectors is a function of these.
+
+    Under E(d) and SE(d) the points (``P`` in the layout) are first centred on their
+    centroid ``c`` (names such as ``<x0-c,x1-c>``). Under ``S(k) x G`` (interchangeable
+    particles, see :class:`scalars.EquivariantRegressor` for how a layout splits) the
+    output is the power sums ``sum_i m(z_i)`` of the monomials ``m`` of degree 1 to
+    ``degree`` of each particle's invariants ``z_i`` (its scalars, the global scalars and
+    the invariants of its and the global vectors), then ``sum_{i != j} m(z_ij)`` over
+    ordered pairs for the monomials that involve both particles. These are invariant
+    under both groups, but only generating for small enough ``k`` and high enough
+    ``degree``: treat them as features, not as a complete set.
 
     Parameters
     ----------
@@ -82,12 +126,17 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     names : sequence of str, default=None
         Distinct names of the layout's slots in order, used in the output feature names.
         Default: the input column names of the scalars (``s0, s1, ...`` when X has none)
-        and ``v0, v1, ...`` for the vectors.
+        and ``v0, v1, ...`` for the vectors. Under ``S(k) x G`` the names are
+        ``s0_i, v0_i, ...`` per particle.
+    degree : int, default=2
+        Largest degree of the monomials summed over particles; only for ``S(k) x G``.
 
     Attributes
     ----------
     group_ : Group
         The group acting on the vectors.
+    expansion_ : EquivariantExpansion
+        How the columns split into particles and terms.
     layout_ : Layout
         The column layout.
     n_features_in_ : int
@@ -109,10 +158,11 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
     ['s0', '<v0,v0>', '<v0,v1>', '<v1,v1>']
     """
 
-    def __init__(self, group=None, layout=None, names=None):
+    def __init__(self, group=None, layout=None, names=None, degree=2):
         self.group = group
         self.layout = layout
         self.names = names
+        self.degree = degree
 
     def fit(self, X, y=None):
         """Check X against the group and layout.
@@ -131,10 +181,14 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         self.group_, self.layout_ = resolve_group_and_layout(self.group, self.layout, X.shape[1])
         if self.names is not None:
             _check_slot_names(self.names, self.layout_)
-        self.n_output_features_ = self.layout_.n_scalars + self.group_.n_invariants(
-            self.layout_.n_vectors
-        )
+        self.expansion_ = EquivariantExpansion(self.group_, self.layout_)
+        self.n_output_features_ = len(self.get_feature_names_out())
         return self
+
+    def _plain(self):
+        """Whether the features are the scalars and the group invariants of the vectors as they are."""
+        points = isinstance(self.group_, Euclidean) and self.layout_.is_point.any()
+        return not points and self.expansion_.particles is None
 
     def transform(self, X):
         """Compute the invariants.
@@ -149,10 +203,60 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             The scalars, then the invariants of the vectors; same float dtype as X.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        scalars, vectors = split_columns(X, self.group_, self.layout_)
-        invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
-        return np.concatenate([scalars, invariants], axis=1)
+        path = _in_place_path(self.group_) if self._plain() else None
+        # The compiled path checks for NaN and infinity on its one pass: X is not read twice.
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=path is None)
+        if not self._plain():
+            return self._expanded_features(X).astype(X.dtype, copy=False)
+        if path is None:
+            scalars, vectors = split_columns(X, self.group_, self.layout_)
+            invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
+            return np.concatenate([scalars, invariants], axis=1)
+        # One compiled pass writes the scalars and the Gram entries straight into the output.
+        metric, with_determinants = path
+        scalar_columns, vector_columns = self.layout_.column_indices(self.group_.d)
+        out = np.empty((X.shape[0], self.n_output_features_), X.dtype)
+        check_finite = not get_config()["assume_finite"]
+        gram_upper_flat(X, vector_columns[:, 0], self.group_.d, metric, scalar_columns, out=out, check_finite=check_finite)
+        if with_determinants:  # SO(d): the d x d determinants follow the Gram entries
+            n = self.layout_.n_vectors
+            out[:, len(scalar_columns) + n * (n + 1) // 2 :] = determinants(X[:, vector_columns])
+        return out
+
+    def _expanded_features(self, X):
+        """Points centred (E(d)); for particles, power sums over particles and ordered pairs."""
+        blocks = self.expansion_.blocks(X)
+        if self.expansion_.particles is None:
+            return blocks[0][0][:, 0]
+        sums = [
+            monomials(np.swapaxes(invariants, -1, -2), powers).sum(-1)
+            for (invariants, _), powers in zip(blocks, self._powers())
+        ]
+        return np.concatenate(sums, axis=1)
+
+    def _powers(self):
+        """Exponents of the monomials summed over particles, and over ordered pairs ``(i, j)``.
+
+        All monomials of degree 1 to ``degree`` of a particle's invariants; for pairs, those
+        that involve both particles (the others are sums over single particles already).
+        """
+        expansion = self.expansion_
+        singles = exponents(len(expansion.invariant_names()[0]), range(1, self.degree + 1))
+        if expansion.particles == 1:
+            return [singles]
+        ranks = np.array(self.layout_.ranks)
+        owners = self.layout_.particle_of(expansion.particles)
+        p, q = np.sum(owners[ranks == 0] == 0), np.sum(owners[ranks == 1] == 0)
+        shared_s, shared_v = np.sum(owners[ranks == 0] < 0), np.sum(owners[ranks == 1] < 0)
+        degrees = invariant_degrees(expansion.linear, 2 * q + shared_v) if 2 * q + shared_v else np.zeros((0, 0))
+        no_scalars = np.zeros(shared_s, dtype=bool)
+        touches = [
+            np.concatenate([np.arange(2 * p) < p, no_scalars, degrees[:, :q].sum(1) > 0]),
+            np.concatenate([np.arange(2 * p) >= p, no_scalars, degrees[:, q : 2 * q].sum(1) > 0]),
+        ]
+        pairs = exponents(len(touches[0]), range(1, self.degree + 1))
+        both = (pairs[:, touches[0]] > 0).any(1) & (pairs[:, touches[1]] > 0).any(1)
+        return [singles, pairs[both]]
 
     def get_feature_names_out(self, input_features=None):
         """Output names: scalar names, then names such as ``<v0,v1>`` and ``det(v0,v1,v2)``.
@@ -168,8 +272,18 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         -------
         feature_names_out : ndarray of str objects, shape (n_output_features_,)
         """
-        check_is_fitted(self)
+        check_is_fitted(self, "expansion_")
         scalar_names, vector_names = self._slot_names(input_features)
+        if self.expansion_.particles is not None:
+            templates = ("sum_i({})", "sum_i!=j({})")
+            names = [
+                template.format(name)
+                for template, variables, powers in zip(templates, self.expansion_.invariant_names(), self._powers())
+                for name in monomial_names(variables, powers)
+            ]
+            return np.asarray(names, dtype=object)
+        if isinstance(self.group_, Euclidean):
+            vector_names = [f"{name}-c" if point else name for name, point in zip(vector_names, self.layout_.is_point)]
         invariants = self.group_.invariant_names(vector_names)
         return np.asarray([*scalar_names, *invariants], dtype=object)
 
@@ -201,7 +315,14 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         UnitsError
             If the columns of one vector have different units.
         """
+        from scalars.units import UnitsError, column_units, dimension_exponents, invariant_units
+
         check_is_fitted(self)
+        if self.expansion_.particles is not None:
+            raise NotImplementedError(
+                f"get_feature_units_out: the power sums of {self.group_.name} have no units "
+                "worked out yet; use the features of a single particle's group"
+            )
         units = column_units(
             input_units, self.n_features_in_, getattr(self, "feature_names_in_", None)
         )
@@ -226,7 +347,7 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             return [str(n) for n in names[ranks == 0]], [str(n) for n in names[ranks == 1]]
         scalar_names, vector_names = self.layout_.names()
         if columns is not None:
-            scalar_columns, _ = self.layout_.column_indices(self.group_.n_columns)
+            scalar_columns, _ = self.layout_.column_indices(column_width(self.group_))
             scalar_names = [str(name) for name in columns[scalar_columns]]
         return scalar_names, vector_names
 

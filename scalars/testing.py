@@ -4,14 +4,19 @@ For the project's tests and for users' own models::
 
     from scalars.testing import assert_equivariant
     assert_equivariant(model.predict, "O(3)", X, layout="5T0+5T1", output="T1")
+    assert_equivariant(model.predict, "S(5)xO(3)", X, layout="5T0+5T1", output="5T1")
 
-Each assertion draws random elements ``g`` of the group, transforms the input vectors
-(scalars stay as they are), and compares ``func(g . x)`` with ``func(x)`` (invariance) or
-with ``g . func(x)`` (equivariance). ``g`` is applied in the precision of the array it acts
-on, so a float32 model sees float32 inputs. The tolerance follows the lower precision of
-input and output: about 1e-10 in double precision and 1e-4 in single, relative to the
-output's largest magnitude. Inputs may be numpy arrays, torch tensors or, for flat rows, a
-pandas DataFrame (``func`` then receives a DataFrame with the same columns).
+Each assertion draws random elements ``g`` of the group, transforms the inputs by their
+representation (``layout``: a string or a :class:`scalars.reps.Rep`; scalars stay as they
+are, vectors rotate, particles permute under ``S(k) x G``, points of E(d) translate) and
+compares ``func(g . x)`` with ``func(x)`` (invariance) or with ``g . func(x)``
+(equivariance, ``output`` a string or Rep). ``g`` is applied in the precision of the array
+it acts on, so a float32 model sees float32 inputs. The tolerance follows the lower
+precision of input and output: about 1e-10 in double precision and 1e-4 in single,
+relative to the output's largest magnitude. Inputs may be numpy arrays, torch tensors or,
+for flat rows, a pandas DataFrame (``func`` then receives a DataFrame with the same
+columns); several inputs go as a tuple with a tuple of layouts. Like e3nn's helper, the
+assertions return the largest error they measured.
 :func:`assert_units_equivariant` does the same for a random change of units.
 """
 
@@ -19,7 +24,7 @@ import numpy as np
 
 from scalars._backend import as_backend_of, is_dataframe, to_numpy
 from scalars.groups import get_group
-from scalars.layout import Layout
+from scalars.reps import Rep, rep
 from scalars.units.testing import assert_units_equivariant
 
 __all__ = [
@@ -38,18 +43,27 @@ def default_tolerance(*dtypes):
     return 1e-10 if min(bits, default=64) >= 64 else 1e-4
 
 
+def _as_rep(spec, group):
+    return spec.bind(group) if isinstance(spec, Rep) else rep(str(spec), group)
+
+
+def _cast(g, X):
+    """``g`` in the backend and precision of ``X`` (the parts of a product element as they are)."""
+    return g if isinstance(g, tuple) else as_backend_of(g, X)
+
+
 def act_on_inputs(group, g, X, layout=None):
-    """Apply ``g`` to the vectors in ``X``.
+    """Apply ``g`` to the inputs ``X``.
 
     Parameters
     ----------
     group : str or Group
-    g : ndarray of shape (d, d)
-        Applied in the precision of the vectors of ``X``.
+    g : group element
+        As :meth:`Group.sample` returns it; applied in the precision of ``X``.
     X : array of shape (..., n, d) if ``layout`` is None, else flat (n_samples, n_features)
-        whose vectors take ``group.n_columns`` columns each; numpy, torch or a pandas
-        DataFrame.
-    layout : str or Layout, optional
+        numpy, torch or a pandas DataFrame.
+    layout : str, Layout or Rep, optional
+        The representation on the columns of flat ``X``.
 
     Returns
     -------
@@ -60,20 +74,15 @@ def act_on_inputs(group, g, X, layout=None):
         moved = act_on_inputs(group, g, X.to_numpy(), layout)
         return X.__class__(moved, index=X.index, columns=X.columns)
     if layout is None:
-        return group.act(as_backend_of(g, X), X)
-    layout = Layout.parse(layout)
-    _, vector_columns = layout.column_indices(group.n_columns)
-    vectors = group.vectors_from_columns(X[..., vector_columns])
-    moved = group.columns_from_vectors(group.act(as_backend_of(g, vectors), vectors))
-    out = X.clone() if hasattr(X, "clone") else X.copy()
-    out[..., vector_columns] = moved
-    return out
+        return group.act(_cast(g, X), X)
+    return _as_rep(layout, group).act(g, X)
 
 
-def _act_on_output(group, g, Y, output):
+def _act_on_vector_output(group, g, Y, output):
+    """Outputs of functions of bare vectors: invariant, vectors (..., d) or tensors."""
     if output == "T0":
         return Y
-    g = as_backend_of(g, Y)
+    g = _cast(g, Y)
     if output == "T1":
         return group.act(g, Y[..., None, :])[..., 0, :]
     if output == "T2":
@@ -81,20 +90,32 @@ def _act_on_output(group, g, Y, output):
         if Y.shape[-1] == d * d:  # flattened tensors
             return group.act_tensor(g, Y.reshape(tuple(Y.shape[:-1]) + (d, d))).reshape(Y.shape)
         return group.act_tensor(g, Y)
-    raise ValueError(f"output must be 'T0', 'T1' or 'T2', got {output!r}")
+    raise ValueError(f"output must be 'T0', 'T1' or 'T2' for functions of bare vectors, got {output!r}")
 
 
-def _assert_close(actual, expected, rtol, what):
+def _columns(Y, n_samples):
+    """Outputs as real columns (n_samples, size): complex vectors as real parts, then imaginary."""
+    Y = to_numpy(Y)
+    if np.iscomplexobj(Y):
+        Y = np.concatenate([Y.real, Y.imag], axis=-1)
+    return Y.reshape(n_samples, -1)
+
+
+def _describe(g):
+    """A short text for a group element: its matrix if small, else its shape."""
+    parts = g if isinstance(g, tuple) else (g,)
+    if sum(np.size(part) for part in parts) <= 16:
+        return " x ".join(np.array2string(np.asarray(part), precision=3, separator=",").replace("\n", "") for part in parts)
+    return " x ".join(f"a {np.shape(part)} matrix" for part in parts)
+
+
+def _error(actual, expected, what):
+    """Largest |difference| relative to the output scale (at least 1)."""
     actual, expected = to_numpy(actual), to_numpy(expected)
     if actual.shape != expected.shape:
         raise AssertionError(f"{what}: output shape {actual.shape} != expected {expected.shape}")
     scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    error = float(np.max(np.abs(actual - expected), initial=0.0))
-    if not error <= rtol * scale:  # also fails on NaN
-        raise AssertionError(
-            f"{what}: max |difference| {error:.3g} exceeds {rtol:.1g} x {scale:.3g} "
-            f"(output scale)"
-        )
+    return float(np.max(np.abs(actual - expected), initial=0.0)) / scale, scale
 
 
 def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, rng=None, rtol=None):
@@ -103,15 +124,19 @@ def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, r
     Parameters
     ----------
     func : callable
-        Maps ``X`` to outputs; numpy, torch or pandas.
+        Maps ``X`` (or ``*X`` for a tuple of inputs) to outputs; numpy, torch or pandas.
     group : str or Group
-    X : array or DataFrame
+        Any group, e.g. ``"O(3)"``, ``"U(2)"``, ``"E(3)"`` or ``"S(5)xO(3)"``.
+    X : array, DataFrame, or tuple of them
         Vectors (..., n, d) if ``layout`` is None, else flat rows (n_samples, n_features).
-    layout : str or Layout, optional
-        Column layout of flat ``X``.
-    output : {"T0", "T1", "T2"}
-        How outputs transform: invariant scalars, vectors (..., d), or rank-2 tensors
-        (..., d, d) or flattened (..., d*d) as ``g T g^T``.
+    layout : str, Layout or Rep (or a tuple of them for a tuple ``X``), optional
+        The representation on the columns of flat ``X``, e.g. ``"5T0+5T1"``.
+    output : str or Rep
+        How outputs transform. With a layout: any representation (``"T0"``, ``"T1"``,
+        ``"T2"``, ``"T0+T1"``, ``"5T1"`` for one vector per particle, ...) on the outputs'
+        columns (a (n, d, d) tensor is read row-major; complex vectors of U(d) as real
+        parts then imaginary parts). Without: ``"T0"``, ``"T1"`` (vectors (..., d)) or
+        ``"T2"`` ((..., d, d) or flattened (..., d*d), as ``g T g^T``).
     n_elements : int
         Number of random group elements to try.
     rng : int or numpy Generator, optional
@@ -119,21 +144,47 @@ def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, r
         Tolerance relative to the largest output magnitude; by default from the lower
         precision of ``X`` and the outputs (see :func:`default_tolerance`).
 
+    Returns
+    -------
+    float
+        The largest relative error seen over the elements.
+
     Raises
     ------
     AssertionError
-        Naming the group element's index and the size of the violation.
+        Naming the group, the element, the size of the violation and the tolerance.
     """
     group = get_group(group)
     rng = np.random.default_rng(rng)
-    Y = _array(func(X))
+    several = isinstance(X, (tuple, list))
+    inputs = tuple(X) if several else (X,)
+    layouts = tuple(layout) if several and isinstance(layout, (tuple, list)) else (layout,) * len(inputs)
+    if len(layouts) != len(inputs):
+        raise ValueError(f"{len(inputs)} inputs but {len(layouts)} layouts")
+    Y = _array(func(*inputs))
+    n_samples = len(to_numpy(Y)) if np.ndim(to_numpy(Y)) else 1
+    invariant = isinstance(output, str) and output == "T0"  # any number of invariant columns
+    out_rep = None if layouts[0] is None or invariant else _as_rep(output, group)
     if rtol is None:
-        rtol = default_tolerance(to_numpy(X).dtype, to_numpy(Y).dtype)
+        rtol = default_tolerance(*(to_numpy(x).dtype for x in inputs), to_numpy(Y).dtype)
+    largest = 0.0
     for index in range(n_elements):
         g = group.sample(rng=rng)
-        moved = _array(func(act_on_inputs(group, g, X, layout)))
-        expected = _act_on_output(group, g, Y, output)
-        _assert_close(moved, expected, rtol, f"{group.name} element {index} ({output} output)")
+        moved = _array(func(*(act_on_inputs(group, g, x, lay) for x, lay in zip(inputs, layouts))))
+        if invariant:
+            expected = Y
+        elif out_rep is None:
+            expected = _act_on_vector_output(group, g, Y, output)
+        else:
+            moved, expected = _columns(moved, n_samples), out_rep.act(g, _columns(Y, n_samples))
+        error, scale = _error(moved, expected, f"{group.name} element {index} ({output} output)")
+        if not error <= rtol:  # also fails on NaN
+            raise AssertionError(
+                f"{group.name} element {index} ({output} output): max |difference| {error * scale:.3g} "
+                f"exceeds {rtol:.1g} x {scale:.3g} (tolerance x output scale); g = {_describe(g)}"
+            )
+        largest = max(largest, error)
+    return largest
 
 
 def _array(Y):
@@ -144,6 +195,6 @@ def _array(Y):
 def assert_invariant(func, group, X, layout=None, n_elements=3, rng=None, rtol=None):
     """Check ``func(g . X) == func(X)`` for random elements ``g`` of ``group``.
 
-    Same parameters as :func:`assert_equivariant` with ``output="T0"``.
+    Same parameters and return value as :func:`assert_equivariant` with ``output="T0"``.
     """
-    assert_equivariant(func, group, X, layout, "T0", n_elements, rng, rtol)
+    return assert_equivariant(func, group, X, layout, "T0", n_elements, rng, rtol)

@@ -31,7 +31,8 @@ LIMIT = 10  # seconds for one call
 _SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEW, SOME = settings(max_examples=10, **_SETTINGS), settings(max_examples=40, **_SETTINGS)
 
-GROUPS = ["O(3)", "SO(3)", "O(1,2)", "Sp(2)", "U(1)", "O(2)", "Q(3)", "O(0)", "SO(-1)", "o3", 3]
+GROUPS = ["O(3)", "SO(3)", "SO(1)", "O(1,2)", "Sp(2)", "U(1)", "O(2)", "S(3)", "Z(4)", "D(3)", "E(2)", "S(2)xO(2)",
+          "Q(3)", "O(0)", "SO(-1)", "o3", 3]
 LAYOUTS = [None, "T0+T1", "2T1", "T1+T0+T1", "4T0", "2X1", "", "T2", "0T1"]
 UNITS = ["m", "kg", "s", "m/s", "N", "J/K", "", None, "K", {"length": 1}, {"[velocity]": 2},
          "degC", "degF", "kg*m/s^2 = N", "m/s/", "m**", "furlong_of_doom", {"lenght": 1}, 3.5]
@@ -96,7 +97,7 @@ KERNELS = {
     "gram_upper": (inv.gram_upper, lambda d: 2, 1),
     "minkowski": (_minkowski, lambda d: 2, 1),
     "determinants": (inv.determinants, lambda d: d, 1),
-    "cross_products": (inv.cross_products, lambda d: d - 1, 2),  # d = 1 (SO(1)) waits for the reps redesign
+    "cross_products": (inv.cross_products, lambda d: d - 1, 1),
     "symplectic_products": (inv.symplectic_products, lambda d: 2, 1),
     "hermitian_products": (lambda V: inv.hermitian_products(V * (1 + 1j)), lambda d: 2, 1),
 }
@@ -178,7 +179,7 @@ def test_invariant_features(group, layout, X, time_limit):
 
 @SOME
 @given(
-    group=st.sampled_from(["O(3)", "SO(3)", "O(1,2)", "U(1)", "Q(3)", None]),
+    group=st.sampled_from(["O(3)", "SO(3)", "SO(1)", "O(1,2)", "U(1)", "S(3)", "E(2)", "Q(3)", None]),
     output=st.sampled_from(["T0", "T1", "T2", "T3"]),
     y_columns=st.sampled_from([1, 2, 3]),
     X=flat_inputs(max_features=6),

@@ -121,7 +121,8 @@ def test_degree_one_cannot_fit_quadratic_invariants():
         (dict(group="O(3)", layout="2T0+T1", output="T1"), (10, 2), r"needs y of shape \(n_samples, 3\)"),
         (dict(group="O(3)", layout="2T0+T1", output="T3"), (10,), "output must be one of"),
         (dict(group="O(3)", layout="3T1"), (10,), "layout '3T1'"),
-        (dict(group="O(3)", layout="2T0+T1", particles=2), (10,), "does not split into 2 particles"),
+        (dict(group="O(3)", layout="2T0+T1", particles=0), (10,), "particles must be a positive integer"),
+        (dict(group="O(3)", layout="2T0+T1", output="2T1"), (10, 6), "need particles=k"),
         (dict(group="O(3)", layout="5T0", output="T1"), (10, 3), "needs input vectors"),
     ],
 )

@@ -155,3 +155,121 @@ def test_tensor_basis_keeps_the_torch_dtype(dtype):
     T = group.tensor_basis(V)
     assert T.dtype == dtype and T.shape == (6, 4, 4, 4)
     torch.testing.assert_close(T, torch.tensor(group.tensor_basis(V.double().numpy()), dtype=dtype))
+
+
+ALGEBRA_DIMENSIONS = {
+    "O(3)": 3, "SO(3)": 3, "O(2)": 1, "SO(4)": 6, "O(5)": 10, "O(1,3)": 6, "O(1,1)": 1, "Sp(2)": 3,
+    "Sp(4)": 10, "U(1)": 1, "U(2)": 4, "S(4)": 0, "Z(5)": 0, "D(4)": 0, "E(3)": 6, "SE(2)": 3,
+}
+
+
+def _form(group):
+    """The bilinear form the real forms of the group's elements keep."""
+    if hasattr(group, "J"):
+        return group.J
+    return np.diag(group.metric) if getattr(group, "metric", None) is not None else np.eye(group.n_columns)
+
+
+@pytest.mark.parametrize("name", sorted(ALGEBRA_DIMENSIONS))
+def test_lie_algebra_has_the_right_dimension_and_exponentiates_into_the_group(name):
+    from scipy.linalg import expm
+
+    group = get_group(name)
+    algebra = group.lie_algebra()
+    assert algebra.shape[0] == ALGEBRA_DIMENSIONS[name]
+    if len(algebra):
+        size = algebra.shape[-1]
+        assert np.linalg.matrix_rank(algebra.reshape(len(algebra), -1)) == len(algebra)
+        rng = np.random.default_rng(0)
+        for _ in range(5):
+            element = expm(np.tensordot(rng.standard_normal(len(algebra)), algebra, 1))
+            assert group.contains(element, atol=1e-12), name
+        if not name.startswith(("E", "SE")):
+            F = _form(group)
+            for A in algebra:  # the generators preserve the form: A^T F + F A = 0
+                np.testing.assert_allclose(A.T @ F + F @ A, np.zeros((size, size)), atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(ALGEBRA_DIMENSIONS))
+def test_discrete_generators_and_samples_belong_to_the_group(name):
+    group = get_group(name)
+    generators = group.discrete_generators()
+    assert generators.ndim == 3
+    assert group.contains(generators).all()
+    samples = group.sample(size=5, rng=1)
+    assert group.contains(group.real_form(samples) if group.is_complex else samples).all()
+
+
+def test_group_membership_rejects_other_matrices():
+    assert not get_group("SO(3)").contains(np.diag([1.0, 1.0, -1.0]))
+    assert not get_group("O(1,3)").contains(np.eye(4) * 2)
+    assert not get_group("S(3)").contains(np.eye(3)[:, [0, 0, 1]])
+    assert not get_group("U(2)").contains(np.diag([1.0, -1.0, 1.0, 1.0]))  # complex conjugation
+
+
+@pytest.mark.parametrize("name, order", [("S(4)", 24), ("Z(5)", 5), ("D(4)", 8), ("S(1)", 1), ("D(1)", 2)])
+def test_finite_groups_are_generated_by_their_discrete_generators(name, order):
+    group = get_group(name)
+    elements = group.elements()
+    assert len(elements) == order
+    found = [np.eye(group.d)]
+    frontier = list(found)
+    while frontier:  # closure under multiplication by the generators
+        new = []
+        for g in frontier:
+            for h in group.discrete_generators():
+                product = h @ g
+                if not any(np.allclose(product, f) for f in found):
+                    found.append(product)
+                    new.append(product)
+        frontier = new
+    assert len(found) == order
+    assert group.contains(np.array(found)).all()
+
+
+@pytest.mark.parametrize("name", ["S(4)", "Z(5)", "D(4)", "Z(2)", "D(3)"])
+def test_finite_group_invariants_and_bases(name):
+    group = get_group(name)
+    V = random_vectors(group, n=3)
+    assert group.invariants(V).shape == (6, len(group.invariant_names(["a", "b", "c"])))
+    assert_invariant(group.invariants, group, V, n_elements=6, rng=1)
+    assert_invariant(group.invariants, group, torch.tensor(V), rng=1)
+    assert_equivariant(group.vector_basis, group, V, output="T1", n_elements=6, rng=2)
+
+
+def test_finite_invariants_separate_more_than_the_orthogonal_ones():
+    # A square's vertex and the same vertex turned by 30 degrees: same length, different Z(4) invariants.
+    v = np.array([[[1.0, 0.0]]])
+    turned = np.array([[[np.cos(np.pi / 6), np.sin(np.pi / 6)]]])
+    for name in ["Z(4)", "D(4)"]:
+        group = get_group(name)
+        assert not np.allclose(group.invariants(v), group.invariants(turned))
+    assert np.allclose(get_group("O(2)").invariants(v), get_group("O(2)").invariants(turned))
+
+
+def test_products_by_name_and_by_operator():
+    from scalars.groups import Orthogonal, Permutation
+
+    product = get_group("S(5) x O(3)")
+    assert product == Permutation(5) * Orthogonal(3) == get_group("S(5)xO(3)")
+    assert product.particles == 5 and product.base == Orthogonal(3) and product.d == 15
+    g = product.sample(rng=0)
+    assert isinstance(g, tuple) and g[0].shape == (5, 5) and g[1].shape == (3, 3)
+    np.testing.assert_allclose(product.real_form(g), np.kron(*g))
+    assert product.lie_algebra().shape == (3, 15, 15)
+    assert product.discrete_generators().shape == (3, 15, 15)  # swap, cycle, reflection
+
+
+def test_register_group_adds_a_name_without_editing_the_package():
+    from scalars.groups import Orthogonal, register_group
+
+    register_group(r"Rotations\((\d+)\)", Orthogonal)
+    assert get_group("Rotations(4)") == Orthogonal(4)
+    with pytest.raises(ValueError, match="unknown group 'Rotations\\(0\\)'"):
+        get_group("Rotations(0)")
+
+
+def test_so1_vector_basis_is_the_constant_vector():
+    group = get_group("SO(1)")
+    basis = group.vector_basis(np.ones((2, 3, 1)))
+    np.testing.assert_array_equal(basis[:, -1], np.ones((2, 1)))

@@ -167,6 +167,63 @@ def test_invariant_features_of_scalars_only():
     assert features.get_feature_names_out().tolist() == ["s0", "s1", "s2"]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("metric", [None, np.array([1.0, -1.0, -1.0])])
+def test_gram_upper_flat_reads_vectors_and_scalars_in_place(dtype, metric):
+    X = random_vectors((130, 11), dtype=dtype)  # columns: v0 = 0..2, s = 3, v1 = 4..6, s = 7, v2 = 8..10
+    starts, scalars = [0, 4, 8], [7, 3]
+    V = X[:, [[0, 1, 2], [4, 5, 6], [8, 9, 10]]].astype(np.float64)
+    gram = inv.gram(V, metric=metric)[:, *np.triu_indices(3)]
+    out = np.full((130, 10), np.nan, dtype)
+    assert inv.gram_upper_flat(X, starts, 3, metric, scalars, out=out, offset=3) is out
+    np.testing.assert_array_equal(out[:, :2], X[:, scalars])
+    assert np.isnan(out[:, 2]).all() and np.isnan(out[:, 9]).all()  # untouched
+    np.testing.assert_allclose(out[:, 3:9], gram, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+    allocated = inv.gram_upper_flat(np.asfortranarray(X), starts, 3, metric, scalars)
+    assert allocated.dtype == dtype and allocated.shape == (130, 8)
+    np.testing.assert_array_equal(allocated, out[:, [0, 1, 3, 4, 5, 6, 7, 8]])
+
+
+def test_gram_upper_flat_agrees_with_gram_upper():
+    V = random_vectors((70, 6, 4))
+    np.testing.assert_array_equal(inv.gram_upper_flat(V.reshape(70, 24), np.arange(6) * 4, 4), inv.gram_upper(V))
+    assert inv.gram_upper_flat(np.ones((5, 2)), [], 3, scalars=[1]).shape == (5, 1)  # scalars only
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"starts": [0, 5]}, ValueError, r"columns \[0, 5\] .* must lie in the 7 columns of X"),
+        ({"scalars": [7]}, ValueError, r"scalars at columns \[7\] must lie"),
+        ({"metric": np.eye(3)}, ValueError, r"metric must be None or a diagonal of shape \(3,\)"),
+        ({"out": np.empty((10, 3))}, ValueError, r"shape \(10, >= 4\).*got ndarray of shape \(10, 3\)"),
+        ({"out": np.empty((10, 4), np.float32)}, ValueError, "dtype float64.*dtype float32"),
+        ({"out": np.empty((10, 8))[:, :4]}, ValueError, "C-contiguous"),
+        ({"offset": -1}, ValueError, "offset -1"),
+        ({"X": np.ones((10, 7), np.int64)}, TypeError, "float32 or float64, got ndarray.*int64"),
+        ({"X": torch.ones(10, 7)}, TypeError, "numpy array.*got Tensor"),
+    ],
+)
+def test_gram_upper_flat_names_bad_arguments(kwargs, error, message):
+    arguments = {"X": np.ones((10, 7)), "starts": [0, 3], "d": 3, "scalars": [6], **kwargs}
+    with pytest.raises(error, match=message):
+        inv.gram_upper_flat(**arguments)
+
+
+def test_gram_upper_flat_checks_finiteness_on_request():
+    X = random_vectors((200, 7))
+    X[150, 5] = np.nan
+    assert np.isnan(inv.gram_upper_flat(X, [0, 3], 3, scalars=[6])[150]).sum() == 2  # <v0,v1>, <v1,v1>
+    with pytest.raises(ValueError, match=r"X contains NaN \(in 1 rows; the first is row 150\)"):
+        inv.gram_upper_flat(X, [0, 3], 3, scalars=[6], check_finite=True)
+    X[150, 5], X[3, 6], X[9, 0] = 0.0, np.inf, -np.inf
+    with pytest.raises(ValueError, match=r"X contains infinity \(in 2 rows; the first is row 3\)"):
+        inv.gram_upper_flat(X, [0, 3], 3, scalars=[6], check_finite=True)
+    huge = np.full((3, 6), 1e308)  # the sum overflows, X is finite: the Gram entries overflow, X is not NaN or inf
+    with pytest.raises(ValueError, match=r"gram_upper_flat overflows float64: <v0,v0> at sample \(0,\)"):
+        inv.gram_upper_flat(huge, [0, 3], 3, check_finite=True)
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint8, np.int64, bool])
 @pytest.mark.parametrize(
     "kernel", [inv.gram, inv.gram_upper, inv.symplectic_products, inv.determinants, inv.cross_products]

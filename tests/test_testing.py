@@ -120,3 +120,38 @@ def test_dataframe_outputs_are_compared_as_arrays():
     assert_invariant(features.transform, "O(3)", X, layout="2T1")
     with pytest.raises(AssertionError, match=r"O\(3\) element 0"):
         assert_invariant(lambda X: X[["a", "b"]], "O(3)", X, layout="2T1")
+
+
+def test_assertions_return_the_largest_error_they_saw():
+    V = np.random.default_rng(6).standard_normal((5, 2, 3))
+    error = assert_invariant(lambda V: (V**2).sum((-1, -2)), "O(3)", V)
+    assert 0 <= error < 1e-13
+    assert assert_invariant(lambda V: (V**2).sum((-1, -2)) + 1e-12 * V[..., 0, 0], "O(3)", V) > 1e-14
+
+
+def test_failure_names_group_element_and_tolerance():
+    X = np.random.default_rng(7).standard_normal((4, 3))
+    with pytest.raises(AssertionError, match=r"O\(3\) element 0 \(T1 output\).*exceeds 1e-10 x .*tolerance.*g = \[\["):
+        assert_equivariant(lambda X: X + 1.0, "O(3)", X, layout="T1", output="T1")
+
+
+def test_unitary_vector_outputs_of_a_regressor():
+    from scalars import EquivariantRegressor
+
+    X = np.random.default_rng(8).standard_normal((50, 8))
+    model = EquivariantRegressor(group="U(2)", layout="2T1", output="T1").fit(X, 2 * X[:, :4] - X[:, 4:])
+    assert assert_equivariant(model.predict, "U(2)", X, layout="2T1", output="T1") < 1e-10
+    with pytest.raises(AssertionError, match=r"U\(2\)"):
+        assert_equivariant(lambda X: X[:, [0, 1, 0, 1]] * 0 + X[:, :4] ** 2, "U(2)", X, layout="2T1", output="T1")
+
+
+def test_several_inputs_move_together():
+    rng = np.random.default_rng(9)
+    A, B = rng.standard_normal((6, 3)), rng.standard_normal((6, 4))  # a vector; a scalar and a vector
+
+    def combine(A, B):
+        return B[:, :1] * A + np.cross(A, B[:, 1:])
+
+    assert_equivariant(combine, "SO(3)", (A, B), layout=("T1", "T0+T1"), output="T1")
+    with pytest.raises(AssertionError):
+        assert_equivariant(combine, "O(3)", (A, B), layout=("T1", "T0+T1"), output="T1", n_elements=8)

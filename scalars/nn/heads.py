@@ -53,7 +53,9 @@ class EquivariantHead(nn.Module):
     group : str or Group
     layout : str or Layout
         Column layout of the flat input, e.g. ``"5T0+5T1"``.
-    output : {"T0", "T1", "T2"}, default="T0"
+    output : str, default="T0"
+        ``"T0"``, ``"T1"``, ``"T2"``, a sum such as ``"T0+T1"``, or with particles one per
+        particle (``"5T1"`` for ``particles=5``); see :class:`scalars._expansion.EquivariantExpansion`.
     particles : int, default=None
         Interchangeable particles the scalars and vectors split into; the head then sums
         shared functions over particles and ordered pairs (see :mod:`scalars._expansion`).
@@ -77,8 +79,8 @@ class EquivariantHead(nn.Module):
         self.expansion = EquivariantExpansion(group, layout, output, particles)
         probe = torch.zeros(1, self.expansion.n_features, dtype=torch.float64)
         self.blocks = nn.ModuleList(
-            _Block(invariants.shape[-1], basis.shape[2], tuple(hidden), encoding, activation)
-            for invariants, basis in self.expansion.blocks(probe)
+            _Block(invariants.shape[-1], sum(self.expansion.basis_sizes(bases)), tuple(hidden), encoding, activation)
+            for invariants, bases in self.expansion.blocks(probe)
         )
         self.register_buffer("output_scale", torch.tensor(1.0))
         self.register_buffer("output_offset", torch.tensor(0.0))
@@ -92,12 +94,16 @@ class EquivariantHead(nn.Module):
 
         Returns
         -------
-        tensor of shape (...,), (..., d) or (..., d, d); complex for vectors of U(d)
+        tensor of shape (..., *expansion.output_shape): (...,), (..., d) or (..., d, d),
+        with a particle axis for per-particle outputs (..., k, ...), or the columns of a
+        sum of outputs (..., n_output_columns); complex for vectors of U(d)
         """
         lead = X.shape[:-1]
-        blocks = self.expansion.blocks(X.reshape(-1, X.shape[-1]))
-        out = sum(self.expansion.combine(block(z), basis) for block, (z, basis) in zip(self.blocks, blocks))
-        out = out * self.output_scale + self.output_offset
+        totals = None
+        for index, (block, (z, bases)) in enumerate(zip(self.blocks, self.expansion.blocks(X.reshape(-1, X.shape[-1])))):
+            outputs = self.expansion.combine(block(z), bases, index)
+            totals = outputs if totals is None else [total + out for total, out in zip(totals, outputs)]
+        out = self.expansion.assemble(totals) * self.output_scale + self.output_offset
         return out.reshape(tuple(lead) + tuple(out.shape[1:]))
 
     @torch.no_grad()
@@ -108,9 +114,9 @@ class EquivariantHead(nn.Module):
         ----------
         X : tensor of shape (n_samples, n_features)
         y : tensor of shape (n_samples, *output_shape), optional
-            For invariant outputs the offset becomes the mean and the scale the standard
-            deviation; for vectors and tensors (no equivariant offset) the scale becomes
-            the root mean square.
+            For scalar outputs (invariant or one per particle) the offset becomes the mean
+            and the scale the standard deviation; otherwise (no equivariant offset) the
+            scale becomes the root mean square.
 
         Returns
         -------
@@ -119,7 +125,7 @@ class EquivariantHead(nn.Module):
         for block, (invariants, _) in zip(self.blocks, self.expansion.blocks(X)):
             block.encoder.fit(invariants)
         if y is not None:
-            if self.expansion.output == "T0":
+            if all(slot.kind == "T0" for slot in self.expansion.outputs):
                 offset, spread = y.mean(), y.std(correction=0)
             else:
                 offset, spread = torch.zeros(()), y.abs().pow(2).mean().sqrt()

@@ -41,7 +41,7 @@ def invariant_units(group, layout, units, registry=None):
     [{'[mass]': 1}, {'[length]': 2}, {'[length]': 2, '[mass]': 1, '[time]': -1}, \
 {'[length]': 2, '[mass]': 2, '[time]': -2}]
     """
-    from scalars.groups import get_group
+    from scalars.groups import get_group, invariant_degrees
     from scalars.layout import Layout
 
     group, layout = get_group(group), Layout.parse(layout)
@@ -53,27 +53,9 @@ def invariant_units(group, layout, units, registry=None):
         )
     matrix, dimensions = dimension_matrix(units, registry)
     ranks = np.array(layout.ranks)
-    degrees = _invariant_degrees(group, layout.n_vectors)
+    degrees = invariant_degrees(group, layout.n_vectors)
     exponents = np.concatenate([matrix[:, ranks == 0].T, degrees @ matrix[:, ranks == 1].T])
     return [
         {name: int(power) for name, power in zip(dimensions, row) if power}
         for row in exponents
     ]
-
-
-def _invariant_degrees(group, n_vectors):
-    """Degree of each invariant in each vector, shape (n_invariants, n_vectors).
-
-    Found by doubling one vector at a time at a fixed random point, where every
-    invariant is nonzero almost surely.
-    """
-    if n_vectors == 0:
-        return np.zeros((0, 0), dtype=np.int64)
-    point = np.random.default_rng(0).standard_normal((n_vectors, group.n_columns))
-    vectors = group.vectors_from_columns(np.repeat(point[None], n_vectors + 1, axis=0))
-    vectors[1:] *= np.where(np.eye(n_vectors, dtype=bool)[..., None], 2.0, 1.0)
-    values = np.abs(group.invariants(vectors))
-    degrees = np.log2(values[1:] / values[0]).T
-    if not np.allclose(degrees, np.round(degrees), atol=1e-6):
-        raise ValueError(f"The invariants of {group.name} are not homogeneous in each vector.")
-    return np.round(degrees).astype(np.int64).reshape(-1, n_vectors)

@@ -1,8 +1,4 @@
-"""Matrix groups acting on vectors, with their invariant scalars and equivariant bases.
-
-Each group knows how it acts on vectors ``(..., n, d)`` (``v -> g v``, i.e. ``V @ g.T``),
-how to draw random elements, which scalars are invariant (first fundamental theorem) and
-which vectors and symmetric tensors span its equivariant outputs:
+"""The classical groups: O(d), SO(d), O(1,d), Sp(2m) and U(d).
 
 =========  ==================================  =========================================
 group      invariant scalars                   equivariant vectors
@@ -13,142 +9,15 @@ O(1,d)     Minkowski <v_i, v_j>, i <= j        v_i
 Sp(2m)     omega(v_i, v_j), i < j              v_i
 U(d)       Re and Im of conj(v_i).v_j          v_i and i v_i (real coefficients)
 =========  ==================================  =========================================
-
-A group is named by a string (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``)
-or passed as an object; :func:`get_group` turns either into an object.
 """
-
-import re
 
 import numpy as np
 
 from scalars import invariants as inv
-from scalars._backend import as_backend_of, as_index, broadcast_to, concatenate, swap_last
+from scalars._backend import as_index, concatenate
+from scalars.groups.base import Group, haar_orthogonal, pair_names, preserves, skew_basis, subset_names
 
-__all__ = [
-    "Group",
-    "Orthogonal",
-    "SpecialOrthogonal",
-    "Lorentz",
-    "Symplectic",
-    "Unitary",
-    "get_group",
-]
-
-
-def _haar_orthogonal(d, size, rng, complex_=False):
-    """Haar-random orthogonal (or unitary) matrices by QR with the phase of R's diagonal fixed."""
-    shape = (() if size is None else (size,)) + (d, d)
-    A = rng.standard_normal(shape)
-    if complex_:
-        A = (A + 1j * rng.standard_normal(shape)) / np.sqrt(2)
-    Q, R = np.linalg.qr(A)
-    diagonal = np.diagonal(R, axis1=-2, axis2=-1)
-    return Q * (diagonal / np.abs(diagonal))[..., None, :]
-
-
-class Group:
-    """A matrix group acting on ``d``-dimensional vectors.
-
-    Subclasses set ``name`` and ``d`` and implement :meth:`sample` and :meth:`invariants`.
-    """
-
-    name = None
-    d = None
-    is_complex = False
-    invariant_tensor = None
-    """A symmetric (d, d) tensor fixed by the group (``g T g^T = T``), or None."""
-    invariant_tensor_name = None
-    """Name of the invariant tensor in :meth:`tensor_basis_names`: "I" for O(d), "eta" for O(1,d)."""
-
-    def __repr__(self):
-        return f"get_group({self.name!r})"
-
-    def __eq__(self, other):
-        return isinstance(other, Group) and self.name == other.name
-
-    def __hash__(self):
-        return hash(self.name)
-
-    # -- action ---------------------------------------------------------------------------
-    def act(self, g, V):
-        """Apply ``g`` of shape (..., d, d) to vectors ``V`` of shape (..., n, d)."""
-        return V @ swap_last(g)
-
-    def act_tensor(self, g, T):
-        """Apply ``g`` to rank-2 tensors ``T`` of shape (..., d, d): ``g T g^T``."""
-        return g @ T @ swap_last(g)
-
-    def sample(self, size=None, rng=None):
-        """Random elements: one (d, d) matrix, or (size, d, d) when ``size`` is given."""
-        raise NotImplementedError
-
-    # -- flat real columns ----------------------------------------------------------------
-    @property
-    def n_columns(self):
-        """Real columns a vector takes in a flat feature matrix."""
-        return self.d
-
-    def vectors_from_columns(self, V):
-        """Vectors (..., n, d) from their real columns (..., n, n_columns)."""
-        return V
-
-    def columns_from_vectors(self, V):
-        """Real columns (..., n, n_columns) of vectors (..., n, d)."""
-        return V
-
-    # -- invariants -----------------------------------------------------------------------
-    def invariants(self, V):
-        """Real invariant scalars of ``n`` vectors: (..., n, d) -> (..., n_invariants(n))."""
-        raise NotImplementedError
-
-    def invariant_names(self, names):
-        """Names of :meth:`invariants` for vectors called ``names``, in the same order."""
-        raise NotImplementedError
-
-    def n_invariants(self, n):
-        return len(self.invariant_names([f"v{i}" for i in range(n)]))
-
-    # -- equivariant bases ----------------------------------------------------------------
-    def vector_basis(self, V):
-        """Vectors that span the equivariant vector outputs: (..., n, d) -> (..., k, d)."""
-        return V
-
-    def vector_basis_names(self, names):
-        return list(names)
-
-    def tensor_basis(self, V):
-        """Symmetric tensors spanning the equivariant rank-2 outputs.
-
-        ``sym(b_i b_j^T) = (b_i b_j^T + b_j b_i^T) / 2`` for ``i <= j`` over the vector basis,
-        then the invariant tensor if the group has one. Shape (..., k, d) -> (..., K, d, d).
-        """
-        B = self.vector_basis(V)
-        rows, cols = inv.pair_indices(B.shape[-2])
-        outer = B[..., as_index(rows, B), :, None] * B[..., as_index(cols, B), None, :]
-        tensors = (outer + swap_last(outer)) / 2
-        if self.invariant_tensor is None:
-            return tensors
-        fixed = as_backend_of(self.invariant_tensor, tensors)
-        fixed = broadcast_to(fixed, tuple(tensors.shape[:-3]) + (1,) + tuple(fixed.shape))
-        return concatenate([tensors, fixed], axis=-3)
-
-    def tensor_basis_names(self, names):
-        """Names of :meth:`tensor_basis`: ``sym(a,b)`` per pair, then the invariant tensor."""
-        basis = self.vector_basis_names(names)
-        pairs = _pair_names(basis, *inv.pair_indices(len(basis)), "sym({},{})")
-        return pairs + ([] if self.invariant_tensor is None else [self.invariant_tensor_name])
-
-
-def _pair_names(names, rows, cols, template="<{},{}>"):
-    """``template`` filled with the names of each pair ``(rows[k], cols[k])``."""
-    return [template.format(names[i], names[j]) for i, j in zip(rows, cols)]
-
-
-def _subset_names(function, names, k):
-    """``function(a,b,...)`` for every ``k``-subset of ``names``, in lexicographic order."""
-    subsets = inv.subset_indices(len(names), k)
-    return [f"{function}({','.join(names[i] for i in subset)})" for subset in subsets]
+__all__ = ["Orthogonal", "SpecialOrthogonal", "Lorentz", "Symplectic", "Unitary"]
 
 
 class _MetricGroup(Group):
@@ -167,7 +36,10 @@ class _MetricGroup(Group):
         return inv.gram_upper(V, metric=self.metric)
 
     def invariant_names(self, names):
-        return _pair_names(names, *inv.pair_indices(len(names)))
+        return pair_names(names, *inv.pair_indices(len(names)))
+
+    def contains(self, M, atol=1e-10):
+        return preserves(M, self.invariant_tensor, atol)
 
 
 class Orthogonal(_MetricGroup):
@@ -180,7 +52,15 @@ class Orthogonal(_MetricGroup):
         self.name = f"O({self.d})"
 
     def sample(self, size=None, rng=None):
-        return _haar_orthogonal(self.d, size, np.random.default_rng(rng))
+        return haar_orthogonal(self.d, size, np.random.default_rng(rng))
+
+    def lie_algebra(self):
+        """The d(d-1)/2 rotation generators ``E_ij - E_ji``, i < j."""
+        return skew_basis(self.d)
+
+    def discrete_generators(self):
+        """The reflection of the first axis."""
+        return np.diag(np.r_[-1.0, np.ones(self.d - 1)])[None]
 
 
 class SpecialOrthogonal(Orthogonal):
@@ -197,17 +77,24 @@ class SpecialOrthogonal(Orthogonal):
         Q[..., 0] = np.where(flip[..., None], -Q[..., 0], Q[..., 0])
         return Q
 
+    def discrete_generators(self):
+        """None: SO(d) is connected."""
+        return np.zeros((0, self.d, self.d))
+
+    def contains(self, M, atol=1e-10):
+        return super().contains(M, atol) & (np.linalg.det(M) > 0)
+
     def invariants(self, V):
         return concatenate([super().invariants(V), inv.determinants(V)], axis=-1)
 
     def invariant_names(self, names):
-        return super().invariant_names(names) + _subset_names("det", names, self.d)
+        return super().invariant_names(names) + subset_names("det", names, self.d)
 
     def vector_basis(self, V):
         return concatenate([V, inv.cross_products(V)], axis=-2)
 
     def vector_basis_names(self, names):
-        return list(names) + _subset_names("cross", names, self.d - 1)
+        return list(names) + subset_names("cross", names, self.d - 1)
 
 
 class Lorentz(_MetricGroup):
@@ -248,8 +135,23 @@ class Lorentz(_MetricGroup):
         boost[..., 1:, 1:] = np.eye(self.space) + (cosh[..., None] - 1) * outer
         spatial = np.zeros(batch + (self.d, self.d))
         spatial[..., 0, 0] = rng.choice([-1.0, 1.0], size=batch)  # time reversal
-        spatial[..., 1:, 1:] = _haar_orthogonal(self.space, size, rng)
+        spatial[..., 1:, 1:] = haar_orthogonal(self.space, size, rng)
         return boost @ spatial
+
+    def lie_algebra(self):
+        """The d(d-1)/2 spatial rotations, then the d boosts ``E_0i + E_i0``: d(d+1)/2 in all."""
+        rotations = np.zeros((self.space * (self.space - 1) // 2, self.d, self.d))
+        rotations[:, 1:, 1:] = skew_basis(self.space)
+        boosts = np.zeros((self.space, self.d, self.d))
+        boosts[np.arange(self.space), 0, np.arange(1, self.d)] = 1.0
+        boosts[np.arange(self.space), np.arange(1, self.d), 0] = 1.0
+        return np.concatenate([rotations, boosts])
+
+    def discrete_generators(self):
+        """Parity (the first space axis reflected) and time reversal."""
+        parity, reversal = np.eye(self.d), np.eye(self.d)
+        parity[1, 1] = reversal[0, 0] = -1.0
+        return np.stack([parity, reversal])
 
 
 class Symplectic(Group):
@@ -286,11 +188,26 @@ class Symplectic(Group):
             return expm(generators)
         return np.stack([expm(x) for x in generators])
 
+    def lie_algebra(self):
+        """``J S`` for ``S`` in a basis of the symmetric matrices: m(2m+1) generators."""
+        rows, cols = np.triu_indices(self.d)
+        S = np.zeros((len(rows), self.d, self.d))
+        S[np.arange(len(rows)), rows, cols] = 1.0
+        S[np.arange(len(rows)), cols, rows] = 1.0
+        return self.J @ S
+
+    def discrete_generators(self):
+        """None: Sp(2m) is connected."""
+        return np.zeros((0, self.d, self.d))
+
+    def contains(self, M, atol=1e-10):
+        return preserves(M, self.J, atol)
+
     def invariants(self, V):
         return inv.symplectic_products(V)
 
     def invariant_names(self, names):
-        return _pair_names(names, *inv.pair_indices(len(names), strict=True), "omega({},{})")
+        return pair_names(names, *inv.pair_indices(len(names), strict=True), "omega({},{})")
 
 
 class Unitary(Group):
@@ -312,7 +229,29 @@ class Unitary(Group):
         self.name = f"U({self.d})"
 
     def sample(self, size=None, rng=None):
-        return _haar_orthogonal(self.d, size, np.random.default_rng(rng), complex_=True)
+        return haar_orthogonal(self.d, size, np.random.default_rng(rng), complex_=True)
+
+    def real_form(self, g):
+        """``[[Re g, -Im g], [Im g, Re g]]``: ``g`` acting on columns (real parts, imaginary parts)."""
+        g = np.asarray(g)
+        return np.block([[g.real, -g.imag], [g.imag, g.real]])
+
+    def lie_algebra(self):
+        """Real forms of a basis of the skew-Hermitian matrices: d^2 generators."""
+        d = self.d
+        diagonal = np.zeros((d, d, d))
+        diagonal[np.arange(d), np.arange(d), np.arange(d)] = 1.0
+        basis = np.concatenate([skew_basis(d), 1j * np.abs(skew_basis(d)), 1j * diagonal])
+        return self.real_form(basis)
+
+    def discrete_generators(self):
+        """None: U(d) is connected."""
+        return np.zeros((0, 2 * self.d, 2 * self.d))
+
+    def contains(self, M, atol=1e-10):
+        complex_structure = self.real_form(1j * np.eye(self.d))
+        commutes = np.all(np.abs(M @ complex_structure - complex_structure @ M) <= atol, axis=(-2, -1))
+        return preserves(M, np.eye(2 * self.d), atol) & commutes
 
     @property
     def n_columns(self):
@@ -332,7 +271,7 @@ class Unitary(Group):
     def invariant_names(self, names):
         rows, cols = inv.pair_indices(len(names))
         strict = rows != cols
-        return _pair_names(names, rows, cols, "Re<{},{}>") + _pair_names(
+        return pair_names(names, rows, cols, "Re<{},{}>") + pair_names(
             names, rows[strict], cols[strict], "Im<{},{}>"
         )
 
@@ -347,35 +286,3 @@ class Unitary(Group):
 
     def tensor_basis_names(self, names):
         raise NotImplementedError(self._NO_TENSOR_BASIS)
-
-
-_GROUP_PATTERNS = [
-    (re.compile(r"^O\((\d+)\)$"), Orthogonal),
-    (re.compile(r"^SO\((\d+)\)$"), SpecialOrthogonal),
-    (re.compile(r"^O\(1,(\d+)\)$"), Lorentz),
-    (re.compile(r"^Sp\((\d+)\)$"), Symplectic),
-    (re.compile(r"^U\((\d+)\)$"), Unitary),
-]
-
-
-def get_group(group):
-    """A :class:`Group` from its name (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``,
-    ``"U(2)"``) or the group itself.
-
-    Raises
-    ------
-    ValueError
-        If the name is not one of those forms.
-    """
-    if isinstance(group, Group):
-        return group
-    if isinstance(group, str):
-        compact = group.replace(" ", "")
-        for pattern, cls in _GROUP_PATTERNS:
-            match = pattern.match(compact)
-            if match and int(match.group(1)) > 0:
-                return cls(int(match.group(1)))
-    raise ValueError(
-        f"unknown group {group!r}: use 'O(d)', 'SO(d)', 'O(1,d)', 'Sp(2m)' or 'U(d)' with "
-        "d a positive integer (e.g. 'O(3)', 'SO(3)', 'O(1,3)', 'Sp(4)', 'U(2)'), or a Group"
-    )

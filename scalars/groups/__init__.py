@@ -1,0 +1,65 @@
+"""Matrix groups acting on vectors, with their generators, invariant scalars and equivariant bases.
+
+Each group knows how it acts on vectors ``(..., n, d)`` (``v -> g v``, i.e. ``V @ g.T``),
+how to draw random elements, its Lie algebra and discrete generators (as real matrices
+acting on the columns of one vector), which scalars are invariant (first fundamental
+theorem) and which vectors and symmetric tensors span its equivariant outputs:
+
+=========  ==================================  =========================================
+group      invariant scalars                   equivariant vectors
+=========  ==================================  =========================================
+O(d)       <v_i, v_j>, i <= j                  v_i
+SO(d)      <v_i, v_j> and det(v_i1 .. v_id)    v_i and cross products of (d-1)-subsets
+O(1,d)     Minkowski <v_i, v_j>, i <= j        v_i
+Sp(2m)     omega(v_i, v_j), i < j              v_i
+U(d)       Re and Im of conj(v_i).v_j          v_i and i v_i (real coefficients)
+S(n)       multisymmetric power sums           1 and v_i
+Z(n)       Gram, det, Re/Im of degree-n z^a    v_i and their quarter turns
+D(n)       even ones of Z(n), products of odd  v_i
+E(d)       those of O(d), points centred       centred points and free vectors
+SE(d)      those of SO(d), points centred      as SO(d), points centred
+G x H      (S(k) x G: power sums over particles and pairs of the invariants of G)
+=========  ==================================  =========================================
+
+A group is named by a string (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``,
+``"S(5)"``, ``"D(6)"``, ``"E(3)"``, ``"S(5)xO(3)"``) or passed as an object;
+:func:`get_group` turns either into an object and :func:`register_group` adds a name.
+"""
+
+from scalars.groups.base import Group, get_group, invariant_degrees, register_group
+from scalars.groups.classical import Lorentz, Orthogonal, SpecialOrthogonal, Symplectic, Unitary
+from scalars.groups.euclidean import Euclidean, SpecialEuclidean
+from scalars.groups.finite import Cyclic, Dihedral, Permutation
+from scalars.groups.product import ProductGroup
+
+__all__ = [
+    "Group",
+    "Orthogonal",
+    "SpecialOrthogonal",
+    "Lorentz",
+    "Symplectic",
+    "Unitary",
+    "Permutation",
+    "Cyclic",
+    "Dihedral",
+    "Euclidean",
+    "SpecialEuclidean",
+    "ProductGroup",
+    "get_group",
+    "register_group",
+    "invariant_degrees",
+]
+
+for _pattern, _factory in [
+    (r"O\((\d+)\)", Orthogonal),
+    (r"SO\((\d+)\)", SpecialOrthogonal),
+    (r"O\(1,(\d+)\)", Lorentz),
+    (r"Sp\((\d+)\)", Symplectic),
+    (r"U\((\d+)\)", Unitary),
+    (r"S\((\d+)\)", Permutation),
+    (r"Z\((\d+)\)", Cyclic),
+    (r"D\((\d+)\)", Dihedral),
+    (r"E\((\d+)\)", Euclidean),
+    (r"SE\((\d+)\)", SpecialEuclidean),
+]:
+    register_group(_pattern, _factory)

@@ -1,0 +1,15 @@
+"""Representations of groups on flat columns: ``T(p, q)``, sums, products and duals.
+
+>>> from scalars.reps import T, rep
+>>> V = T(1)("O(1,3)")
+>>> (V * V.dual()).size
+16
+>>> layout = rep("5T0+5T1", "S(5)xO(3)")   # 5 particles, a scalar and a vector each
+>>> layout.size
+20
+"""
+
+from scalars.reps.base import DualRep, PointRep, ProductRep, Rep, SumRep, T, TensorRep
+from scalars.reps.layouts import rep
+
+__all__ = ["Rep", "T", "TensorRep", "PointRep", "SumRep", "ProductRep", "DualRep", "rep"]
