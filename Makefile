@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
 # Both create .venv if needed and install into it: torch pinned to the CPU build first
-# (an unpinned torch would pull a multi-GB CUDA build), then the package with its extras.
+# (an unpinned torch would pull a multi-GB CUDA build), then the package with its extras
+# (dev for the tests, dask for scalars.parallel and its tests).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,dask]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,7 +26,8 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 --durations=10
 
 bench: $(STAMP)
-	$(PY) benchmarks/featurize.py
+	$(PY) -m scalars bench featurize
+	OMP_NUM_THREADS=1 $(PY) -m scalars bench units
 	$(PY) -m scalars bench regression
 	$(PY) -m scalars bench pendulum
 

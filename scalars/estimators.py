@@ -8,13 +8,14 @@ fits it by ridge regression; :class:`EquivariantMLPRegressor` takes ``f_k`` from
 heads of :mod:`scalars.nn`.
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars._expansion import EquivariantExpansion
@@ -27,6 +28,15 @@ _CHUNK = 2048  # samples per block of the design matrix, to bound memory
 
 class _EquivariantBase(RegressorMixin, BaseEstimator):
     """Validation shared by the equivariant regressors."""
+
+    _parameter_constraints = {
+        # str, int or object: the group, layout, output and particles are checked when
+        # they are resolved (EquivariantExpansion)
+        "group": "no_validation",
+        "layout": "no_validation",
+        "output": "no_validation",
+        "particles": "no_validation",
+    }
 
     def _validate_fit_data(self, X, y):
         """Checked X (n, n_features) and y as columns (n, n_output_columns); sets ``expansion_``."""
@@ -135,6 +145,13 @@ class EquivariantRegressor(_EquivariantBase):
     True
     """
 
+    _parameter_constraints = {
+        **_EquivariantBase._parameter_constraints,
+        "degree": [Interval(Integral, 0, None, closed="left")],
+        "basis": [HasMethods(["fit", "transform"]), None],
+        "alpha": [Interval(Real, 0, np.inf, closed="left")],  # inf would drop every coefficient
+    }
+
     def __init__(self, group=None, layout=None, output="T0", degree=2, basis=None, alpha=1e-10, particles=None):
         self.group = group
         self.layout = layout
@@ -144,6 +161,7 @@ class EquivariantRegressor(_EquivariantBase):
         self.alpha = alpha
         self.particles = particles
 
+    @_fit_context(prefer_skip_nested_validation=False)  # basis is the user's transformer
     def fit(self, X, y):
         """Fit the coefficients by ridge regression.
 
@@ -156,8 +174,6 @@ class EquivariantRegressor(_EquivariantBase):
         -------
         self : object
         """
-        if not (isinstance(self.alpha, Real) and 0 <= self.alpha < np.inf):  # NaN fails too
-            raise ValueError(f"alpha must be a non-negative finite number, got {self.alpha!r}")
         X, y = self._validate_fit_data(X, y)
         template = PolynomialFeatures(self.degree) if self.basis is None else self.basis
         self.bases_ = [
@@ -274,7 +290,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
     max_epochs : int, default=100
     validation_fraction : float, default=0.1
     patience : int, default=20
-    random_state : int, RandomState instance or None, default=None
+    random_state : int, RandomState instance, numpy Generator or None, default=None
         Seeds the weights, the validation split and the batch order.
     verbose : bool, default=False
         Show a progress bar while training.
@@ -288,6 +304,20 @@ class EquivariantMLPRegressor(_EquivariantBase):
         Training and validation loss per epoch.
     n_features_in_ : int
     """
+
+    _parameter_constraints = {
+        **_EquivariantBase._parameter_constraints,
+        "hidden_layer_sizes": ["array-like"],
+        "encoding": [StrOptions({"log", "rbf"}), None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+        "verbose": ["verbose"],
+    }
 
     def __init__(
         self,
@@ -321,6 +351,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.random_state = random_state
         self.verbose = verbose
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the head.
 
@@ -337,21 +368,23 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         from scalars.nn import EquivariantHead, fit
 
+        hidden = tuple(self.hidden_layer_sizes)
+        if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
         X, y = self._validate_fit_data(X, y)
         self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
         if not np.isfinite(np.square(y).sum()):
             raise ValueError(
                 f"y is too large for a squared-error loss in float64 (entries up to {np.abs(y).max():.3g}); rescale y"
             )
-        seed = check_random_state(self.random_state).randint(2**31)
-        with torch.random.fork_rng():  # seeds the weights without resetting the caller's generator
-            torch.manual_seed(seed)
+        seed = _seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
             head = EquivariantHead(
                 self.expansion_.group,
                 self.expansion_.layout,
                 self.output,
                 self.particles,
-                self.hidden_layer_sizes,
+                hidden,
                 self.encoding,
             ).double()
         X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
@@ -368,8 +401,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
             weight_decay=self.weight_decay,
             validation_fraction=self.validation_fraction,
             patience=self.patience,
-            seed=int(seed),
-            progress=self.verbose,
+            seed=seed,
+            progress=bool(self.verbose),
         )
         self.module_ = head
         return self
@@ -391,3 +424,10 @@ class EquivariantMLPRegressor(_EquivariantBase):
         with torch.no_grad():
             columns = self.expansion_.to_columns(self.module_(torch.tensor(X)))
         return self._as_target(columns.numpy(), X)
+
+
+def _seed(random_state):
+    """An int seed for torch from an int, a RandomState, a numpy Generator or None."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31))
+    return int(check_random_state(random_state).randint(2**31))

@@ -282,7 +282,7 @@ def test_max_denominator_must_be_a_positive_integer(max_denominator, error):
     X, y = _pendulum(20)
     model = UnitsEquivariantRegressor(units=["m", "m/s^2", "kg", ""], target_units="s",
                                       max_denominator=max_denominator)
-    with pytest.raises(error, match=f"max_denominator must be a positive integer, got {max_denominator!r}"):
+    with pytest.raises(error, match=r"max_denominator.* must be (an int|a positive integer)"):
         model.fit(X, y)
 
 
@@ -301,7 +301,7 @@ def test_repeating_variables_that_cannot_separate_the_others_are_named_as_such()
         (dict(repeating=[7]), ValueError, r"repeating has 7, which is neither a column name nor an index in \[0, 2\)"),
         (dict(isolate=[-1]), ValueError, "isolate has -1"),
         (dict(isolate=[1.5]), ValueError, "isolate has 1.5"),
-        (dict(repeating="x0"), TypeError, "repeating must be a sequence of column names or indices"),
+        (dict(repeating="x0"), TypeError, "'repeating' parameter of DimensionlessFeatures must be an array-like"),
     ],
 )
 def test_options_that_name_no_column_say_which_option(options, error, message):

@@ -19,16 +19,15 @@ reports the median over seeds with the range. The test set is never used for any
 
 import argparse
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from scalars.datasets import Inertia, O5Synthetic, ParticleInteraction
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
-from scalars.invariants import pair_indices
+from scalars.preprocessing import kernel_basis
 
-__all__ = ["main", "run", "kernel_basis", "lengths_and_cosines", "PUBLISHED"]
+__all__ = ["main", "run", "table", "plot", "PUBLISHED", "REFERENCE"]
 
 TASKS = {task.__name__: task for task in (O5Synthetic, Inertia, ParticleInteraction)}
 SIZES = (30, 100, 300, 1000, 3000, 10000, 30000)
@@ -49,6 +48,14 @@ VILLAR = {
     "Inertia": {1000: 4e-3, 30000: 7e-4},
     "ParticleInteraction": {1000: 1e-2},
 }
+# task -> {label: {size: MSE}}: every published curve, for plotting beside ours.
+REFERENCE = {
+    task: {
+        **{method: dict(zip(SIZES, values)) for (name, method), values in PUBLISHED.items() if name == task},
+        "scalar MLP (Villar et al.)": VILLAR[task],
+    }
+    for task in TASKS
+}
 MAX_STEPS = 1000  # gradient steps per MLP fit, so the largest sizes fit in the time budget
 BATCH_SIZE = 256
 
@@ -56,46 +63,6 @@ BATCH_SIZE = 256
 def _epochs(n_samples, max_steps):
     steps_per_epoch = -(-int(0.9 * n_samples) // BATCH_SIZE)
     return int(np.clip(max_steps // steps_per_epoch, 20, 500))
-
-
-def lengths_and_cosines(gram_entries):
-    """Gram entries ``<v_i, v_j>`` (i <= j) -> lengths ``|v_i|`` then cosines (i < j)."""
-    n_entries = gram_entries.shape[1]
-    n_vectors = int(round((np.sqrt(8 * n_entries + 1) - 1) / 2))
-    rows, cols = pair_indices(n_vectors)
-    lengths = np.sqrt(np.clip(gram_entries[:, rows == cols], 0.0, None))
-    off = rows != cols
-    safe = np.where(lengths > 0, lengths, 1.0)
-    cosines = gram_entries[:, off] / (safe[:, rows[off]] * safe[:, cols[off]])
-    return np.concatenate([lengths, cosines], axis=1)
-
-
-def kernel_basis(train, seed):
-    """Nystroem features of an RBF kernel on lengths and cosines, length scales from the
-    Gaussian-process marginal likelihood on at most 400 training samples."""
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-    from sklearn.kernel_approximation import Nystroem
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
-    from scalars.preprocessing import InvariantFeatures
-
-    features = make_pipeline(
-        InvariantFeatures(train.group, train.layout), FunctionTransformer(lengths_and_cosines)
-    )
-    subset = slice(0, min(len(train), 400))
-    Z = features.fit_transform(train.X[subset])
-    prior = ConstantKernel() * RBF(np.ones(Z.shape[1]), (1e-2, 1e4)) + WhiteKernel(1e-6, (1e-12, 1e-1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        process = GaussianProcessRegressor(prior, normalize_y=True, n_restarts_optimizer=2, random_state=seed)
-        process.fit(Z, train.y[subset])
-    kernel = process.kernel_.k1.k2
-    return make_pipeline(
-        FunctionTransformer(lengths_and_cosines),
-        Nystroem(kernel=kernel, n_components=min(len(train), 1000), random_state=seed),
-    )
 
 
 class RawMLP:
@@ -109,7 +76,6 @@ class RawMLP:
 
         from scalars.nn import fit, mlp
 
-        torch.manual_seed(self.seed)
         self.single_output_ = y.ndim == 1
         y = y.reshape(len(y), -1)
         self.x_mean_, self.x_scale_ = X.mean(0), X.std(0) + 1e-12
@@ -134,7 +100,8 @@ def make_models(train, seed, max_steps=MAX_STEPS):
     params = train.estimator_params()
     epochs = _epochs(len(train), max_steps)
     if isinstance(train, O5Synthetic):
-        ridge = EquivariantRegressor(**params, basis=kernel_basis(train, seed))
+        ridge = EquivariantRegressor(**params, basis=kernel_basis(train.X, train.y, train.group, train.layout,
+                                                                  random_state=seed))
     else:
         ridge = EquivariantRegressor(**params)
     return {
@@ -188,16 +155,8 @@ def table(results):
     header = "| task | method | " + " | ".join(f"{n:g}" for n in sizes) + " |"
     lines = [header, "|" + "---|" * (len(sizes) + 2)]
     for task in results.task.unique():
-        for (published_task, method), values in PUBLISHED.items():
-            if published_task == task:
-                by_size = dict(zip(SIZES, values))
-                lines.append(f"| {task} | {method} | " + " | ".join(_format(by_size[n]) for n in sizes) + " |")
-        villar = VILLAR[task]
-        lines.append(
-            f"| {task} | scalar MLP (Villar et al.) | "
-            + " | ".join(_format(villar[n]) if n in villar else "" for n in sizes)
-            + " |"
-        )
+        for label, curve in REFERENCE[task].items():
+            lines.append(f"| {task} | {label} | " + " | ".join(_format(curve[n]) if n in curve else "" for n in sizes) + " |")
         for model, group in results[results.task == task].groupby("model", sort=False):
             stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
             cells = [
@@ -209,28 +168,15 @@ def table(results):
 
 
 def plot(results, path):
-    """Log-log test MSE against training size, one panel per task, published curves dashed."""
+    """Write the figure of the results beside the published curves to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks = list(results.task.unique())
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.8), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
-        for (published_task, method), values in PUBLISHED.items():
-            if published_task == task:
-                ax.plot(SIZES, values, "--", marker=".", label=method)
-        villar = VILLAR[task]
-        ax.plot(list(villar), list(villar.values()), "s", fillstyle="none", label="scalar MLP (Villar et al.)")
-        for model, group in results[results.task == task].groupby("model", sort=False):
-            stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
-            (line,) = ax.plot(stats.index, stats["median"], marker="o", label=model)
-            ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.25)
-        ax.set(xscale="log", yscale="log", title=task, xlabel="training samples", ylabel="test MSE")
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
+    from scalars.plotting import plot_learning_curves
+
+    fig = plot_learning_curves(results, REFERENCE)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -241,6 +187,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="sizes 30, 100, 1000, one seed, short MLP training")
     parser.add_argument("--out", default="out", help="directory for the CSV and the plot (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", choices=SIZES, metavar="N", help=f"training sizes of the full protocol to run (default: all of {SIZES})"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
@@ -250,7 +199,7 @@ def main(argv=None):
     if args.quick:
         results = run(QUICK_SIZES, seeds=(0,), max_steps=300, progress=progress, csv=out / f"{name}.csv")
     else:
-        results = run(progress=progress, csv=out / f"{name}.csv")
+        results = run(sizes=tuple(args.sizes or SIZES), progress=progress, csv=out / f"{name}.csv")
     plot(results, out / f"{name}.png")
     print(table(results))
     print(f"\nwrote {out / f'{name}.csv'} and {out / f'{name}.png'} in {time.perf_counter() - started:.0f} s")

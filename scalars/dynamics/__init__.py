@@ -8,6 +8,7 @@
 - :func:`train`, :func:`evaluate`: rollout-loss training and test rollouts.
 - :func:`rollout_error`, :func:`energy_drift`, :func:`angular_momentum_error`: metrics.
 - :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators.
+- :func:`plot_rollouts`: predicted against true test trajectories.
 """
 
 from scalars.dynamics.data import PendulumData, cache_dir, pendulum_data, sample_initial_states
@@ -15,6 +16,7 @@ from scalars.dynamics.integrators import integrate, leapfrog, rk4
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
 from scalars.dynamics.models import MLPHNN, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.pendulum import DoubleSpringPendulum
+from scalars.dynamics.plotting import plot_rollouts
 from scalars.dynamics.training import evaluate, predict, train
 
 __all__ = [
@@ -38,4 +40,5 @@ __all__ = [
     "train",
     "predict",
     "evaluate",
+    "plot_rollouts",
 ]

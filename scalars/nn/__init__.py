@@ -12,7 +12,8 @@ torch.Size([256, 3, 3])
 """
 
 from scalars.nn.encoding import InvariantEncoder
-from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead, mlp
+from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
+from scalars.nn.layers import Standardizer, mlp
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "VectorHead",
     "TensorHead",
     "InvariantEncoder",
+    "Standardizer",
     "mlp",
     "fit",
     "History",

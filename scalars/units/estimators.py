@@ -4,9 +4,10 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, _fit_context, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .dimensions import column_units, dimension_matrix
@@ -71,12 +72,20 @@ class DimensionlessFeatures(TransformerMixin, BaseEstimator):
     array(['x0^2*x1^-1*x2'], dtype=object)
     """
 
+    _parameter_constraints = {
+        "units": "no_validation",  # checked against the columns at fit (column_units)
+        "registry": "no_validation",  # a pint.UnitRegistry; pint is imported only when needed
+        "repeating": ["array-like", None],
+        "isolate": ["array-like", None],
+    }
+
     def __init__(self, units=None, registry=None, repeating=None, isolate=None):
         self.units = units
         self.registry = registry
         self.repeating = repeating
         self.isolate = isolate
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Work out the dimensionless monomials of the inputs.
 
@@ -186,6 +195,16 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         Input column names, when X was a DataFrame with string column names.
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "units": "no_validation",
+        "target_units": "no_validation",  # any form of one unit, checked when parsed
+        "registry": "no_validation",
+        "max_denominator": [Interval(Integral, 1, None, closed="left")],
+        "repeating": ["array-like", None],
+        "isolate": ["array-like", None],
+    }
+
     def __init__(
         self, estimator=None, units=None, target_units=None, *, registry=None,
         max_denominator=1, repeating=None, isolate=None,
@@ -198,6 +217,7 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         self.repeating = repeating
         self.isolate = isolate
 
+    @_fit_context(prefer_skip_nested_validation=False)  # estimator is the user's regressor
     def fit(self, X, y):
         """Solve for the target's monomial and fit ``f`` on the dimensionless features.
 
@@ -311,8 +331,6 @@ def _variable_names(estimator):
 
 def _positions(variables, names, option):
     """Column indices of ``variables`` given by name or index; ``option`` names them in errors."""
-    if isinstance(variables, str):
-        raise TypeError(f"{option} must be a sequence of column names or indices, got the string {variables!r}.")
     positions = []
     for variable in () if variables is None else variables:
         if isinstance(variable, str):

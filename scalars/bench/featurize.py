@@ -1,7 +1,7 @@
 """Time the O(d) invariants (unique Gram entries) against a memory copy and naive numpy.
 
-    python benchmarks/featurize.py            # 1,000,000 x 5 x 3, as in the README
-    python benchmarks/featurize.py --quick    # 100,000 samples
+    python -m scalars bench featurize            # 1,000,000 x 5 x 3, as in the README
+    python -m scalars bench featurize --quick    # 100,000 samples
 
 The copy baseline moves as many bytes as the featurizer must: it reads ``n d`` and writes
 ``n (n + 1) / 2`` float64 per sample, and ``np.copyto`` of ``(n d + n (n + 1) / 2) / 2``
