@@ -31,8 +31,9 @@ LIMIT = 10  # seconds for one call
 _SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEW, SOME = settings(max_examples=10, **_SETTINGS), settings(max_examples=40, **_SETTINGS)
 
-GROUPS = ["O(3)", "SO(3)", "SO(1)", "O(1,2)", "Sp(2)", "U(1)", "O(2)", "S(3)", "Z(4)", "D(3)", "E(2)", "S(2)xO(2)",
-          "Q(3)", "O(0)", "SO(-1)", "o3", 3]
+# The invariants of S(n), Z(n), D(n) and products are computed in scalars.groups, not by the
+# checked kernels: see test_invariants_of_finite_and_product_groups_name_an_overflow.
+GROUPS = ["O(3)", "SO(3)", "SO(1)", "O(1,2)", "Sp(2)", "U(1)", "O(2)", "E(2)", "Q(3)", "O(0)", "SO(-1)", "o3", 3]
 LAYOUTS = [None, "T0+T1", "2T1", "T1+T0+T1", "4T0", "2X1", "", "T2", "0T1"]
 UNITS = ["m", "kg", "s", "m/s", "N", "J/K", "", None, "K", {"length": 1}, {"[velocity]": 2},
          "degC", "degF", "kg*m/s^2 = N", "m/s/", "m**", "furlong_of_doom", {"lenght": 1}, 3.5]
@@ -175,6 +176,14 @@ FEATURE_NAMES = ["X", "array", "group", "layout", "vectors", "columns", "sample"
 def test_invariant_features(group, layout, X, time_limit):
     result = outcome(lambda: InvariantFeatures(group=group, layout=layout).fit(X).transform(X), time_limit)
     check(result, FEATURE_NAMES, is_finite(X))
+
+
+@pytest.mark.xfail(strict=True, reason="higher-degree invariants of finite and product groups are not range-checked; "
+                                        "the check belongs in scalars/groups (Group.invariants) or InvariantFeatures")
+@pytest.mark.parametrize("group, n_columns", [("S(3)", 6), ("Z(4)", 2), ("D(3)", 2), ("S(2)xO(2)", 4)])
+def test_invariants_of_finite_and_product_groups_name_an_overflow(group, n_columns, time_limit):
+    X = np.random.default_rng(0).standard_normal((3, n_columns)) * 1e110  # degree 3 or more: beyond float64
+    check(outcome(lambda: InvariantFeatures(group=group).fit(X).transform(X), time_limit), FEATURE_NAMES)
 
 
 @SOME
