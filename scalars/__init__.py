@@ -1,5 +1,6 @@
 """scalars: machine learning with exact symmetries, built from invariant scalars."""
 
+from scalars.averaging import FrameAveragedRegressor, GroupAveragedRegressor
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.groups import get_group
 from scalars.layout import Layout
@@ -11,6 +12,8 @@ __all__ = [
     "DimensionlessFeatures",
     "EquivariantMLPRegressor",
     "EquivariantRegressor",
+    "FrameAveragedRegressor",
+    "GroupAveragedRegressor",
     "InvariantFeatures",
     "Layout",
     "UnitsEquivariantRegressor",

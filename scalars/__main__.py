@@ -6,6 +6,8 @@
     python -m scalars bench units          # dimensional analysis against pint.pi_theorem    (--quick)
     python -m scalars bench regression     # EMLP regression benchmarks                      (--quick)
     python -m scalars bench pendulum       # pendulum rollout benchmark                      (--quick)
+    python -m scalars bench nbody          # charged n-body: scalars against averaging       (--quick)
+    python -m scalars bench emlp           # basis solves and the EMLP training step         (--quick)
 
 Options after the name go to that command: ``python -m scalars bench regression --help``.
 """
@@ -23,6 +25,8 @@ BENCHMARKS = {
     "units": ("scalars.bench.dimensional_analysis", "dimensional analysis against pint.pi_theorem"),
     "regression": ("scalars.bench.regression", "the EMLP regression problems, test MSE against training size"),
     "pendulum": ("scalars.bench.pendulum", "rollout errors of learned double-pendulum dynamics"),
+    "emlp": ("scalars.bench.emlp", "equivariant-basis solves and the EMLP training step, beside emlp 1.0.3"),
+    "nbody": ("scalars.bench.nbody", "charged n-body (EGNN protocol): scalar models against frame and group averaging"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
 }
 

@@ -8,8 +8,8 @@ the scalars are copied on the way, so a transformer gathers nothing before the k
 and concatenates nothing after.
 
 NaN and infinity are not assumed away (no ``nnan``/``ninf`` fast-math flags): the kernel
-returns the sum of what it read, which is finite when the input is, so a caller can check
-the input for free.
+can return the sum of what it read, which is finite when the input is, so a caller checks
+the input without a second pass over it.
 """
 
 import numba
@@ -20,7 +20,7 @@ _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}  # fast, but NaN and i
 
 
 @numba.njit(fastmath=_FASTMATH, cache=True)
-def _gram_upper_block(X, starts, d, weights, scalars, out, gram, start, stop, xt, ot):
+def _gram_upper_block(X, starts, d, weights, scalars, out, gram, start, stop, xt, ot, add_input):
     m = stop - start
     n = starts.shape[0]
     for b in range(m):
@@ -44,14 +44,18 @@ def _gram_upper_block(X, starts, d, weights, scalars, out, gram, start, stop, xt
         for q in range(k):
             gram[start + b, q] = ot[q, b]
     total = 0.0
-    for c in range(X.shape[1]):
-        for b in range(m):
-            total += xt[c, b]
+    if add_input:  # the outputs too: a product that overflows makes the sum infinite
+        for c in range(X.shape[1]):
+            for b in range(m):
+                total += xt[c, b]
+        for q in range(k):
+            for b in range(m):
+                total += ot[q, b]
     return total
 
 
 @numba.njit(parallel=True, fastmath=_FASTMATH, cache=True)
-def _gram_upper_columns(X, starts, d, weights, scalars, out, offset, n_chunks):
+def _gram_upper_columns(X, starts, d, weights, scalars, out, offset, add_input, n_chunks):
     n_rows = X.shape[0]
     n = starts.shape[0]
     n_blocks = (n_rows + _BLOCK - 1) // _BLOCK
@@ -64,11 +68,13 @@ def _gram_upper_columns(X, starts, d, weights, scalars, out, offset, n_chunks):
         for t in range(chunk * n_blocks // n_chunks, (chunk + 1) * n_blocks // n_chunks):
             start = t * _BLOCK
             stop = min(n_rows, start + _BLOCK)
-            totals[chunk] += _gram_upper_block(X, starts, d, weights, scalars, out, gram, start, stop, xt, ot)
+            totals[chunk] += _gram_upper_block(
+                X, starts, d, weights, scalars, out, gram, start, stop, xt, ot, add_input
+            )
     return totals.sum()
 
 
-def gram_upper_columns(X, starts, d, weights, out, offset=0, scalars=None):
+def gram_upper_columns(X, starts, d, weights, out, offset=0, scalars=None, add_input=False):
     """Gram entries of vectors read in place from the columns of a flat feature matrix.
 
     Vector ``i`` of row ``r`` is ``X[r, starts[i] : starts[i] + d]``. For ``i <= j`` in
@@ -90,15 +96,19 @@ def gram_upper_columns(X, starts, d, weights, out, offset=0, scalars=None):
         Column of ``out`` where the ``n(n+1)/2`` Gram entries begin.
     scalars : ndarray of intp, shape (n_scalars,), default=None
         Columns of ``X`` copied to the first ``n_scalars`` columns of ``out``; None for none.
+    add_input : bool, default=False
+        Also sum every entry of ``X`` and every Gram entry on the way (a finiteness check).
 
     Returns
     -------
     total : float
-        The sum of every entry of ``X``: not finite if ``X`` holds NaN or infinity (and,
-        rarely, when large finite entries overflow the sum).
+        The sum of every entry of ``X`` and of the Gram entries if ``add_input``, else 0: not
+        finite if ``X`` holds NaN or infinity, if a Gram entry overflows, and (rarely) when
+        large finite entries overflow the sum.
     """
     scalars = np.empty(0, np.intp) if scalars is None else scalars
-    return _gram_upper_columns(X, starts, d, weights, scalars, out, offset, 8 * numba.get_num_threads())
+    n_chunks = 8 * numba.get_num_threads()
+    return _gram_upper_columns(X, starts, d, weights, scalars, out, offset, add_input, n_chunks)
 
 
 def gram_upper_rows(X, n, d, weights, out):

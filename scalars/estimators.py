@@ -294,12 +294,19 @@ class EquivariantMLPRegressor(_EquivariantBase):
         Seeds the weights, the validation split and the batch order.
     verbose : bool, default=False
         Show a progress bar while training.
+    backbone : {"scalars", "emlp"}, default="scalars"
+        ``"scalars"``: the MLP on the invariants weighting the equivariant basis.
+        ``"emlp"``: an equivariant MLP on the raw columns (:class:`scalars.nn.EMLP`, Finzi
+        et al. 2021), with ``hidden_layer_sizes`` the channels of its hidden layers
+        (e.g. ``(384, 384, 384)`` as in the EMLP paper) and ``encoding`` unused. It is
+        equivariant under the group ``G`` of the layout; with ``particles`` it does not
+        impose the permutations of the particles (as the EMLP paper's models).
 
     Attributes
     ----------
     expansion_ : EquivariantExpansion
-    module_ : scalars.nn.EquivariantHead
-        The trained head (float64).
+    module_ : scalars.nn.EquivariantHead or scalars.nn.EMLP
+        The trained network (float64).
     history_ : scalars.nn.History
         Training and validation loss per epoch.
     n_features_in_ : int
@@ -317,6 +324,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
+        "backbone": [StrOptions({"scalars", "emlp"})],
     }
 
     def __init__(
@@ -335,6 +343,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         patience=20,
         random_state=None,
         verbose=False,
+        backbone="scalars",
     ):
         self.group = group
         self.layout = layout
@@ -350,6 +359,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
+        self.backbone = backbone
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -379,17 +389,20 @@ class EquivariantMLPRegressor(_EquivariantBase):
             )
         seed = _seed(self.random_state)
         with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
-            head = EquivariantHead(
-                self.expansion_.group,
-                self.expansion_.layout,
-                self.output,
-                self.particles,
-                hidden,
-                self.encoding,
-            ).double()
+            if self._emlp_backbone():
+                head = self._emlp_module().double()
+            else:
+                head = EquivariantHead(
+                    self.expansion_.group,
+                    self.expansion_.layout,
+                    self.output,
+                    self.particles,
+                    hidden,
+                    self.encoding,
+                ).double()
         X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
         head.fit_statistics(X, y)
-        to_columns = self.expansion_.to_columns
+        to_columns = self._to_columns
         self.history_ = fit(
             head,
             X,
@@ -422,8 +435,24 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         X = self._validate_predict_data(X)
         with torch.no_grad():
-            columns = self.expansion_.to_columns(self.module_(torch.tensor(X)))
+            columns = self._to_columns(self.module_(torch.tensor(X)))
         return self._as_target(columns.numpy(), X)
+
+    def _emlp_backbone(self):
+        return self.backbone == "emlp"  # validated by _parameter_constraints
+
+    def _emlp_module(self):
+        """The ``backbone="emlp"`` network: layout -> output of the group ``G``, float64."""
+        from scalars.nn import EMLP
+        from scalars.reps import rep
+
+        group = self.expansion_.base
+        rep_in, rep_out = rep(str(self.expansion_.layout), group), rep(self.output, group)
+        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes))
+
+    def _to_columns(self, outputs):
+        """Network outputs as the columns of ``y``: an EMLP predicts columns already."""
+        return outputs if self._emlp_backbone() else self.expansion_.to_columns(outputs)
 
 
 def _seed(random_state):

@@ -203,15 +203,23 @@ def gram_upper_flat(X, starts, d, metric=None, scalars=(), out=None, offset=None
             f"{getattr(out, 'dtype', None)}, offset {offset}"
         )
     weights = np.ones(d, X.dtype) if metric is None else np.asarray(metric, X.dtype)
-    total = gram_upper_columns(np.ascontiguousarray(X), starts, d, weights, out, offset, scalars)
-    if check_finite and not np.isfinite(total):  # NaN or infinity, or a sum that overflowed
+    contiguous = np.ascontiguousarray(X)
+    total = gram_upper_columns(contiguous, starts, d, weights, out, offset, scalars, add_input=check_finite)
+    if check_finite and not np.isfinite(total):  # NaN or infinity in X, or an overflow
         for name, bad in (("NaN", np.isnan), ("infinity", np.isinf)):
             rows = np.flatnonzero(bad(X).any(axis=1))
             if len(rows):
                 raise ValueError(f"X contains {name} (in {len(rows)} rows; the first is row {rows[0]})")
-    rows, cols = pair_indices(len(starts))
-    gram = out[:, offset : offset + len(rows)]
-    _checked("gram_upper_flat", gram, (X,), lambda k: f"<v{rows[k]},v{cols[k]}>")
+        rows = np.flatnonzero(~np.isfinite(out).all(axis=1))
+        if len(rows):
+            raise ValueError(
+                f"the Gram entries of finite X overflow {X.dtype} (in {len(rows)} rows; the first is "
+                f"row {rows[0]}, largest |x| {np.abs(X[rows[0]]).max():.3g}): rescale X"
+            )
+    if not check_finite:  # else the kernel's own pass has summed the Gram entries too
+        rows, cols = pair_indices(len(starts))
+        gram = out[:, offset : offset + len(rows)]
+        _checked("gram_upper_flat", gram, (X,), lambda k: f"<v{rows[k]},v{cols[k]}>")
     return out
 
 

@@ -230,7 +230,9 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         scalar_columns, vector_columns = self.layout_.column_indices(self.group_.d)
         out = np.empty((X.shape[0], self.n_output_features_), X.dtype)
         check_finite = not get_config()["assume_finite"]
-        gram_upper_flat(X, vector_columns[:, 0], self.group_.d, metric, scalar_columns, out=out, check_finite=check_finite)
+        gram_upper_flat(
+            X, vector_columns[:, 0], self.group_.d, metric, scalar_columns, out=out, check_finite=check_finite
+        )
         if with_determinants:  # SO(d): the d x d determinants follow the Gram entries
             n = self.layout_.n_vectors
             out[:, len(scalar_columns) + n * (n + 1) // 2 :] = determinants(X[:, vector_columns])

@@ -13,7 +13,9 @@ HEAVY = ("sympy", "pint", "torch")
 
 def run(code):
     """Run ``code`` in a fresh interpreter from this checkout (its package first); stdout."""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     return result.stdout.strip()
 
 

@@ -186,7 +186,8 @@ def test_gram_upper_flat_reads_vectors_and_scalars_in_place(dtype, metric):
 
 def test_gram_upper_flat_agrees_with_gram_upper():
     V = random_vectors((70, 6, 4))
-    np.testing.assert_array_equal(inv.gram_upper_flat(V.reshape(70, 24), np.arange(6) * 4, 4), inv.gram_upper(V))
+    flat = inv.gram_upper_flat(V.reshape(70, 24), np.arange(6) * 4, 4)
+    np.testing.assert_array_equal(flat, inv.gram_upper(V))
     assert inv.gram_upper_flat(np.ones((5, 2)), [], 3, scalars=[1]).shape == (5, 1)  # scalars only
 
 
@@ -219,9 +220,12 @@ def test_gram_upper_flat_checks_finiteness_on_request():
     X[150, 5], X[3, 6], X[9, 0] = 0.0, np.inf, -np.inf
     with pytest.raises(ValueError, match=r"X contains infinity \(in 2 rows; the first is row 3\)"):
         inv.gram_upper_flat(X, [0, 3], 3, scalars=[6], check_finite=True)
-    huge = np.full((3, 6), 1e308)  # the sum overflows, X is finite: the Gram entries overflow, X is not NaN or inf
+    large = np.full((3, 6), 1e153)  # the sum of everything read overflows, no Gram entry does
+    np.testing.assert_allclose(inv.gram_upper_flat(large, [0, 3], 3, check_finite=True), 3e306)
+    with pytest.raises(ValueError, match="Gram entries of finite X overflow float64 .*first is row 0"):
+        inv.gram_upper_flat(np.full((3, 6), 1e308), [0, 3], 3, check_finite=True)
     with pytest.raises(ValueError, match=r"gram_upper_flat overflows float64: <v0,v0> at sample \(0,\)"):
-        inv.gram_upper_flat(huge, [0, 3], 3, check_finite=True)
+        inv.gram_upper_flat(np.full((3, 6), 1e308), [0, 3], 3)  # without check_finite too
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.uint8, np.int64, bool])

@@ -75,7 +75,8 @@ def main(argv=None):
     print("|---|---|---|---|")
     for key, label in [("copy", "np.copyto of the same bytes"), ("ours", "scalars gram_upper (out=)"),
                        ("ours_alloc", "scalars gram_upper (allocating)"),
-                       ("transform", "InvariantFeatures(O(3), 5T1).transform"), ("naive", "einsum + triu indexing")]:
+                       ("transform", "InvariantFeatures(O(3), 5T1).transform"),
+                       ("naive", "einsum + triu indexing")]:
         median, low, high = (1e3 * x for x in r[key])
         print(f"| {label} | {median:.1f} | {low:.1f}-{high:.1f} | {median / ms['copy']:.2f} |")
     print(f"\nours / copy = {ms['ours'] / ms['copy']:.2f} (target <= 2); "

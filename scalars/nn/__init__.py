@@ -11,6 +11,8 @@
 torch.Size([256, 3, 3])
 """
 
+from scalars.nn.averaging import FrameAveraging, GroupAveraging
+from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.layers import Standardizer, mlp
@@ -26,4 +28,13 @@ __all__ = [
     "mlp",
     "fit",
     "History",
+    "GroupAveraging",
+    "FrameAveraging",
+    "EquivariantLinear",
+    "EquivariantBilinear",
+    "GatedNonlinearity",
+    "EMLPBlock",
+    "EMLP",
+    "gated",
+    "uniform_rep",
 ]
