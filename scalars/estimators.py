@@ -58,8 +58,13 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=np.float64)
 
-    def _as_target(self, columns):
-        """Predicted columns (n, n_output_columns) in the shape of the training y."""
+    def _as_target(self, columns, X):
+        """Predicted columns (n, n_output_columns) for the finite ``X``, in the shape of the training y."""
+        if not np.isfinite(columns).all():
+            raise ValueError(
+                f"the prediction overflows float64 for X with entries up to {np.abs(X).max():.3g}: "
+                "rescale X to the range of the training data"
+            )
         return columns[:, 0] if self.output == "T0" else columns
 
     def __sklearn_tags__(self):
@@ -147,7 +152,7 @@ class EquivariantRegressor(_EquivariantBase):
         **_EquivariantBase._parameter_constraints,
         "degree": [Interval(Integral, 0, None, closed="left")],
         "basis": [HasMethods(["fit", "transform"]), None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, np.inf, closed="left")],  # inf would drop every coefficient
     }
 
     def __init__(self, group=None, layout=None, output="T0", degree=2, basis=None, alpha=1e-10, particles=None):
@@ -198,7 +203,7 @@ class EquivariantRegressor(_EquivariantBase):
         """
         X = self._validate_predict_data(X)
         columns = [self._design(X[start : start + _CHUNK]) @ self.coef_ for start in range(0, len(X), _CHUNK)]
-        return self._as_target(np.concatenate(columns))
+        return self._as_target(np.concatenate(columns), X)
 
     def _fit_bases(self, X, template):
         """Set ``bases_``: a clone of ``template`` fitted to the invariants of each block."""
@@ -209,12 +214,14 @@ class EquivariantRegressor(_EquivariantBase):
 
     def _normal_equations(self, X, y):
         """Means over the samples of ``D^T D`` (P, P) and ``D^T y`` (P,), ``D`` the design, in chunks."""
-        gram, moment = 0.0, 0.0
+        gram, moment, peak = 0.0, 0.0, 0.0
         for start in range(0, len(X), _CHUNK):
             design = self._design(X[start : start + _CHUNK])
             rows = design.reshape(-1, design.shape[-1])
             gram = gram + rows.T @ rows
             moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
+            peak = np.maximum(peak, np.abs(rows).max(axis=0, initial=0.0))
+        _check_normal_equations(gram, moment, peak, X, y)
         return gram / len(X), moment / len(X)
 
     def _design(self, X):
@@ -241,6 +248,27 @@ class EquivariantRegressor(_EquivariantBase):
                 parts.append(full)
                 start += width
         return np.concatenate(parts, axis=-1)
+
+
+def _check_normal_equations(gram, moment, peak, X, y):
+    """Raise if the normal equations left the float64 range, where the fit would be noise.
+
+    ``peak`` is the largest magnitude of each design column: below the square root of the
+    smallest normal float, its square (a diagonal entry of ``gram``) has lost its digits.
+    """
+    if not (np.isfinite(gram).all() and np.isfinite(moment).all()):
+        raise ValueError(
+            f"the normal equations overflow float64: the basis functions of the invariants of X "
+            f"(entries up to {np.abs(X).max():.3g}) or y (up to {np.abs(y).max():.3g}) are too large; "
+            "rescale X and y"
+        )
+    small = peak[(peak > 0) & (peak < np.sqrt(np.finfo(float).tiny))]
+    if small.size:
+        raise ValueError(
+            f"the normal equations underflow float64: basis functions of the invariants of X (entries up "
+            f"to {np.abs(X).max():.3g}) are as small as {small.min():.3g}, so their squares lose their "
+            "digits; rescale X"
+        )
 
 
 def _ridge_solve(gram, moment, alpha):
@@ -372,6 +400,11 @@ class EquivariantMLPRegressor(_EquivariantBase):
         if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
         X, y = self._validate_fit_data(X, y)
+        self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
+        if not np.isfinite(np.square(y).sum()):
+            raise ValueError(
+                f"y is too large for a squared-error loss in float64 (entries up to {np.abs(y).max():.3g}); rescale y"
+            )
         seed = _seed(self.random_state)
         with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
             if self._emlp_backbone():
@@ -421,7 +454,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         X = self._validate_predict_data(X)
         with torch.no_grad():
             columns = self._to_columns(self.module_(torch.tensor(X)))
-        return self._as_target(columns.numpy())
+        return self._as_target(columns.numpy(), X)
 
     def _emlp_backbone(self):
         return self.backbone == "emlp"  # validated by _parameter_constraints

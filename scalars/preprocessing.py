@@ -351,7 +351,7 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
                     f"{[units[i] for i in vector]}."
                 )
         slot_starts = np.sort(np.concatenate([scalar_columns, vector_columns[:, 0]]))
-        return invariant_units(self.group_, self.layout_, [columns[i] for i in slot_starts])
+        return invariant_units(self.group_, self.layout_, [columns[i] for i in slot_starts], registry)
 
     def _slot_names(self, input_features):
         """Names of the scalar slots and of the vector slots."""

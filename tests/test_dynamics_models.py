@@ -268,3 +268,22 @@ def test_bad_training_settings_are_rejected_by_name(tmp_path, monkeypatch):
     for name, value in [("polish", 1.5), ("epochs", -1), ("batch_size", 0), ("mlp_lr", 0.0)]:
         with pytest.raises(ValueError, match=f"'{name}' parameter of train"):
             train(ScalarHNN(hidden=4), data, progress=False, **{name: value})
+
+
+@pytest.mark.parametrize("cls, kwargs", [(ScalarHNN, dict(modulated=True)), (ScalarNeuralODE, {}), (MLPHNN, {})])
+def test_a_float64_model_loads_exactly_into_a_default_constructed_one(cls, kwargs, tmp_path):
+    trained = _model(cls, **kwargs)
+    torch.save(trained.state_dict(), tmp_path / "model.pt")
+    loaded = cls(hidden=16, **kwargs)  # float32, as constructed
+    loaded.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=True))
+    assert {p.dtype for p in loaded.state_dict().values()} == {torch.float64}
+    z, g, params = _inputs()
+    torch.testing.assert_close(loaded.vector_field(z, g, params), trained.vector_field(z, g, params), rtol=0, atol=0)
+    data = pendulum_data(4, 2, duration=1.0, cache=False)
+    np.testing.assert_array_equal(evaluate(loaded, data)["prediction"], evaluate(trained, data)["prediction"])
+
+
+def test_a_float32_state_keeps_a_float32_model():
+    model = ScalarHNN(hidden=8)
+    model.load_state_dict(ScalarHNN(hidden=8).state_dict())
+    assert next(model.parameters()).dtype == torch.float32

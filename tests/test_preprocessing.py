@@ -1,5 +1,6 @@
 import numpy as np
 import pandas as pd
+import pint
 import pytest
 import sklearn
 from hypothesis import given, settings
@@ -299,3 +300,11 @@ def test_large_finite_values_are_not_mistaken_for_infinity():
     np.testing.assert_allclose(features.transform(X), np.full((3, 3), 3e306))
     with pytest.raises(ValueError, match="Gram entries of finite X overflow float64.*rescale X"):
         features.transform(np.full((3, 6), 1e308))
+
+
+def test_feature_units_keep_the_custom_dimensions_of_the_registry():
+    registry = pint.UnitRegistry()
+    registry.define("litre_of_water = [water_volume] = lw")
+    features = InvariantFeatures(group="O(2)", layout="T0+T1").fit(np.ones((2, 3)))
+    units = features.get_feature_units_out(["lw", "m", "m"], registry=registry)
+    assert units == [{"[water_volume]": 1}, {"[length]": 2}]

@@ -160,6 +160,18 @@ class _Dynamics(nn.Module):
         is affine whatever the MLPs: a least-squares fit can set them directly."""
         return [parameter for net in self.nets.values() for parameter in net.linear_parameters()]
 
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Load a saved state, adopting the floating-point dtype of its parameters.
+
+        A model trained in float64 (as :func:`scalars.dynamics.train` does) then restores
+        exactly into a default-constructed float32 one, instead of being rounded to float32.
+        Arguments as :meth:`torch.nn.Module.load_state_dict`.
+        """
+        dtypes = {state_dict[name].dtype for name, _ in self.named_parameters() if name in state_dict}
+        if len(dtypes) == 1:
+            self.to(dtypes.pop())
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
+
     @torch.no_grad()
     def fit_scaling(self, z, g, params):
         """Set the input scaling of every MLP from training states ``z`` (..., 12) and their systems."""

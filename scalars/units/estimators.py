@@ -1,5 +1,6 @@
 """scikit-learn estimators that are exactly equivariant under changes of units."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -105,8 +106,8 @@ class DimensionlessFeatures(TransformerMixin, BaseEstimator):
         names = _variable_names(self)
         self.powers_ = integer_nullspace(
             self.dimension_matrix_,
-            isolate=_positions(self.isolate, names),
-            repeating=_positions(self.repeating, names),
+            isolate=_positions(self.isolate, names, "isolate"),
+            repeating=_positions(self.repeating, names, "repeating"),
             variable_names=names,
         ).T
         self.n_output_features_ = self.powers_.shape[0]
@@ -160,7 +161,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
     ----------
     estimator : regressor, default=None
         Learns ``f`` on the dimensionless features; cloned. ``LinearRegression()``
-        when None. With no dimensionless features it sees a single constant column.
+        when None. With no dimensionless features it sees a single constant column
+        (and fit warns, naming the monomial the model reduces to).
     units : sequence or dict, default=None
         Units of the input columns, as in :class:`DimensionlessFeatures`.
     target_units : str, pint unit, dict, sympy unit or None, default=None
@@ -237,8 +239,18 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
             isolate=self.isolate,
         ).fit(X)
         self.target_powers_ = self._solve_target_powers()
+        if not self.features_.n_output_features_:
+            warnings.warn(
+                "The inputs have no dimensionless monomial, so the model is a constant times "
+                f"{monomial_name(self.target_powers_, _variable_names(self))}, the monomial with "
+                "the target's units. Add the inputs (such as a physical constant) it lacks to "
+                "learn anything else.",
+                UserWarning,
+                stacklevel=2,
+            )
         estimator = LinearRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(estimator).fit(self._features(X), y / self._target_scale(values))
+        scaled = _finite(y / self._target_scale(values), "y divided by", self)
+        self.estimator_ = clone(estimator).fit(self._features(X), scaled)
         return self
 
     def predict(self, X):
@@ -256,7 +268,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         values = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.estimator_.predict(self._features(X)) * self._target_scale(values)
+        prediction = self.estimator_.predict(self._features(X)) * self._target_scale(values)
+        return _finite(prediction, "the prediction, f(z) times", self)
 
     def _solve_target_powers(self):
         """Small exponents ``b`` of a monomial of the inputs with the target's units."""
@@ -293,6 +306,17 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         return tags
 
 
+def _finite(values, what, estimator):
+    """``values``, or a ValueError naming the first row where ``what`` the target's monomial overflows."""
+    if not np.all(np.isfinite(values)):
+        monomial = monomial_name(estimator.target_powers_, _variable_names(estimator))
+        raise ValueError(
+            f"{what} the monomial {monomial} that carries the target's units overflows float64 at row "
+            f"{int(np.argmin(np.isfinite(values)))}; rescale X or y (change their units)."
+        )
+    return values
+
+
 def _input_dimensions(estimator, *extra_units):
     """Dimension matrix of the fitted columns' units, then of ``extra_units``."""
     units = column_units(
@@ -305,14 +329,18 @@ def _variable_names(estimator):
     return list(_check_feature_names_in(estimator, None))
 
 
-def _positions(variables, names):
-    """Column indices of ``variables`` given by name or index."""
+def _positions(variables, names, option):
+    """Column indices of ``variables`` given by name or index; ``option`` names them in errors."""
     positions = []
     for variable in () if variables is None else variables:
         if isinstance(variable, str):
             if variable not in names:
-                raise ValueError(f"Unknown column {variable!r}; columns are {names}.")
+                raise ValueError(f"{option} names an unknown column {variable!r}; columns are {names}.")
             positions.append(names.index(variable))
-        else:
+        elif isinstance(variable, Integral) and 0 <= variable < len(names):
             positions.append(int(variable))
+        else:
+            raise ValueError(
+                f"{option} has {variable!r}, which is neither a column name nor an index in [0, {len(names)})."
+            )
     return positions
