@@ -265,6 +265,10 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_output_stderr = "remove"  # kernel chatter and progress bars, not results
 os.environ.setdefault("SCALARS_CACHE", str(DOCS / "_build" / "cache"))
+# The kernels import this checkout too, whichever copy of scalars the environment installed.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+# A notebook too slow for the gallery's budget reads this to pick smaller sizes.
+os.environ["SCALARS_DOCS_BUILD"] = "1"
 myst_enable_extensions = ["dollarmath", "amsmath"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
