@@ -2,13 +2,15 @@
 # Both create .venv if needed and install into it: torch pinned to the CPU build first
 # (an unpinned torch would pull a multi-GB CUDA build), then the package with its extras
 # (dev for the tests, dask for scalars.parallel and its tests).
+# `make docs` adds the docs extra and builds the site into docs/_build/html.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test docs bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +27,21 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --durations=10
 
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,docs]"
+	touch $(DOCS_STAMP)
+
+# Warnings are errors; the notebooks of the gallery run during the build. Then headless
+# Chromium opens three pages and writes screenshots to out/docs (skipped without Chromium).
+docs: $(DOCS_STAMP)
+	$(PY) -m sphinx -b html -W --keep-going docs docs/_build/html
+	$(PY) -m pytest -m docs tests/test_docs.py -p no:cacheprovider -rs
+
 bench: $(STAMP)
-	$(PY) benchmarks/featurize.py
+	$(PY) -m scalars bench featurize
+	OMP_NUM_THREADS=1 $(PY) -m scalars bench units
 	$(PY) -m scalars bench regression
 	$(PY) -m scalars bench pendulum
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build *.egg-info docs/_build docs/generated

@@ -24,6 +24,19 @@ def to_numpy(x):
     return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
+def as_floating(x):
+    """``x`` itself if it holds floats or complex numbers, else ``x`` as float64.
+
+    Integer and boolean products wrap around or saturate (int8 ``100 * 100`` is 16), so
+    kernels promote them first; numpy stays numpy and torch stays torch.
+    """
+    if is_numpy(x):
+        return x if np.issubdtype(x.dtype, np.inexact) else x.astype(np.float64)
+    import torch
+
+    return x if x.is_floating_point() or x.is_complex() else x.to(torch.float64)
+
+
 def as_index(index, like):
     """An integer ``index`` array, as a torch tensor on the device of ``like`` if it is one."""
     if is_numpy(like):

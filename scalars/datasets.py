@@ -15,7 +15,7 @@ The attributes ``group``, ``layout``, ``output`` and ``particles`` are the param
 
 import numpy as np
 
-__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ParticleInteraction"]
+__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ParticleInteraction", "ChargedNBody"]
 
 
 class RegressionDataset:
@@ -131,3 +131,227 @@ class ParticleInteraction(RegressionDataset):
         Lmu = lowered2[:, :, None] * lowered4[:, None, :] - (dot(p2, p4) - dot(p2, p2))[:, None, None] * eta
         y = 4 * np.einsum("nij,nij->n", Le, Lmu)
         return P.reshape(n_samples, 16), y
+
+
+class ChargedNBody:
+    """Charged particles of the EGNN "nbody_small" task (Satorras et al., ICML 2021).
+
+    The protocol of the public generator (the NRI ``ChargedParticlesSim`` used by the EGNN
+    and frame-averaging code), vectorised over trajectories:
+
+    - 5 particles in 3-D, charges -1 or +1 with probability 1/2; initial positions
+      N(0, 1) per coordinate; initial velocities N(0, I) rescaled to norm 0.5 per particle;
+      coordinates beyond the box ``|x| <= 5`` reflected once at the start, with that
+      velocity component turned inwards (as the original code does), and no walls after.
+    - Force on ``i``: ``sum_j q_i q_j (x_i - x_j) / |x_i - x_j|^3`` (unit masses and
+      interaction strength: like charges repel), each component clipped to [-100, 100].
+    - Leapfrog with ``dt = 0.001``: one full kick ``v += dt F(x)`` at the start, then for
+      steps ``i = 1, 2, ...`` a drift ``x += dt v``, a save when ``i`` is a multiple of 100,
+      and a kick. Frame ``k`` (0 to 48) holds ``x`` after ``100 (k + 1)`` drifts and ``v``
+      half a step earlier (before that step's kick).
+    - Task: charges, positions and velocities at frame 30 in, positions at frame 40 out.
+
+    Trajectory ``i`` depends only on ``seed`` and ``i`` (``ChargedNBody(3000, s)`` is the
+    first 3000 trajectories of ``ChargedNBody(7000, s)``). Data sets are cached in
+    :func:`scalars.dynamics.data.cache_dir` with a SHA-256 checksum checked on every load.
+
+    Parameters
+    ----------
+    n_samples : int
+        Trajectories.
+    seed : int, default 0
+    cache : bool, default True
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, 35)
+        Layout ``"5T0+5P+5T1"``: the 5 charges, the 5 positions (points: E(3) translates
+        them), the 5 velocities, at frame :attr:`input_frame`.
+    y : ndarray of shape (n_samples, 15)
+        The 5 positions at frame :attr:`target_frame` (``"5P"``).
+    charges : ndarray of shape (n_samples, 5)
+    positions, velocities : ndarrays of shape (n_samples, 49, 5, 3)
+        Every saved frame.
+    checksum : str
+
+    Examples
+    --------
+    >>> data = ChargedNBody(4, seed=0, cache=False)
+    >>> data.X.shape, data.y.shape, data.frame(30)[0].shape
+    ((4, 35), (4, 15), (4, 5, 3))
+    """
+
+    group = "E(3)"
+    layout = "5T0+5P+5T1"
+    output = "5P"
+    particles = 5
+    dt = 1e-3
+    save_every = 100
+    n_frames = 49
+    input_frame = 30
+    target_frame = 40
+    box = 5.0
+    max_force = 100.0
+    _FORMAT = 1  # bump when the generator changes, so that old cache files are not reused
+    _CHUNK = 512  # trajectories integrated together
+
+    def __init__(self, n_samples, seed=0, cache=True):
+        self.n_samples, self.seed = int(n_samples), int(seed)
+        arrays = self._load_or_generate(cache)
+        self.charges, self.positions, self.velocities = arrays["charges"], arrays["positions"], arrays["velocities"]
+        self.checksum = arrays["checksum"]
+        x, v = self.frame(self.input_frame)[:2]
+        n = self.n_samples
+        self.X = np.concatenate([self.charges, x.reshape(n, -1), v.reshape(n, -1)], axis=1)
+        self.y = self.positions[:, self.target_frame].reshape(n, -1)
+
+    def __len__(self):
+        return self.n_samples
+
+    def __repr__(self):
+        return f"ChargedNBody({self.n_samples}, seed={self.seed})"
+
+    def estimator_params(self):
+        """``group``, ``layout``, ``output`` and ``particles`` as keyword arguments."""
+        return {"group": self.group, "layout": self.layout, "output": self.output, "particles": self.particles}
+
+    def frame(self, k):
+        """Positions (n, 5, 3), velocities (n, 5, 3) and charges (n, 5) at saved frame ``k``."""
+        if not 0 <= k < self.n_frames:
+            raise ValueError(f"frame must be in 0 .. {self.n_frames - 1}, got {k}")
+        return self.positions[:, k], self.velocities[:, k], self.charges
+
+    @classmethod
+    def initial_states(cls, n_samples, seed):
+        """Charges (n, 5), positions (n, 5, 3) and velocities (n, 5, 3) of the protocol."""
+        charge_rng, state_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+        k = cls.particles
+        charges = np.where(charge_rng.integers(0, 2, (n_samples, k)) == 1, 1.0, -1.0)
+        draws = state_rng.standard_normal((n_samples, 2, k, 3))  # row by row: prefixes agree
+        x, v = draws[:, 0], draws[:, 1]
+        v *= 0.5 / np.linalg.norm(v, axis=-1, keepdims=True)
+        above, below = x > cls.box, x < -cls.box
+        x = np.where(above, 2 * cls.box - x, np.where(below, -2 * cls.box - x, x))
+        v = np.where(above, -np.abs(v), np.where(below, np.abs(v), v))
+        return charges, x, v
+
+    @classmethod
+    def forces(cls, x, charges):
+        """Clipped Coulomb forces (n, k, 3) on particles at ``x`` (n, k, 3) with ``charges`` (n, k)."""
+        separation = x[:, :, None] - x[:, None, :]
+        distance = np.linalg.norm(separation, axis=-1)
+        distance[:, np.arange(x.shape[1]), np.arange(x.shape[1])] = np.inf
+        strength = charges[:, :, None] * charges[:, None, :] / distance**3
+        return np.clip(np.einsum("nij,nijd->nid", strength, separation), -cls.max_force, cls.max_force)
+
+    @staticmethod
+    def energy(x, v, charges):
+        """Kinetic plus Coulomb energy (n,) of states ``x``, ``v`` (n, k, 3)."""
+        i, j = np.triu_indices(x.shape[1], k=1)
+        distance = np.linalg.norm(x[:, i] - x[:, j], axis=-1)
+        return 0.5 * (v**2).sum((1, 2)) + (charges[:, i] * charges[:, j] / distance).sum(1)
+
+    @classmethod
+    def simulate(cls, x, v, charges, dt=None, n_frames=None, save_every=None):
+        """Run the protocol's leapfrog from positions ``x`` and velocities ``v`` (n, k, 3).
+
+        Parameters
+        ----------
+        x, v : ndarrays of shape (n, k, 3)
+        charges : ndarray of shape (n, k)
+        dt, n_frames, save_every : default the protocol's (0.001, 49, 100)
+
+        Returns
+        -------
+        positions, velocities : ndarrays of shape (n, n_frames, k, 3)
+            Frame ``f`` holds ``x`` after ``save_every (f + 1)`` drifts and ``v`` before the
+            kick that follows.
+        """
+        dt = cls.dt if dt is None else dt
+        n_frames = cls.n_frames if n_frames is None else n_frames
+        save_every = cls.save_every if save_every is None else save_every
+        chunks = [slice(start, start + cls._CHUNK) for start in range(0, len(x), cls._CHUNK)]
+        runs = [cls._leapfrog(x[c], v[c], charges[c], dt, n_frames, save_every) for c in chunks]
+        positions, velocities = (np.concatenate([run[m] for run in runs], axis=-1) for m in (0, 1))
+        return positions.transpose(3, 0, 1, 2), velocities.transpose(3, 0, 1, 2)
+
+    def _load_or_generate(self, cache):
+        import hashlib
+        import json
+
+        from scalars.dynamics.data import _checksum, _store, cache_dir
+
+        config = dict(format=self._FORMAT, n_samples=self.n_samples, seed=self.seed)
+        key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+        path = cache_dir() / f"charged-nbody-{key}.npz"
+        if cache and path.exists():
+            stored = self._load_checked(path)
+            if stored is not None:
+                return stored
+        charges, x, v = self.initial_states(self.n_samples, self.seed)
+        positions, velocities = self.simulate(x, v, charges)
+        arrays = dict(charges=charges, positions=positions, velocities=velocities)
+        checksum = _checksum(arrays)
+        if cache:
+            _store(path, arrays, checksum)
+        return {**arrays, "checksum": checksum}
+
+    @classmethod
+    def _leapfrog(cls, x, v, charges, dt, n_frames, save_every):
+        """:meth:`simulate` for one chunk; arrays (frames, particles, 3, trajectories)."""
+        n, k, _ = x.shape
+        i, j = np.triu_indices(k, k=1)
+        incidence = np.zeros((k, len(i)))
+        incidence[i, np.arange(len(i))], incidence[j, np.arange(len(i))] = 1.0, -1.0
+        # Trajectories innermost, so that every operation runs over them contiguously, in
+        # chunks small enough for the cache; dt folded into the pair strengths and the clip.
+        strength = dt * (charges[:, i] * charges[:, j]).T  # (pairs, n)
+        x, v = np.ascontiguousarray(x.transpose(1, 2, 0)), np.ascontiguousarray(v.transpose(1, 2, 0))
+        separation, squares = np.empty((len(i), 3, n)), np.empty((len(i), 3, n))
+        distance2, scale, impulse, drift = np.empty((len(i), n)), np.empty((len(i), n)), np.empty((k, 3, n)), np.empty((k, 3, n))
+        bound = dt * cls.max_force
+
+        def kick():
+            np.matmul(incidence.T, x.reshape(k, -1), out=separation.reshape(len(i), -1))  # x_i - x_j per pair
+            np.multiply(separation, separation, out=squares)
+            np.add(squares[:, 0], squares[:, 1], out=distance2)
+            np.add(distance2, squares[:, 2], out=distance2)
+            np.sqrt(distance2, out=scale)
+            np.multiply(scale, distance2, out=scale)
+            np.divide(strength, scale, out=scale)  # dt q_i q_j / r^3
+            np.multiply(separation, scale[:, None], out=separation)
+            np.matmul(incidence, separation.reshape(len(i), -1), out=impulse.reshape(k, -1))
+            np.clip(impulse, -bound, bound, out=impulse)
+            np.add(v, impulse, out=v)
+
+        positions, velocities = np.empty((n_frames, k, 3, n)), np.empty((n_frames, k, 3, n))
+        kick()
+        for step in range(1, n_frames * save_every + 1):
+            np.multiply(v, dt, out=drift)
+            np.add(x, drift, out=x)
+            if step % save_every == 0:
+                positions[step // save_every - 1], velocities[step // save_every - 1] = x, v
+                if step == n_frames * save_every:
+                    break
+            kick()
+        return positions, velocities
+
+    @staticmethod
+    def _load_checked(path):
+        """The arrays cached at ``path`` with their checksum, or None (with a warning) if damaged."""
+        import warnings
+        import zipfile
+
+        from scalars.dynamics.data import _checksum
+
+        try:
+            with np.load(path) as stored:
+                arrays = {name: stored[name] for name in stored.files if name != "checksum"}
+                checksum = str(stored["checksum"])
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
+            warnings.warn(f"cannot read {path} ({error}); regenerating the data set", stacklevel=4)
+            return None
+        if _checksum(arrays) != checksum:
+            warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=4)
+            return None
+        return {**arrays, "checksum": checksum}

@@ -8,11 +8,14 @@ fits it by ridge regression; :class:`EquivariantMLPRegressor` takes ``f_k`` from
 heads of :mod:`scalars.nn`.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy import linalg
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars._expansion import EquivariantExpansion
@@ -25,6 +28,15 @@ _CHUNK = 2048  # samples per block of the design matrix, to bound memory
 
 class _EquivariantBase(RegressorMixin, BaseEstimator):
     """Validation shared by the equivariant regressors."""
+
+    _parameter_constraints = {
+        # str, int or object: the group, layout, output and particles are checked when
+        # they are resolved (EquivariantExpansion)
+        "group": "no_validation",
+        "layout": "no_validation",
+        "output": "no_validation",
+        "particles": "no_validation",
+    }
 
     def _validate_fit_data(self, X, y):
         """Checked X (n, n_features) and y as columns (n, n_output_columns); sets ``expansion_``."""
@@ -46,8 +58,13 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, reset=False, dtype=np.float64)
 
-    def _as_target(self, columns):
-        """Predicted columns (n, n_output_columns) in the shape of the training y."""
+    def _as_target(self, columns, X):
+        """Predicted columns (n, n_output_columns) for the finite ``X``, in the shape of the training y."""
+        if not np.isfinite(columns).all():
+            raise ValueError(
+                f"the prediction overflows float64 for X with entries up to {np.abs(X).max():.3g}: "
+                "rescale X to the range of the training data"
+            )
         return columns[:, 0] if self.output == "T0" else columns
 
     def __sklearn_tags__(self):
@@ -70,22 +87,30 @@ class EquivariantRegressor(_EquivariantBase):
     polynomials of degree ``degree`` by default. When the target is a polynomial in the
     invariants of at most that degree, the fit is exact.
 
-    With ``particles=k`` the scalars and the vectors split, in order, into ``k``
-    interchangeable particles (scalar block ``i`` and vector block ``i`` belong to particle
-    ``i``). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles i, j)``
-    with ``f`` and ``g`` as above and shared by all particles, so it is also invariant
+    With ``particles=k`` (or a group ``"S(k)xG"``) the model is ``S(k) x G`` equivariant:
+    each term of the layout whose count is a multiple of ``k`` splits, in order, into ``k``
+    interchangeable particles (``"5T0+5T1"``: scalar ``i`` and vector ``i`` belong to
+    particle ``i``), any other term is global (``"5T0+5T1+T1"``: one more vector seen by
+    every particle). The model becomes ``sum_i f(particle i) + sum_{i != j} g(particles
+    i, j)`` with ``f`` and ``g`` as above and shared by all particles, so it is invariant
     (or equivariant) under permutations of the particles and has far fewer coefficients.
+    A per-particle output (``output="5T1"``) gives particle ``i`` the terms ``f(i)`` and
+    ``g(i, j)``: it permutes with the particles.
 
     Parameters
     ----------
     group : str or Group, default=None
-        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ... None means
-        O(n_features) acting on each row as one vector.
+        ``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``, ``"D(6)"``, ``"E(3)"``,
+        ``"S(5)xO(3)"``, ... None means O(n_features) acting on each row as one vector.
     layout : str or Layout, default=None
-        Column layout such as ``"5T0+5T1"``. None means every column belongs to a vector.
-    output : {"T0", "T1", "T2"}, default="T0"
-        Invariant scalar, equivariant vector or symmetric rank-2 tensor. ``y`` has shape
-        (n_samples,), (n_samples, n_columns) or (n_samples, d * d) respectively.
+        Column layout such as ``"5T0+5T1"`` (``P`` marks points, which E(d) translates).
+        None means every column belongs to a vector.
+    output : str, default="T0"
+        ``"T0"``, ``"T1"`` or ``"T2"``: invariant scalar, equivariant vector or symmetric
+        rank-2 tensor, ``y`` of shape (n_samples,), (n_samples, n_columns) or
+        (n_samples, d * d); a sum such as ``"T0+T1"`` (their columns side by side); with
+        ``particles=k``, ``"kT0"`` or ``"kT1"`` for one per particle, ``y`` of shape
+        (n_samples, k) or (n_samples, k * n_columns), particle by particle.
     degree : int, default=2
         Degree of the polynomial basis of the invariants, when ``basis`` is None.
     basis : transformer, default=None
@@ -107,6 +132,9 @@ class EquivariantRegressor(_EquivariantBase):
         The fitted basis of each block of terms (one block, or particles and pairs).
     coef_ : ndarray of shape (n_coefficients,)
         Coefficients of the basis functions times equivariant basis elements.
+    design_rms_ : ndarray of shape (n_coefficients,)
+        Root mean square over the training data of each design column (basis function
+        times basis element); :meth:`to_sympy` uses it to tell negligible terms.
     n_features_in_ : int
         Number of input columns.
 
@@ -120,6 +148,13 @@ class EquivariantRegressor(_EquivariantBase):
     True
     """
 
+    _parameter_constraints = {
+        **_EquivariantBase._parameter_constraints,
+        "degree": [Interval(Integral, 0, None, closed="left")],
+        "basis": [HasMethods(["fit", "transform"]), None],
+        "alpha": [Interval(Real, 0, np.inf, closed="left")],  # inf would drop every coefficient
+    }
+
     def __init__(self, group=None, layout=None, output="T0", degree=2, basis=None, alpha=1e-10, particles=None):
         self.group = group
         self.layout = layout
@@ -129,6 +164,7 @@ class EquivariantRegressor(_EquivariantBase):
         self.alpha = alpha
         self.particles = particles
 
+    @_fit_context(prefer_skip_nested_validation=False)  # basis is the user's transformer
     def fit(self, X, y):
         """Fit the coefficients by ridge regression.
 
@@ -142,19 +178,17 @@ class EquivariantRegressor(_EquivariantBase):
         self : object
         """
         X, y = self._validate_fit_data(X, y)
-        template = PolynomialFeatures(self.degree) if self.basis is None else self.basis
-        self.bases_ = [
-            clone(template).fit(invariants.reshape(-1, invariants.shape[-1]))
-            for invariants, _ in self.expansion_.blocks(X)
-        ]
-        gram, moment = 0.0, 0.0
-        for start in range(0, len(X), _CHUNK):
-            design = self._design(X[start : start + _CHUNK])
-            rows = design.reshape(-1, design.shape[-1])
-            gram = gram + rows.T @ rows
-            moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
-        self.coef_ = _ridge_solve(gram / len(X), moment / len(X), self.alpha)
+        self._fit_bases(X, PolynomialFeatures(self.degree) if self.basis is None else self.basis)
+        gram, moment = self._normal_equations(X, y)
+        self.design_rms_ = np.sqrt(np.diag(gram))
+        self.coef_ = _ridge_solve(gram, moment, self.alpha)
         return self
+
+    def to_sympy(self, names=None, tolerance=1e-8, max_denominator=100, explicit=True):
+        """The fitted model as a sympy expression; see :func:`scalars.laws.to_sympy`."""
+        from scalars.laws import to_sympy
+
+        return to_sympy(self, names, tolerance, max_denominator, explicit)
 
     def predict(self, X):
         """Predict the invariant or equivariant target.
@@ -169,7 +203,26 @@ class EquivariantRegressor(_EquivariantBase):
         """
         X = self._validate_predict_data(X)
         columns = [self._design(X[start : start + _CHUNK]) @ self.coef_ for start in range(0, len(X), _CHUNK)]
-        return self._as_target(np.concatenate(columns))
+        return self._as_target(np.concatenate(columns), X)
+
+    def _fit_bases(self, X, template):
+        """Set ``bases_``: a clone of ``template`` fitted to the invariants of each block."""
+        self.bases_ = [
+            clone(template).fit(invariants.reshape(-1, invariants.shape[-1]))
+            for invariants, _ in self.expansion_.blocks(X)
+        ]
+
+    def _normal_equations(self, X, y):
+        """Means over the samples of ``D^T D`` (P, P) and ``D^T y`` (P,), ``D`` the design, in chunks."""
+        gram, moment, peak = 0.0, 0.0, 0.0
+        for start in range(0, len(X), _CHUNK):
+            design = self._design(X[start : start + _CHUNK])
+            rows = design.reshape(-1, design.shape[-1])
+            gram = gram + rows.T @ rows
+            moment = moment + rows.T @ y[start : start + _CHUNK].reshape(-1)
+            peak = np.maximum(peak, np.abs(rows).max(axis=0, initial=0.0))
+        _check_normal_equations(gram, moment, peak, X, y)
+        return gram / len(X), moment / len(X)
 
     def _design(self, X):
         """Design tensor (n, n_output_columns, n_coefficients): basis function times basis element."""
@@ -195,6 +248,27 @@ class EquivariantRegressor(_EquivariantBase):
                 parts.append(full)
                 start += width
         return np.concatenate(parts, axis=-1)
+
+
+def _check_normal_equations(gram, moment, peak, X, y):
+    """Raise if the normal equations left the float64 range, where the fit would be noise.
+
+    ``peak`` is the largest magnitude of each design column: below the square root of the
+    smallest normal float, its square (a diagonal entry of ``gram``) has lost its digits.
+    """
+    if not (np.isfinite(gram).all() and np.isfinite(moment).all()):
+        raise ValueError(
+            f"the normal equations overflow float64: the basis functions of the invariants of X "
+            f"(entries up to {np.abs(X).max():.3g}) or y (up to {np.abs(y).max():.3g}) are too large; "
+            "rescale X and y"
+        )
+    small = peak[(peak > 0) & (peak < np.sqrt(np.finfo(float).tiny))]
+    if small.size:
+        raise ValueError(
+            f"the normal equations underflow float64: basis functions of the invariants of X (entries up "
+            f"to {np.abs(X).max():.3g}) are as small as {small.min():.3g}, so their squares lose their "
+            "digits; rescale X"
+        )
 
 
 def _ridge_solve(gram, moment, alpha):
@@ -234,20 +308,42 @@ class EquivariantMLPRegressor(_EquivariantBase):
     max_epochs : int, default=100
     validation_fraction : float, default=0.1
     patience : int, default=20
-    random_state : int, RandomState instance or None, default=None
+    random_state : int, RandomState instance, numpy Generator or None, default=None
         Seeds the weights, the validation split and the batch order.
     verbose : bool, default=False
         Show a progress bar while training.
+    backbone : {"scalars", "emlp"}, default="scalars"
+        ``"scalars"``: the MLP on the invariants weighting the equivariant basis.
+        ``"emlp"``: an equivariant MLP on the raw columns (:class:`scalars.nn.EMLP`, Finzi
+        et al. 2021), with ``hidden_layer_sizes`` the channels of its hidden layers
+        (e.g. ``(384, 384, 384)`` as in the EMLP paper) and ``encoding`` unused. It is
+        equivariant under the group ``G`` of the layout; with ``particles`` it does not
+        impose the permutations of the particles (as the EMLP paper's models).
 
     Attributes
     ----------
     expansion_ : EquivariantExpansion
-    module_ : scalars.nn.EquivariantHead
-        The trained head (float64).
+    module_ : scalars.nn.EquivariantHead or scalars.nn.EMLP
+        The trained network (float64).
     history_ : scalars.nn.History
         Training and validation loss per epoch.
     n_features_in_ : int
     """
+
+    _parameter_constraints = {
+        **_EquivariantBase._parameter_constraints,
+        "hidden_layer_sizes": ["array-like"],
+        "encoding": [StrOptions({"log", "rbf"}), None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state", np.random.Generator],
+        "verbose": ["verbose"],
+        "backbone": [StrOptions({"scalars", "emlp"})],
+    }
 
     def __init__(
         self,
@@ -265,6 +361,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         patience=20,
         random_state=None,
         verbose=False,
+        backbone="scalars",
     ):
         self.group = group
         self.layout = layout
@@ -280,7 +377,9 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.patience = patience
         self.random_state = random_state
         self.verbose = verbose
+        self.backbone = backbone
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the head.
 
@@ -297,21 +396,31 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         from scalars.nn import EquivariantHead, fit
 
+        hidden = tuple(self.hidden_layer_sizes)
+        if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
         X, y = self._validate_fit_data(X, y)
-        seed = check_random_state(self.random_state).randint(2**31)
-        with torch.random.fork_rng():  # seeds the weights without resetting the caller's generator
-            torch.manual_seed(seed)
-            head = EquivariantHead(
-                self.expansion_.group,
-                self.expansion_.layout,
-                self.output,
-                self.particles,
-                self.hidden_layer_sizes,
-                self.encoding,
-            ).double()
+        self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
+        if not np.isfinite(np.square(y).sum()):
+            raise ValueError(
+                f"y is too large for a squared-error loss in float64 (entries up to {np.abs(y).max():.3g}); rescale y"
+            )
+        seed = _seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
+            if self._emlp_backbone():
+                head = self._emlp_module().double()
+            else:
+                head = EquivariantHead(
+                    self.expansion_.group,
+                    self.expansion_.layout,
+                    self.output,
+                    self.particles,
+                    hidden,
+                    self.encoding,
+                ).double()
         X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
         head.fit_statistics(X, y)
-        to_columns = self.expansion_.to_columns
+        to_columns = self._to_columns
         self.history_ = fit(
             head,
             X,
@@ -323,8 +432,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
             weight_decay=self.weight_decay,
             validation_fraction=self.validation_fraction,
             patience=self.patience,
-            seed=int(seed),
-            progress=self.verbose,
+            seed=seed,
+            progress=bool(self.verbose),
         )
         self.module_ = head
         return self
@@ -344,5 +453,28 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         X = self._validate_predict_data(X)
         with torch.no_grad():
-            columns = self.expansion_.to_columns(self.module_(torch.tensor(X)))
-        return self._as_target(columns.numpy())
+            columns = self._to_columns(self.module_(torch.tensor(X)))
+        return self._as_target(columns.numpy(), X)
+
+    def _emlp_backbone(self):
+        return self.backbone == "emlp"  # validated by _parameter_constraints
+
+    def _emlp_module(self):
+        """The ``backbone="emlp"`` network: layout -> output of the group ``G``, float64."""
+        from scalars.nn import EMLP
+        from scalars.reps import rep
+
+        group = self.expansion_.base
+        rep_in, rep_out = rep(str(self.expansion_.layout), group), rep(self.output, group)
+        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes))
+
+    def _to_columns(self, outputs):
+        """Network outputs as the columns of ``y``: an EMLP predicts columns already."""
+        return outputs if self._emlp_backbone() else self.expansion_.to_columns(outputs)
+
+
+def _seed(random_state):
+    """An int seed for torch from an int, a RandomState, a numpy Generator or None."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31))
+    return int(check_random_state(random_state).randint(2**31))

@@ -90,6 +90,11 @@ class Layout:
         return cls(tuple(terms))
 
     @classmethod
+    def from_ranks(cls, ranks):
+        """A layout of one slot per rank (0 a scalar, 1 a vector), in column order."""
+        return cls(tuple((1, "T1" if rank else "T0") for rank in ranks))
+
+    @classmethod
     def vectors(cls, n_vectors):
         """A layout of ``n_vectors`` vectors and no scalars."""
         return cls(((n_vectors, "T1"),))

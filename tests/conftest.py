@@ -1,5 +1,8 @@
 """Test-session settings shared by every test module."""
 
+import contextlib
+import signal
+
 import pytest
 import torch
 
@@ -21,3 +24,31 @@ def one_torch_thread():
     """Restore one torch thread after commands under test (benchmarks) change it."""
     yield
     torch.set_num_threads(1)
+
+
+class Hang(Exception):
+    """A call ran past its time limit."""
+
+
+@pytest.fixture
+def time_limit():
+    """``with time_limit(seconds):`` fails the test with :class:`Hang` if the block runs longer.
+
+    SIGALRM interrupts Python code (an adaptive integrator's loop, say) between bytecodes; a
+    call stuck inside one C function is only stopped when it returns.
+    """
+
+    @contextlib.contextmanager
+    def limit(seconds):
+        def expire(signum, frame):
+            raise Hang(f"still running after {seconds} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limit

@@ -37,9 +37,23 @@ def test_o5_demo_prints_a_table(capsys):
     assert "| 30 |" in out and "InvariantFeatures + MLP" in out
 
 
-def test_featurize_benchmark_runs():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "featurize.py"), "--samples", "2000", "--repeats", "1"],
-        capture_output=True, text=True, check=True,
-    )
-    assert "ours / copy" in result.stdout and "| 50 | 3 |" in result.stdout
+@pytest.mark.parametrize("kind, names", [("bench", ["featurize", "units", "regression", "pendulum"]),
+                                         ("demo", ["pendulum", "o5"])])
+def test_help_of_demo_and_bench_lists_the_names_and_exits_0(kind, names):
+    result = subprocess.run([sys.executable, "-m", "scalars", kind, "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert f"usage: python -m scalars {kind}" in result.stdout
+    assert all(f"\n  {name} " in result.stdout for name in names)
+
+
+def test_featurize_benchmark_runs(capsys):
+    main(["bench", "featurize", "--samples", "2000", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "ours / copy" in out and "| 50 | 3 |" in out
+
+
+def test_units_benchmark_runs(capsys):
+    assert main(["bench", "units", "--n-problems", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "| scalars.units.integer_nullspace | 100.0% | 100.0% | 100.0% | 100.0% |" in out
+    assert "| pipe flow | scalars.units.integer_nullspace | L*D^-1, p*D*mu^-1*v^-1, D*rho*mu^-1*v | yes |" in out

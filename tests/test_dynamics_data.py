@@ -81,3 +81,24 @@ def test_bad_settings_are_rejected():
         pendulum_data(2, 2, variant="triple", cache=False)
     with pytest.raises(ValueError, match="units"):
         pendulum_data(2, 2, test="rescaled-masses", cache=False)
+
+
+@pytest.mark.parametrize(
+    "settings, error, name",
+    [
+        (dict(n_train=0), ValueError, "n_train"),
+        (dict(n_train=2.5), TypeError, "n_train"),
+        (dict(n_test=-1), ValueError, "n_test"),
+        (dict(chunk_len=0), ValueError, "chunk_len"),
+        (dict(dt=0), ValueError, "dt"),
+        (dict(dt=-0.1), ValueError, "dt"),
+        (dict(dt=np.nan), ValueError, "dt"),
+        (dict(duration=np.inf), ValueError, "duration"),
+        (dict(duration="30"), TypeError, "duration"),
+        (dict(seed=-1), ValueError, "seed"),
+        (dict(chunk_len=20, duration=1.0), ValueError, "chunk_len"),
+    ],
+)
+def test_bad_sizes_and_times_name_the_argument(settings, error, name, time_limit):
+    with time_limit(10), pytest.raises(error, match=rf"\b{name}\b"):
+        pendulum_data(**{**dict(n_train=2, n_test=1, duration=2.0, cache=False), **settings})

@@ -213,3 +213,77 @@ def test_torchdiffeq_methods_agree_with_rk4():
 def test_leapfrog_rejects_an_odd_state():
     with pytest.raises(ValueError, match="even length"):
         leapfrog(lambda q: q, lambda p: p, torch.zeros(2, 5), torch.linspace(0, 1, 3))
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(ScalarHNN, {}), (ScalarHNN, dict(dimensionless=True, modulated=True)), (ScalarNeuralODE, {}), (MLPHNN, {}),
+     (MLPNeuralODE, {})],
+)
+def test_the_vector_field_is_affine_in_the_linear_parameters_only(cls, kwargs):
+    model = _model(cls, **kwargs)
+    z, g, params = _inputs()
+    linear = model.linear_parameters()
+    rest = [p for p in model.parameters() if id(p) not in {id(q) for q in linear}]
+    assert linear and rest
+
+    def field_at(parameters, weights):
+        with torch.no_grad():
+            torch.nn.utils.vector_to_parameters(weights, parameters)
+        return model.vector_field(z, g, params).detach()
+
+    for parameters, affine in ((linear, True), (rest, False)):
+        generator = torch.Generator().manual_seed(0)
+        size = len(torch.nn.utils.parameters_to_vector(parameters))
+        a, b = (torch.randn(size, dtype=torch.float64, generator=generator) for _ in range(2))
+        middle = field_at(parameters, (a + b) / 2)
+        mean = (field_at(parameters, a) + field_at(parameters, b)) / 2
+        assert torch.allclose(middle, mean, rtol=1e-9, atol=1e-9 * mean.abs().max()) == affine
+
+
+def test_reset_parameters_starts_every_model_without_dynamics():
+    model = _model(ScalarHNN)
+    z, g, params = _inputs()
+    assert model.vector_field(z, g, params).abs().max() > 0
+    for net in model.nets.values():
+        net.reset_parameters()
+    assert torch.equal(model.vector_field(z, g, params), torch.zeros_like(z))
+
+
+def test_the_training_seed_covers_the_initial_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
+    data = pendulum_data(32, 2, duration=2.0, seed=0)
+    trained = []
+    for global_seed in (1, 2):
+        torch.manual_seed(global_seed)
+        model = ScalarNeuralODE(hidden=16, substeps=1)
+        train(model, data, epochs=2, batch_size=16, polish=0.5, seed=3, progress=False)
+        trained.append(torch.nn.utils.parameters_to_vector(model.parameters()))
+    torch.testing.assert_close(trained[0], trained[1], rtol=0, atol=0)
+
+
+def test_bad_training_settings_are_rejected_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
+    data = pendulum_data(8, 1, duration=1.0, seed=0)
+    for name, value in [("polish", 1.5), ("epochs", -1), ("batch_size", 0), ("mlp_lr", 0.0)]:
+        with pytest.raises(ValueError, match=f"'{name}' parameter of train"):
+            train(ScalarHNN(hidden=4), data, progress=False, **{name: value})
+
+
+@pytest.mark.parametrize("cls, kwargs", [(ScalarHNN, dict(modulated=True)), (ScalarNeuralODE, {}), (MLPHNN, {})])
+def test_a_float64_model_loads_exactly_into_a_default_constructed_one(cls, kwargs, tmp_path):
+    trained = _model(cls, **kwargs)
+    torch.save(trained.state_dict(), tmp_path / "model.pt")
+    loaded = cls(hidden=16, **kwargs)  # float32, as constructed
+    loaded.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=True))
+    assert {p.dtype for p in loaded.state_dict().values()} == {torch.float64}
+    z, g, params = _inputs()
+    torch.testing.assert_close(loaded.vector_field(z, g, params), trained.vector_field(z, g, params), rtol=0, atol=0)
+    data = pendulum_data(4, 2, duration=1.0, cache=False)
+    np.testing.assert_array_equal(evaluate(loaded, data)["prediction"], evaluate(trained, data)["prediction"])
+
+
+def test_a_float32_state_keeps_a_float32_model():
+    model = ScalarHNN(hidden=8)
+    model.load_state_dict(ScalarHNN(hidden=8).state_dict())
+    assert next(model.parameters()).dtype == torch.float32

@@ -118,3 +118,110 @@ def test_states_with_fewer_axes_than_the_batch_are_rejected():
     batch = DoubleSpringPendulum(m1=np.ones((2, 3)))
     with pytest.raises(ValueError, match="fewer leading axes"):
         batch.energy(np.zeros((3, 12)))
+
+
+def _state(q1, q2, p1=(0.1, 0.0, 0.0), p2=(0.0, 0.2, 0.0)):
+    return np.concatenate([q1, q2, p1, p2]).astype(float)
+
+
+@pytest.mark.parametrize(
+    "z0, where",
+    [
+        (_state([0, 0, 0], [0, 0, -3]), r"at the pivot \(q1 = 0\)"),
+        (_state([0, 0, -1], [0, 0, -1]), r"on bob 2 \(q1 = q2\)"),
+    ],
+)
+def test_a_singular_initial_state_raises_naming_the_time_and_the_state(z0, where, time_limit):
+    message = rf"at t = 0: the state \[.*\] is singular: bob 1 is {where}"
+    with time_limit(10), pytest.raises(ValueError, match=message):
+        DoubleSpringPendulum().trajectory(z0, np.linspace(0, 1, 5))  # used to shrink its step forever
+    with pytest.raises(ValueError, match=where):
+        DoubleSpringPendulum().time_derivative(np.stack([_state([0, 0, -1], [0, 0, -3]), z0]))
+
+
+def test_times_with_units_are_converted_to_seconds():
+    units = pint.UnitRegistry()
+    system, z0 = DoubleSpringPendulum(), _state([0, 0, -1.5], [0, 0, -3])
+    t = np.linspace(0, 500, 6)
+    np.testing.assert_allclose(system.trajectory(z0, t * units.ms), system.trajectory(z0, t / 1000), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"t has units meter of dimension \[length\], expected \[time\]"):
+        system.trajectory(z0, t * units.m)
+    with pytest.raises(TypeError, match="z0 must be an array of numbers in SI base units"):
+        system.trajectory(z0 * units.m, t)
+
+
+@pytest.mark.parametrize("t, message", [([0.0, np.nan], "t must be finite"), ([], "non-empty"), ([[0, 1]], "1-d")])
+def test_bad_times_are_rejected(t, message, time_limit):
+    with time_limit(10), pytest.raises(ValueError, match=message):  # t = [0, nan] used to hang
+        DoubleSpringPendulum().trajectory(_state([0, 0, -1.5], [0, 0, -3]), t)
+
+
+@pytest.mark.parametrize("rtol, atol", [(0.0, 1e-10), (1e-10, -1.0), (np.nan, 1e-10), (1e-10, np.inf)])
+def test_bad_tolerances_are_rejected(rtol, atol, time_limit):
+    with time_limit(10), pytest.raises(ValueError, match="tol must be a positive number"):
+        DoubleSpringPendulum().trajectory(_state([0, 0, -1.5], [0, 0, -3]), [0.0, 1.0], rtol=rtol, atol=atol)
+
+
+def test_without_gravity_the_angular_momentum_about_g_is_an_error():
+    z = _state([0, 0, -1.5], [0, 0, -3])
+    with pytest.raises(ValueError, match="undefined for g = 0"):
+        DoubleSpringPendulum(g=[0, 0, 0]).angular_momentum(z)
+    batch = DoubleSpringPendulum(g=[[0, 0, -1], [0, 0, 0]])
+    with pytest.raises(ValueError, match=r"undefined for g = 0 \(system \[1\]\)"):
+        batch.angular_momentum(np.stack([z, z]))
+
+
+@pytest.mark.parametrize(
+    "params, scale", [(dict(m1=1e-300), r"sqrt\(m1 / \(k1 \+ k2\)\)"), (dict(m2=1e-300), r"sqrt\(m2 / k2\)")]
+)
+def test_a_span_of_t_beyond_reach_of_adaptive_steps_is_refused(params, scale, time_limit):
+    message = rf"t spans 1 s, .* fastest time scale of the system, {scale}"
+    with time_limit(10), pytest.raises(ValueError, match=message):
+        DoubleSpringPendulum(**params).trajectory(_state([0, 0, -1.5], [0, 0, -3]), [0.0, 1.0])
+
+
+def test_the_adaptive_integrator_names_where_it_fails(time_limit):
+    from scalars.dynamics.integrators import solve_adaptive
+
+    t = np.linspace(0, 2, 5)
+    message = r"step size collapsed at t = 1: Required step size.*state changing fastest there is \[\d+\.\d*\]"
+    with time_limit(10), pytest.raises(ValueError, match=message):
+        solve_adaptive(lambda z: z**2, np.array([[1.0], [0.5]]), t, 1e-10, 1e-10)  # z = 1 / (1 - t) blows up at 1
+    with pytest.raises(ValueError, match=r"not finite at t = 0 in the state \[-1\.0\]"):
+        solve_adaptive(np.sqrt, np.array([[1.0], [-1.0]]), t, 1e-10, 1e-10)
+
+
+def test_a_step_size_too_small_to_cross_t_is_a_collapse(time_limit):
+    from scalars.dynamics.integrators import solve_adaptive
+
+    with time_limit(30), pytest.raises(ValueError, match=r"collapsed at t = 1: the last 10000 evaluations"):
+        solve_adaptive(lambda z: -np.sign(z), np.array([[1.0]]), np.array([0.0, 2.0]), 1e-10, 1e-10)  # chatters at 0
+    # Rounding noise of forces of 1e100 N swamps the tolerance on momenta that start at 0.
+    with time_limit(30), pytest.raises(ValueError, match=r"collapsed at t = .*badly scaled"):
+        DoubleSpringPendulum().trajectory(_state([0, 0, -1.5], [0, 0, -3]) * 1e100, [0.0, 1.0])
+
+
+@pytest.mark.parametrize("params", [dict(g="down"), dict(m1=None), dict(k2="1"), dict(L1=[1, "a"])])
+def test_parameters_that_are_not_numbers_are_type_errors_naming_them(params):
+    (name,) = params
+    with pytest.raises(TypeError, match=rf"{name} must be a number"):
+        DoubleSpringPendulum(**params)
+    with pytest.raises(TypeError, match="t must be a number"):
+        DoubleSpringPendulum().trajectory(np.ones(12), ["0", "1"])
+
+
+@pytest.mark.parametrize("scale", [1e-200, 5e-324])
+def test_a_bob_very_close_to_the_pivot_is_not_singular(scale):
+    z = _state(np.array([0.0, 0.0, -1.0]) * scale, [0, 0, -3])
+    force_on_bob_1 = DoubleSpringPendulum(g=[0, 0, 0]).time_derivative(z)[6:9]
+    np.testing.assert_allclose(force_on_bob_1, [0, 0, -1.0 - 2.0], rtol=1e-12)  # k1 L1 away from the pivot, k2 (3 - 1) to bob 2
+
+
+@pytest.mark.parametrize("shape", [(13,), (2, 5)])
+def test_states_of_the_wrong_length_are_refused_everywhere(shape):
+    system = DoubleSpringPendulum()
+    for method in (system.hamiltonian, system.angular_momentum, system.time_derivative):
+        with pytest.raises(ValueError, match=r"states must have 12 numbers in the last axis"):
+            method(np.ones(shape))  # (13,) used the first 12 silently
+    with pytest.raises(ValueError, match=r"states must have 12 numbers"):
+        system.hamiltonian(torch.ones(shape))

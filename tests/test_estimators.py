@@ -1,4 +1,5 @@
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -175,3 +176,66 @@ def test_a_failed_fit_leaves_no_fitted_state():
     with pytest.raises(ValueError, match="needs y of shape"):
         model.fit(X, y)
     assert not hasattr(model, "expansion_")
+
+
+def _unit_data(n=40, seed=0):
+    X = np.random.default_rng(seed).standard_normal((n, 6))
+    return X, (X[:, :3] ** 2).sum(1)
+
+
+@pytest.mark.parametrize(
+    "estimator", [EquivariantRegressor(group="O(3)"), EquivariantRegressor(group="O(3)", degree=1)]
+)
+@pytest.mark.parametrize("scale", [1e100, 1e200])
+def test_fit_on_huge_finite_x_is_an_overflow_error_not_an_inf_error(estimator, scale):
+    X, y = _unit_data()
+    with pytest.raises(ValueError, match="overflow") as error:
+        clone(estimator).fit(X * scale, y)
+    assert "contain" not in str(error.value)  # not scipy's "must not contain infs" nor "X contains infinity"
+
+
+def test_mlp_fit_on_huge_finite_x_is_an_overflow_error():
+    X, y = _unit_data()
+    with pytest.raises(ValueError, match="gram_upper overflows float64"):
+        EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0).fit(X * 1e160, y)
+
+
+@pytest.mark.parametrize(
+    "estimator, scale",
+    [
+        (EquivariantRegressor(group="O(3)"), 1e120),  # the invariants are finite, their squares not
+        (EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0), 1e160),
+    ],
+)
+def test_predictions_that_overflow_are_an_error(estimator, scale):
+    X, y = _unit_data()
+    model = clone(estimator).fit(X, y)
+    assert np.isfinite(model.predict(X * 1e50)).all()
+    with pytest.raises(ValueError, match=r"overflow.*rescale X"):
+        model.predict(X * scale)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, np.nan, np.inf, "1e-3", None])
+def test_a_penalty_that_is_not_a_non_negative_number_is_refused(alpha):
+    X, y = _unit_data()
+    with pytest.raises((ValueError, TypeError), match=r"'alpha' parameter of EquivariantRegressor must be a float in the range \[0.0, inf\)"):
+        EquivariantRegressor(group="O(3)", alpha=alpha).fit(X, y)  # nan dropped every coefficient: predictions 0
+
+
+def test_mlp_targets_too_large_for_a_squared_error_are_refused():
+    X, y = _unit_data()
+    with pytest.raises(ValueError, match=r"y is too large for a squared-error loss in float64"):
+        EquivariantMLPRegressor(group="O(3)", max_epochs=1, random_state=0).fit(X, y * 1e300)
+
+
+@pytest.mark.parametrize("exponent", [-200, -60, -20, 0, 20, 60, 200])
+def test_a_power_of_two_rescaling_of_x_gives_the_same_predictions_or_an_error(exponent):
+    X, y = _unit_data(60)
+    scale = 2.0**exponent
+    reference = EquivariantRegressor(group="O(3)").fit(X, y).predict(X)
+    try:
+        predicted = EquivariantRegressor(group="O(3)").fit(X * scale, y).predict(X * scale)
+    except ValueError as error:
+        assert abs(exponent) > 100 and re.search("overflow|underflow", str(error))  # 2^-60: basis 1e-72, squares 1e-144
+    else:
+        np.testing.assert_allclose(predicted, reference, rtol=1e-9, atol=1e-12)  # 1e-200 used to give garbage silently

@@ -1,11 +1,18 @@
 import numpy as np
 import pandas as pd
+import pint
 import pytest
+import sklearn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from scalars import DimensionlessFeatures, InvariantFeatures, get_group
+from scalars import DimensionlessFeatures, InvariantFeatures, Layout, get_group
+from scalars import invariants as inv
+from scalars import preprocessing
+from scalars.groups import Lorentz, Orthogonal, SpecialOrthogonal
 from scalars.testing import assert_invariant
 from scalars.units import UnitsError, assert_units_equivariant
 
@@ -183,3 +190,121 @@ def test_invariant_features_with_their_units_feed_dimensionless_features():
     assert_invariant(model.transform, "SO(3)", X, layout=layout)
     with pytest.raises(AssertionError, match="not units-equivariant"):  # the check can fail
         assert_units_equivariant(invariants, X, DOUBLE_PENDULUM_UNITS)
+
+
+# -- the compiled path that reads the flat columns in place ---------------------------------
+
+
+def split_path(group, layout, X):
+    """The invariants as transform computed them before the in-place path (split the columns,
+    the group's invariants, concatenate), in float64 and without the compiled kernel."""
+    group = get_group(group)
+    scalars, columns = Layout.parse(layout).split(X.astype(np.float64), group.n_columns)
+    V = group.vectors_from_columns(columns)
+    if isinstance(group, (Orthogonal, Lorentz)):  # Gram entries by matmul
+        invariants = [inv.gram(V, metric=group.metric)[:, *np.triu_indices(V.shape[-2])]]
+        if isinstance(group, SpecialOrthogonal):
+            invariants.append(inv.determinants(V))
+    else:
+        invariants = [group.invariants(V)]
+    return np.concatenate([scalars, *invariants], axis=1)
+
+
+def flat_rows(n_rows, n_features, dtype, order, seed):
+    """Random rows, C- or F-ordered, or a strided view of a wider array."""
+    X = np.random.default_rng(seed).standard_normal((n_rows, n_features)).astype(dtype)
+    if order == "view":
+        wide = np.zeros((n_rows, 2 * n_features), dtype)
+        wide[:, ::2] = X
+        return wide[:, ::2]
+    return np.asarray(X, order=order)
+
+
+@given(
+    ranks=st.lists(st.sampled_from([0, 1]), min_size=1, max_size=7),
+    group=st.sampled_from(["O(3)", "SO(3)", "O(1,3)", "O(2)", "SO(2)", "U(2)", "Sp(4)"]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+    order=st.sampled_from(["C", "F", "view"]),
+    n_rows=st.sampled_from([1, 63, 150]),
+    seed=st.integers(0, 2**31),
+)
+@settings(max_examples=80, deadline=None)
+def test_transform_agrees_with_the_split_path_on_random_layouts(ranks, group, dtype, order, n_rows, seed):
+    layout = Layout.from_ranks(ranks)
+    X = flat_rows(n_rows, layout.n_features(get_group(group).n_columns), dtype, order, seed)
+    Z = InvariantFeatures(group=group, layout=layout).fit(X).transform(X)
+    assert Z.dtype == dtype and Z.shape == (n_rows, len(split_path(group, layout, X[:1])[0]))
+    tolerance = {"rtol": 1e-12, "atol": 1e-12} if dtype == np.float64 else {"rtol": 1e-5, "atol": 1e-5}
+    np.testing.assert_allclose(Z, split_path(group, layout, X), **tolerance)
+
+
+@pytest.mark.parametrize("layout", ["T1+2T0+T1", "2T0+3T1+T0", "3T0", "4T1"])
+@pytest.mark.parametrize("group", ["O(3)", "SO(3)", "O(1,3)"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_in_place_path_on_interleaved_layouts(layout, group, dtype, order):
+    d = get_group(group).n_columns
+    X = flat_rows(200, Layout.parse(layout).n_features(d), dtype, order, seed=1)
+    Z = InvariantFeatures(group=group, layout=layout).fit_transform(X)
+    assert Z.dtype == dtype and Z.flags.c_contiguous
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(Z, split_path(group, layout, X), rtol=rtol, atol=rtol)
+
+
+def forbidden(*args, **kwargs):
+    raise AssertionError("this group should not take this path")
+
+
+@pytest.mark.parametrize("group, layout", [("O(3)", "T1+2T0+T1"), ("SO(3)", "T0+3T1"), ("O(1,3)", "2T1+T0")])
+def test_metric_groups_read_the_columns_in_place(monkeypatch, group, layout):
+    X = flat_rows(20, Layout.parse(layout).n_features(get_group(group).d), np.float64, "C", 0)
+    monkeypatch.setattr(preprocessing, "split_columns", forbidden)
+    Z = InvariantFeatures(group=group, layout=layout).fit_transform(X)
+    np.testing.assert_allclose(Z, split_path(group, layout, X))
+
+
+@pytest.mark.parametrize("group", ["U(2)", "Sp(4)"])
+def test_other_groups_keep_their_own_path(monkeypatch, group):
+    X = flat_rows(20, 3 * 4 + 1, np.float64, "C", 0)
+    monkeypatch.setattr(preprocessing, "gram_upper_flat", forbidden)
+    Z = InvariantFeatures(group=group, layout="T1+T0+2T1").fit_transform(X)
+    np.testing.assert_allclose(Z, split_path(group, "T1+T0+2T1", X), rtol=1e-12)
+
+
+def test_a_subclass_with_other_invariants_keeps_them():
+    class DoubledGram(Orthogonal):
+        def invariants(self, V):
+            return 2 * super().invariants(V)
+
+    X = flat_rows(20, 7, np.float64, "C", 0)
+    Z = InvariantFeatures(group=DoubledGram(3), layout="T0+2T1").fit_transform(X)
+    expected = split_path("O(3)", "T0+2T1", X)
+    np.testing.assert_allclose(Z, np.column_stack([expected[:, :1], 2 * expected[:, 1:]]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad, message", [(np.nan, "X contains NaN"), (-np.inf, "X contains infinity")])
+@pytest.mark.parametrize("column", [0, 4])  # a scalar, a vector component
+def test_transform_names_nan_and_infinity(bad, message, column):
+    X = flat_rows(100, 7, np.float64, "C", 0)
+    features = InvariantFeatures(group="O(3)", layout="T0+2T1").fit(X)
+    X[70, column] = bad
+    with pytest.raises(ValueError, match=message):
+        features.transform(X)
+    with sklearn.config_context(assume_finite=True):  # the user vouches for X: no check
+        assert not np.isfinite(features.transform(X)[70]).all()
+
+
+def test_large_finite_values_are_not_mistaken_for_infinity():
+    features = InvariantFeatures(group="O(3)", layout="2T1").fit(np.ones((3, 6)))
+    X = np.full((3, 6), 1e153)  # squares of 1e306 are finite; their sum over the batch is not
+    np.testing.assert_allclose(features.transform(X), np.full((3, 3), 3e306))
+    with pytest.raises(ValueError, match="Gram entries of finite X overflow float64.*rescale X"):
+        features.transform(np.full((3, 6), 1e308))
+
+
+def test_feature_units_keep_the_custom_dimensions_of_the_registry():
+    registry = pint.UnitRegistry()
+    registry.define("litre_of_water = [water_volume] = lw")
+    features = InvariantFeatures(group="O(2)", layout="T0+T1").fit(np.ones((2, 3)))
+    units = features.get_feature_units_out(["lw", "m", "m"], registry=registry)
+    assert units == [{"[water_volume]": 1}, {"[length]": 2}]

@@ -1,5 +1,7 @@
 """Dimension matrices from pint, custom registries, exponent dicts and sympy units."""
 
+import re
+
 import numpy as np
 import pint
 import pytest
@@ -74,3 +76,54 @@ def test_matrix_is_integer_typed():
 def test_two_spellings_of_one_dimension_are_refused(unit, spellings):
     with pytest.raises(UnitsError, match=f"gives the exponent of .* more than once, as {spellings}"):
         dimension_exponents(unit)
+
+
+@pytest.mark.parametrize("unit", ["kg*m/s^2 = N", "m = m", "m,s", "m;s", "m!", "m#s", "m/s/", "m**", "==", "[length]"])
+def test_malformed_unit_strings_are_units_errors_naming_the_string(unit):
+    with pytest.raises(UnitsError, match=f"Cannot parse unit {re.escape(repr(unit))}: .+"):
+        dimension_exponents(unit)
+
+
+@pytest.mark.parametrize(
+    "unit", ["m/s", "kg*m^2/s^2", "1e-3 m", "µm", "Ω", "%", "m**-2", "(m/s)^2", "°R", "ohm * A"]
+)
+def test_well_formed_unit_strings_still_parse(unit):
+    registry = pint.get_application_registry()
+    assert dimension_exponents(unit) == {k: int(v) for k, v in registry.parse_expression(unit).dimensionality.items()}
+
+
+@pytest.mark.parametrize("unit", ["degC", "degF", "°C", "reaumur", "degC/m"])
+@pytest.mark.parametrize("form", [str, lambda u: pint.get_application_registry().Quantity(1, u)])
+def test_offset_units_are_refused_with_advice_to_use_kelvin(unit, form):
+    if unit == "degC/m" and form is not str:
+        pytest.skip("pint itself refuses to make the quantity")
+    with pytest.raises(UnitsError, match=r"is an offset unit .*Convert the values to kelvin") as error:
+        dimension_exponents(form(unit))
+    assert form is not str or repr(unit) in str(error.value)
+
+
+def test_temperature_differences_and_kelvin_are_accepted():
+    for unit in ["K", "delta_degC", "delta_degF", "J/K"]:
+        assert dimension_exponents(unit).get("[temperature]") in (1, -1)
+    assert dimension_exponents(pint.get_application_registry().kelvin) == {"[temperature]": 1}
+
+
+@pytest.mark.parametrize("unit, name", [({"lenght": 1}, "lenght"), ({"[mass]": 1, "[tme]": -1}, "\\[tme\\]"),
+                                        ({"dimensionless": 1}, "dimensionless"), ({"": 2}, "")])
+def test_unknown_dimension_names_are_errors(unit, name):
+    with pytest.raises(UnitsError, match=f"names the dimension '{name}', which the unit registry does not define"):
+        dimension_exponents(unit)
+
+
+def test_derived_dimension_names_expand_into_base_dimensions():
+    assert dimension_exponents({"[velocity]": 1, "time": 1, "mass": 1}) == {"[length]": 1, "[mass]": 1}
+    M, dimensions = dimension_matrix([{"[force]": 1}, "N"])
+    assert dimensions == ("[length]", "[mass]", "[time]") and (M[:, 0] == M[:, 1]).all()
+
+
+def test_a_custom_registry_defines_its_own_dimensions():
+    registry = pint.UnitRegistry()
+    registry.define("litre_of_water = [water_volume] = lw")
+    assert dimension_exponents({"water_volume": 1, "length": -3}, registry) == {"[water_volume]": 1, "[length]": -3}
+    with pytest.raises(UnitsError, match="water_volume"):
+        dimension_exponents({"water_volume": 1})

@@ -56,7 +56,9 @@ def test_planck_law_learned_at_some_temperatures_predicts_unseen_ones():
 def test_without_planck_constant_the_model_is_rayleigh_jeans():
     X, y = _planck_spectra([3000.0, 4000.0])
     model = UnitsEquivariantRegressor(units=PLANCK_UNITS[:4], target_units=RADIANCE)
-    model.fit(X[:, :4], y)
+    message = r"no dimensionless monomial, so the model is a constant times x0\^2\*x1\*x2\^-2\*x3"
+    with pytest.warns(UserWarning, match=message):
+        model.fit(X[:, :4], y)
     assert model.features_.powers_.shape == (0, 4)
     assert model.target_powers_.tolist() == [2, 1, -2, 1]  # k_B T nu^2 / c^2
     ratio = model.predict(X[:, :4]) / (K_B * X[:, 1] * X[:, 0] ** 2 / C**2)
@@ -264,3 +266,54 @@ def test_dimensionless_feature_names_follow_input_features():
     features.fit(X)
     with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
         features.get_feature_names_out(["T", "L", "G"])
+
+
+def test_offset_temperature_units_are_refused_by_the_estimators():
+    X = np.array([[300.0, 310.0], [280.0, 290.0], [5.0, 6.0]])
+    for estimator in (DimensionlessFeatures(units=["degC", "degC"]),
+                      UnitsEquivariantRegressor(units=["K", "degF"], target_units="K")):
+        with pytest.raises(UnitsError, match="'deg[CF]' is an offset unit.*kelvin"):
+            estimator.fit(X, X[:, 0])
+
+
+@pytest.mark.parametrize("max_denominator, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError),
+                                                    ("2", TypeError), (True, TypeError)])
+def test_max_denominator_must_be_a_positive_integer(max_denominator, error):
+    X, y = _pendulum(20)
+    model = UnitsEquivariantRegressor(units=["m", "m/s^2", "kg", ""], target_units="s",
+                                      max_denominator=max_denominator)
+    with pytest.raises(error, match=r"max_denominator.* must be (an int|a positive integer)"):
+        model.fit(X, y)
+
+
+def test_repeating_variables_that_cannot_separate_the_others_are_named_as_such():
+    model = DimensionlessFeatures(units=["m", "m", "m^-2"], repeating=[2])
+    message = r"repeating variables \['x2'\], not every other variable can have a dimensionless group .* \['x1'\]"
+    with pytest.raises(UnitsError, match=message) as error:
+        model.fit(np.ones((3, 3)))
+    assert "isolate" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        (dict(repeating=["nope"]), ValueError, "repeating names an unknown column 'nope'"),
+        (dict(repeating=[7]), ValueError, r"repeating has 7, which is neither a column name nor an index in \[0, 2\)"),
+        (dict(isolate=[-1]), ValueError, "isolate has -1"),
+        (dict(isolate=[1.5]), ValueError, "isolate has 1.5"),
+        (dict(repeating="x0"), TypeError, "'repeating' parameter of DimensionlessFeatures must be an array-like"),
+    ],
+)
+def test_options_that_name_no_column_say_which_option(options, error, message):
+    with pytest.raises(error, match=message):
+        DimensionlessFeatures(units=["m", "s"], **options).fit(np.ones((3, 2)))
+
+
+def test_a_target_or_prediction_beyond_float64_names_the_monomial():
+    X = np.array([[0.5], [0.13], [1e9], [5e-301]])
+    with pytest.warns(UserWarning, match="no dimensionless monomial"):
+        model = UnitsEquivariantRegressor(units=["m"], target_units="m").fit(X, [1.0, 1.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match=r"prediction, f\(z\) times the monomial x0 .* overflows float64 at row 2"):
+        model.predict(X)  # 4e299 * 1e9
+    with pytest.raises(ValueError, match=r"y divided by the monomial x0 .* overflows float64 at row 1"):
+        UnitsEquivariantRegressor(units=["m"], target_units="m").fit(np.array([[1.0], [1e-310]]), [1.0, 1.0])

@@ -199,6 +199,21 @@ def test_fractional_target_needs_permission():
     assert solve_exponents(M, [0, 1], max_denominator=2).tolist() == [0.5, -0.5]
 
 
+@pytest.mark.parametrize("max_denominator", [0, -3, 2.5, None])
+def test_max_denominator_is_validated(max_denominator):
+    M, _ = dimension_matrix(["m", "m/s^2"])
+    with pytest.raises((ValueError, TypeError), match="max_denominator must be a positive integer"):
+        solve_exponents(M, [0, 1], max_denominator=max_denominator)
+    assert solve_exponents(M, [0, 1], max_denominator=np.int64(2)).tolist() == [0.5, -0.5]
+
+
+def test_repeating_variables_completed_to_span_the_dimensions_are_named():
+    message = (r"repeating variables \['d', 'c'\] \(\['c'\] added to span the dimensions\), "
+               r"not every other variable.* \['b'\] in more than one")
+    with pytest.raises(UnitsError, match=message):
+        integer_nullspace([[-2, 1, 1, 0], [0, 0, 0, 1]], repeating=[3], variable_names=["c", "a", "b", "d"])
+
+
 def test_rejects_non_integer_dimension_matrix():
     with pytest.raises(UnitsError, match="integers"):
         integer_nullspace([[0.5, 1.0]])

@@ -16,10 +16,18 @@ def test_huge_and_tiny_magnitudes_cancel_exactly():
     np.testing.assert_allclose(values, [[1.0, 1.0, 1e-100, 1e300]], rtol=1e-14)
 
 
-def test_monomial_out_of_range_overflows_to_inf_not_nan():
-    with np.errstate(over="ignore"):
-        values = evaluate_monomials(np.array([[1e300, 1e-300]]), np.array([[2, 0], [0, 2]]))
-    assert values.tolist() == [[np.inf, 0.0]]
+def test_a_monomial_beyond_float64_is_an_error_naming_it():
+    X = np.array([[1.0, 1.0], [1e300, 1e-300]])
+    with pytest.raises(ValueError, match=r"monomial a\^2\*b\^-1 overflows float64 at row 1: it is about 1e\+900"):
+        evaluate_monomials(X, np.array([[1, 1], [2, -1]]), variable_names=["a", "b"])
+
+
+def test_a_monomial_below_the_normal_floats_warns_and_underflows_to_zero_or_subnormal():
+    X = np.array([[1e300, 1e-300], [1.0, 1e-160]])
+    with pytest.warns(RuntimeWarning, match=r"monomial b\^2 underflows float64 at row 0: it is about 1e-600"):
+        values = evaluate_monomials(X, np.array([[1, 1], [0, 2]]), variable_names=["a", "b"])
+    np.testing.assert_allclose(values[0], [1.0, 0.0], rtol=1e-15)
+    assert 0 < values[1, 1] < np.finfo(float).tiny
 
 
 def test_signs_follow_integer_powers():

@@ -11,7 +11,7 @@ trains, for each seed, on 500 training chunks of the EMLP protocol (ANCHORS.md):
 Every model gets the same wall-clock budget (``--time-limit``, default 300 s) and is
 scored on test trajectories of 30 time units from fresh initial states: the geometric-mean
 relative state error, the mean relative energy drift and the angular-momentum error about
-the gravity axis. The data and the initialisation change with the seed.
+the gravity axis. The data, the initial weights and the batch order change with the seed.
 
 ``--units`` runs the units variant of Villar et al. (JMLR 2023) instead: a random system
 per trajectory (500 training chunks), scalar HNNs whose linear coefficients are monomials
@@ -161,7 +161,6 @@ def main(argv=None):
         data = pendulum_data(500, n_test, seed=seed)
         for name in names:
             cls, rates = MODELS[name]
-            torch.manual_seed(seed)
             print(f"seed {seed}: {name}", flush=True)
             rows += fit_and_score(name, cls(), data, time_limit, rates, seed, not args.no_progress)
     table = _units_table(rows) if args.units else _table(rows)
@@ -181,7 +180,6 @@ def _run_units(seed, n_test, time_limit, progress):
     tests = {setting: pendulum_data(500, n_test, variant="units", test=setting, seed=seed) for setting in PUBLISHED_UNITS}
     rows = []
     for name, dimensionless in (("scalar HNN", False), ("dimensionless scalar HNN", True)):
-        torch.manual_seed(seed)
         print(f"seed {seed}: {name} (units variant)", flush=True)
         model = ScalarHNN(dimensionless=dimensionless, modulated=True)
         rows += fit_and_score(name, model, data, time_limit, MODELS["scalar HNN"][1], seed, progress, tests)

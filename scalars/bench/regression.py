@@ -12,6 +12,8 @@
 - ``scalars MLP``: :class:`~scalars.estimators.EquivariantMLPRegressor`, same invariants
   and equivariant basis, coefficients from an MLP.
 - ``MLP``: a plain MLP on the raw coordinates, trained by the same loop.
+- ``scalars EMLP`` (only with ``--emlp``): ``EquivariantMLPRegressor(backbone="emlp")``,
+  our torch EMLP with the EMLP paper's width and training protocol.
 
 Protocol of the EMLP paper: 5000 test samples, sizes 30 to 30000, 3 seeds; the table
 reports the median over seeds with the range. The test set is never used for any choice.
@@ -19,16 +21,15 @@ reports the median over seeds with the range. The test set is never used for any
 
 import argparse
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from scalars.datasets import Inertia, O5Synthetic, ParticleInteraction
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
-from scalars.invariants import pair_indices
+from scalars.preprocessing import kernel_basis
 
-__all__ = ["main", "run", "kernel_basis", "lengths_and_cosines", "PUBLISHED"]
+__all__ = ["main", "run", "table", "plot", "PUBLISHED", "REFERENCE"]
 
 TASKS = {task.__name__: task for task in (O5Synthetic, Inertia, ParticleInteraction)}
 SIZES = (30, 100, 300, 1000, 3000, 10000, 30000)
@@ -49,6 +50,14 @@ VILLAR = {
     "Inertia": {1000: 4e-3, 30000: 7e-4},
     "ParticleInteraction": {1000: 1e-2},
 }
+# task -> {label: {size: MSE}}: every published curve, for plotting beside ours.
+REFERENCE = {
+    task: {
+        **{method: dict(zip(SIZES, values)) for (name, method), values in PUBLISHED.items() if name == task},
+        "scalar MLP (Villar et al.)": VILLAR[task],
+    }
+    for task in TASKS
+}
 MAX_STEPS = 1000  # gradient steps per MLP fit, so the largest sizes fit in the time budget
 BATCH_SIZE = 256
 
@@ -56,46 +65,6 @@ BATCH_SIZE = 256
 def _epochs(n_samples, max_steps):
     steps_per_epoch = -(-int(0.9 * n_samples) // BATCH_SIZE)
     return int(np.clip(max_steps // steps_per_epoch, 20, 500))
-
-
-def lengths_and_cosines(gram_entries):
-    """Gram entries ``<v_i, v_j>`` (i <= j) -> lengths ``|v_i|`` then cosines (i < j)."""
-    n_entries = gram_entries.shape[1]
-    n_vectors = int(round((np.sqrt(8 * n_entries + 1) - 1) / 2))
-    rows, cols = pair_indices(n_vectors)
-    lengths = np.sqrt(np.clip(gram_entries[:, rows == cols], 0.0, None))
-    off = rows != cols
-    safe = np.where(lengths > 0, lengths, 1.0)
-    cosines = gram_entries[:, off] / (safe[:, rows[off]] * safe[:, cols[off]])
-    return np.concatenate([lengths, cosines], axis=1)
-
-
-def kernel_basis(train, seed):
-    """Nystroem features of an RBF kernel on lengths and cosines, length scales from the
-    Gaussian-process marginal likelihood on at most 400 training samples."""
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
-    from sklearn.kernel_approximation import Nystroem
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
-    from scalars.preprocessing import InvariantFeatures
-
-    features = make_pipeline(
-        InvariantFeatures(train.group, train.layout), FunctionTransformer(lengths_and_cosines)
-    )
-    subset = slice(0, min(len(train), 400))
-    Z = features.fit_transform(train.X[subset])
-    prior = ConstantKernel() * RBF(np.ones(Z.shape[1]), (1e-2, 1e4)) + WhiteKernel(1e-6, (1e-12, 1e-1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        process = GaussianProcessRegressor(prior, normalize_y=True, n_restarts_optimizer=2, random_state=seed)
-        process.fit(Z, train.y[subset])
-    kernel = process.kernel_.k1.k2
-    return make_pipeline(
-        FunctionTransformer(lengths_and_cosines),
-        Nystroem(kernel=kernel, n_components=min(len(train), 1000), random_state=seed),
-    )
 
 
 class RawMLP:
@@ -109,7 +78,6 @@ class RawMLP:
 
         from scalars.nn import fit, mlp
 
-        torch.manual_seed(self.seed)
         self.single_output_ = y.ndim == 1
         y = y.reshape(len(y), -1)
         self.x_mean_, self.x_scale_ = X.mean(0), X.std(0) + 1e-12
@@ -129,24 +97,36 @@ class RawMLP:
         return prediction[:, 0] if self.single_output_ else prediction
 
 
-def make_models(train, seed, max_steps=MAX_STEPS):
-    """Name -> unfitted model for one training set."""
+def make_models(train, seed, max_steps=MAX_STEPS, emlp=False):
+    """Name -> unfitted model for one training set; with ``emlp``, our torch EMLP too.
+
+    The EMLP row follows the EMLP paper's protocol: 3 x 384 channels, Adam at 3e-3 on
+    batches of 500 for ``min(900000 / n_train, 1000)`` epochs (hours per task here).
+    """
     params = train.estimator_params()
     epochs = _epochs(len(train), max_steps)
     if isinstance(train, O5Synthetic):
-        ridge = EquivariantRegressor(**params, basis=kernel_basis(train, seed))
+        ridge = EquivariantRegressor(**params, basis=kernel_basis(train.X, train.y, train.group, train.layout,
+                                                                  random_state=seed))
     else:
         ridge = EquivariantRegressor(**params)
-    return {
+    models = {
         "scalars ridge": ridge,
         "scalars MLP": EquivariantMLPRegressor(
             **params, hidden_layer_sizes=(64, 64), max_epochs=epochs, patience=50, random_state=seed
         ),
         "MLP": RawMLP(max_epochs=epochs, seed=seed),
     }
+    if emlp:
+        epochs = min(900_000 // len(train), 1000)
+        models["scalars EMLP"] = EquivariantMLPRegressor(
+            **params, backbone="emlp", hidden_layer_sizes=(384, 384, 384), batch_size=500,
+            learning_rate=3e-3, max_epochs=epochs, patience=epochs, random_state=seed,
+        )
+    return models
 
 
-def run(sizes=SIZES, seeds=(0, 1, 2), n_test=5000, tasks=tuple(TASKS), max_steps=MAX_STEPS, progress=True, csv=None):
+def run(sizes=SIZES, seeds=(0, 1, 2), n_test=5000, tasks=tuple(TASKS), max_steps=MAX_STEPS, progress=True, csv=None, emlp=False):
     """Train and test every model; one row per (task, model, size, seed).
 
     With ``csv`` a path, the rows so far are written there after every training set, so
@@ -167,7 +147,7 @@ def run(sizes=SIZES, seeds=(0, 1, 2), n_test=5000, tasks=tuple(TASKS), max_steps
         test = TASKS[task](n_test, seed=[seed, 0])
         train = TASKS[task](size, seed=[seed, size])
         start = time.perf_counter()
-        for name, model in make_models(train, seed, max_steps).items():
+        for name, model in make_models(train, seed, max_steps, emlp).items():
             model.fit(train.X, train.y)
             mse = float(np.mean((model.predict(test.X) - test.y) ** 2))
             seconds = time.perf_counter() - start
@@ -188,16 +168,8 @@ def table(results):
     header = "| task | method | " + " | ".join(f"{n:g}" for n in sizes) + " |"
     lines = [header, "|" + "---|" * (len(sizes) + 2)]
     for task in results.task.unique():
-        for (published_task, method), values in PUBLISHED.items():
-            if published_task == task:
-                by_size = dict(zip(SIZES, values))
-                lines.append(f"| {task} | {method} | " + " | ".join(_format(by_size[n]) for n in sizes) + " |")
-        villar = VILLAR[task]
-        lines.append(
-            f"| {task} | scalar MLP (Villar et al.) | "
-            + " | ".join(_format(villar[n]) if n in villar else "" for n in sizes)
-            + " |"
-        )
+        for label, curve in REFERENCE[task].items():
+            lines.append(f"| {task} | {label} | " + " | ".join(_format(curve[n]) if n in curve else "" for n in sizes) + " |")
         for model, group in results[results.task == task].groupby("model", sort=False):
             stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
             cells = [
@@ -209,28 +181,15 @@ def table(results):
 
 
 def plot(results, path):
-    """Log-log test MSE against training size, one panel per task, published curves dashed."""
+    """Write the figure of the results beside the published curves to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    tasks = list(results.task.unique())
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.5 * len(tasks), 3.8), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
-        for (published_task, method), values in PUBLISHED.items():
-            if published_task == task:
-                ax.plot(SIZES, values, "--", marker=".", label=method)
-        villar = VILLAR[task]
-        ax.plot(list(villar), list(villar.values()), "s", fillstyle="none", label="scalar MLP (Villar et al.)")
-        for model, group in results[results.task == task].groupby("model", sort=False):
-            stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
-            (line,) = ax.plot(stats.index, stats["median"], marker="o", label=model)
-            ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.25)
-        ax.set(xscale="log", yscale="log", title=task, xlabel="training samples", ylabel="test MSE")
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].legend(fontsize=7)
-    fig.tight_layout()
+    from scalars.plotting import plot_learning_curves
+
+    fig = plot_learning_curves(results, REFERENCE)
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -241,6 +200,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="sizes 30, 100, 1000, one seed, short MLP training")
     parser.add_argument("--out", default="out", help="directory for the CSV and the plot (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", choices=SIZES, metavar="N", help=f"training sizes of the full protocol to run (default: all of {SIZES})"
+    )
+    parser.add_argument("--emlp", action="store_true", help="add our torch EMLP (EMLP paper's protocol; hours)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
@@ -248,9 +211,9 @@ def main(argv=None):
     name = "regression_quick" if args.quick else "regression"
     progress = not args.no_progress
     if args.quick:
-        results = run(QUICK_SIZES, seeds=(0,), max_steps=300, progress=progress, csv=out / f"{name}.csv")
+        results = run(QUICK_SIZES, seeds=(0,), max_steps=300, progress=progress, csv=out / f"{name}.csv", emlp=args.emlp)
     else:
-        results = run(progress=progress, csv=out / f"{name}.csv")
+        results = run(sizes=tuple(args.sizes or SIZES), progress=progress, csv=out / f"{name}.csv", emlp=args.emlp)
     plot(results, out / f"{name}.png")
     print(table(results))
     print(f"\nwrote {out / f'{name}.csv'} and {out / f'{name}.png'} in {time.perf_counter() - started:.0f} s")

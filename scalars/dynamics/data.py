@@ -24,9 +24,11 @@ import os
 import warnings
 import zipfile
 from dataclasses import dataclass
+from numbers import Integral, Real
 from pathlib import Path
 
 import numpy as np
+from sklearn.utils import check_scalar
 
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 
@@ -141,7 +143,10 @@ def _generate(n_train, n_test, variant, test, chunk_len, dt, duration, seed):
     t = np.arange(round(duration / dt)) * dt
     n_chunks = len(t) // chunk_len
     if n_chunks < 1:
-        raise ValueError(f"a chunk of {chunk_len} points does not fit in {len(t)} points")
+        raise ValueError(
+            f"chunk_len={chunk_len} points do not fit in the round(duration / dt) = {len(t)} points of a "
+            "trajectory; lower chunk_len or dt, or raise duration"
+        )
 
     def systems(n, rng, low=1.0, high=2.0):
         if variant == "emlp":
@@ -226,7 +231,20 @@ def pendulum_data(
     Returns
     -------
     PendulumData
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument: sizes that are not positive integers, ``dt`` or ``duration``
+        that are not positive finite numbers, a negative ``seed``, unknown settings.
     """
+    for name, value in dict(n_train=n_train, n_test=n_test, chunk_len=chunk_len).items():
+        check_scalar(value, name, Integral, min_val=1)
+    check_scalar(seed, "seed", Integral, min_val=0)
+    for name, value in dict(dt=dt, duration=duration).items():
+        check_scalar(value, name, Real, min_val=0, include_boundaries="neither")
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if test not in TEST_SETTINGS:

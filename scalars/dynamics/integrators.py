@@ -1,13 +1,15 @@
-"""Differentiable fixed-step integrators in torch, and a front door to torchdiffeq.
+"""Differentiable fixed-step integrators in torch, a front door to torchdiffeq, and the
+checked adaptive integrator of the reference trajectories.
 
 All of them return the trajectory batch-first, ``(..., T, n)``, like
-:meth:`scalars.dynamics.DoubleSpringPendulum.trajectory`, and keep the autograd graph so
-that a loss on the trajectory trains the vector field.
+:meth:`scalars.dynamics.DoubleSpringPendulum.trajectory`; the torch ones keep the autograd
+graph so that a loss on the trajectory trains the vector field.
 """
 
+import numpy as np
 import torch
 
-__all__ = ["leapfrog", "rk4", "integrate"]
+__all__ = ["leapfrog", "rk4", "integrate", "solve_adaptive"]
 
 
 def _steps(t, substeps):
@@ -120,3 +122,84 @@ def integrate(field, z0, t, method="rk4", substeps=1, rtol=1e-7, atol=1e-9):
 
     zs = odeint(lambda _, z: field(z), z0, t, method=method, rtol=rtol, atol=atol)
     return zs.movedim(0, -2)
+
+
+# A step size that would need more field evaluations than this to cross the rest of t has
+# collapsed as surely as one below the spacing of floats (a badly scaled state whose
+# rounding noise swamps a tolerance, a chattering field): the integration would hang.
+# Checked every _PROBE evaluations, at the pace of the last _PROBE.
+_MAX_EVALUATIONS = 10**9
+_PROBE = 10**4
+
+
+def solve_adaptive(field, z0, t, rtol, atol, method="DOP853"):
+    """Trajectories of ``dz/dt = field(z)`` by an adaptive scipy method, or a clear error.
+
+    A field that is not finite, or fails, at some state, or a step size that collapses
+    (below the spacing of floats, or so small that crossing ``t`` would take more than
+    1e9 evaluations of the field), raises instead of returning NaN or stalling.
+
+    Parameters
+    ----------
+    field : callable
+        ``z (n, k) -> dz/dt (n, k)``, numpy.
+    z0 : ndarray of shape (n, k)
+        States at ``t[0]``, integrated together (the error control is over all of them).
+    t : ndarray of shape (T,)
+        Increasing output times.
+    rtol, atol : float
+        Tolerances of :func:`scipy.integrate.solve_ivp`.
+    method : str
+        An adaptive method of :func:`scipy.integrate.solve_ivp`.
+
+    Returns
+    -------
+    ndarray of shape (n, T, k)
+
+    Raises
+    ------
+    ValueError
+        Naming the time and the state where the field is not finite or fails with a
+        ValueError, or where the step size collapsed (the state changing fastest there).
+    """
+    from scipy.integrate import solve_ivp
+
+    n, k = z0.shape
+    if len(t) == 1:
+        return z0[:, None, :].copy()
+    last = {"evaluations": 0, "probe": t[0]}
+
+    def rhs(time, y):
+        z = y.reshape(n, k)
+        try:
+            dz = field(z)
+        except ValueError as error:
+            raise ValueError(f"at t = {time:.6g}: {error}") from error
+        bad = ~np.isfinite(dz).all(axis=-1)
+        if bad.any():
+            raise ValueError(f"the vector field is not finite at t = {time:.6g} in the state {z[bad][0].tolist()}")
+        last.update(time=time, z=z, dz=dz, evaluations=last["evaluations"] + 1)
+        if last["evaluations"] % _PROBE == 0:
+            advance, rest = time - last["probe"], t[-1] - time
+            if rest > _MAX_EVALUATIONS / _PROBE * advance:
+                raise _collapse(
+                    last, f"the last {_PROBE} evaluations of the field advanced t by {advance:.3g}, so the "
+                    f"{rest:.3g} left would take more than {_MAX_EVALUATIONS:.0e}."
+                )
+            last["probe"] = time
+        return dz.ravel()
+
+    solution = solve_ivp(rhs, (t[0], t[-1]), z0.ravel(), method=method, t_eval=t, rtol=rtol, atol=atol)
+    if not solution.success:
+        raise _collapse(last, solution.message)
+    return solution.y.reshape(n, k, len(t)).transpose(0, 2, 1)
+
+
+def _collapse(last, reason):
+    """The error for a step size that collapsed at the last evaluation of the field."""
+    fastest = np.argmax(np.abs(last["dz"]).max(axis=-1))
+    return ValueError(
+        f"the step size collapsed at t = {last['time']:.6g}: {reason} The state changing fastest "
+        f"there is {last['z'][fastest].tolist()}; the system is singular, too stiff or badly scaled "
+        "near it (atol is an absolute tolerance)."
+    )

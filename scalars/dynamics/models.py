@@ -36,43 +36,9 @@ from torch import nn
 from scalars.dynamics.integrators import integrate, leapfrog
 from scalars.dynamics.pendulum import split_state
 from scalars.invariants import gram_upper
+from scalars.nn.layers import Standardizer, mlp
 
 __all__ = ["ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
-
-
-class _InputScaling(nn.Module):
-    """Centred inputs, standardised per column and whitened, with statistics set by :meth:`fit`.
-
-    Invariants such as ``<q1, q1>`` and ``|q1|`` are almost collinear on the data, yet the
-    energy depends on their difference. Whitening (``cov^(-1/2)``) makes such directions as
-    easy to learn for a linear map as any other; a nonlinear map is better fed standardised
-    columns, which it cannot blow up off the data. Directions and columns of (near) zero
-    variance are left unscaled.
-    """
-
-    def __init__(self, n_features):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(n_features))
-        self.register_buffer("std", torch.ones(n_features))
-        self.register_buffer("whitening", torch.eye(n_features))
-
-    @torch.no_grad()
-    def fit(self, x):
-        x = x.reshape(-1, x.shape[-1]).to(self.mean.dtype)
-        mean = x.mean(0)
-        covariance = torch.cov((x - mean).T).reshape(len(mean), len(mean))
-        variance, vectors = torch.linalg.eigh(covariance)
-        floor = 1e-6 * variance.max().clamp(min=1e-300)
-        scale = torch.where(variance > floor, variance.clamp(min=floor).rsqrt(), torch.ones_like(variance))
-        std = covariance.diagonal().sqrt()
-        self.mean.copy_(mean)
-        self.std.copy_(torch.where(std > 1e-6 * std.max().clamp(min=1e-300), std, torch.ones_like(std)))
-        self.whitening.copy_(vectors * scale @ vectors.T)
-
-    def forward(self, x):
-        """Standardised and whitened ``x``, two arrays of the shape of ``x``."""
-        centred = x - self.mean
-        return centred / self.std, centred @ self.whitening
 
 
 def _monomial_exponents(n):
@@ -102,26 +68,35 @@ class _MLP(nn.Module):
 
     def __init__(self, n_in, n_out, hidden, layers, n_context=0):
         super().__init__()
-        self.scaling = _InputScaling(n_in)
+        self.scaling = Standardizer(n_in, whiten=True)
         self.skip = nn.Linear(n_in, n_out)
-        nn.init.zeros_(self.skip.weight)
-        nn.init.zeros_(self.skip.bias)
         self.n_context = n_context
         if n_context:
             self.register_buffer("exponents", _monomial_exponents(n_context))
             self.skip_context = nn.Linear(len(self.exponents), n_out * n_in, bias=False)
-            nn.init.zeros_(self.skip_context.weight)
-        self.body = None
-        if layers:
-            sizes = [n_in] + [hidden] * layers
-            blocks = []
-            for a, b in zip(sizes[:-1], sizes[1:]):
-                blocks += [nn.Linear(a, b), nn.SiLU()]
-            self.body = nn.Sequential(*blocks, nn.Linear(hidden, n_out, bias=False))
-            nn.init.zeros_(self.body[-1].weight)
+        self.body = mlp(n_in, n_out, (hidden,) * layers, nn.SiLU, output_bias=False) if layers else None
+        self._start_at_zero()
+
+    def linear_parameters(self):
+        """The weights of the linear part, in which the output is linear."""
+        return list(self.skip.parameters()) + (list(self.skip_context.parameters()) if self.n_context else [])
+
+    @torch.no_grad()
+    def reset_parameters(self):
+        """Draw every layer as at construction: torch's default, then the linear part and
+        the output layer at zero."""
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+        self._start_at_zero()
+
+    @torch.no_grad()
+    def _start_at_zero(self):
+        for weight in self.linear_parameters() + ([] if self.body is None else [self.body[-1].weight]):
+            weight.zero_()
 
     def forward(self, x):
-        standardised, whitened = self.scaling(x)
+        standardised, whitened = self.scaling(x), self.scaling.whiten(x)
         out = self.skip(whitened)
         if self.n_context:
             monomials = torch.exp(torch.log(x[..., -self.n_context :]) @ self.exponents.T)
@@ -179,6 +154,23 @@ class _Dynamics(nn.Module):
     def _features(self, name, z, g, params):
         """Inputs (..., k) of the MLP ``self.nets[name]``."""
         raise NotImplementedError
+
+    def linear_parameters(self):
+        """The parameters of the linear maps of every network, in which the vector field
+        is affine whatever the MLPs: a least-squares fit can set them directly."""
+        return [parameter for net in self.nets.values() for parameter in net.linear_parameters()]
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Load a saved state, adopting the floating-point dtype of its parameters.
+
+        A model trained in float64 (as :func:`scalars.dynamics.train` does) then restores
+        exactly into a default-constructed float32 one, instead of being rounded to float32.
+        Arguments as :meth:`torch.nn.Module.load_state_dict`.
+        """
+        dtypes = {state_dict[name].dtype for name, _ in self.named_parameters() if name in state_dict}
+        if len(dtypes) == 1:
+            self.to(dtypes.pop())
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     @torch.no_grad()
     def fit_scaling(self, z, g, params):

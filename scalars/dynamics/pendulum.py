@@ -13,7 +13,8 @@ system is ``DoubleSpringPendulum(k2=2)`` here (see :meth:`DoubleSpringPendulum.e
 """
 
 import numpy as np
-from scipy.integrate import solve_ivp
+
+from scalars.dynamics.integrators import solve_adaptive
 
 __all__ = ["DoubleSpringPendulum", "split_state", "join_state"]
 
@@ -27,6 +28,7 @@ _DIMENSIONS = {
     "L1": "[length]",
     "L2": "[length]",
     "g": "[length] / [time] ** 2",
+    "t": "[time]",
 }
 
 _SCALARS = ("m1", "m2", "k1", "k2", "L1", "L2")
@@ -35,9 +37,16 @@ _SCALARS = ("m1", "m2", "k1", "k2", "L1", "L2")
 # over all of them, so the tolerance is divided by sqrt(batch) to bound each system's own.
 _SOLVER_BATCH = 64
 
+# Longest span of t, in units of the fastest oscillation time sqrt(m / k) of a system,
+# that trajectory integrates: about 16,000 periods, minutes of adaptive steps. Beyond it
+# the parameters are almost surely in the wrong units (m1 = 1e-300 kg would take 1e150 steps).
+_MAX_SPAN = 1e5
+
 
 def split_state(z):
     """Split states ``(..., 12)`` into ``q1, q2, p1, p2``, each ``(..., 3)`` (numpy or torch)."""
+    if tuple(z.shape[-1:]) != (12,):
+        raise ValueError(f"states must have 12 numbers in the last axis, got shape {tuple(z.shape)}")
     return z[..., 0:3], z[..., 3:6], z[..., 6:9], z[..., 9:12]
 
 
@@ -59,6 +68,8 @@ def _si_magnitude(name, value):
                 f"expected {_DIMENSIONS[name]}"
             )
         value = value.to_base_units().magnitude
+    if np.asarray(value).dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a number, an array of numbers or a pint quantity, got {value!r}")
     value = np.asarray(value, dtype=np.float64)
     if not np.all(np.isfinite(value)):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -180,11 +191,25 @@ class DoubleSpringPendulum:
         Returns
         -------
         ndarray of shape (...) [kg m^2 / s]
+
+        Raises
+        ------
+        ValueError
+            If ``g = 0``: without gravity there is no axis (every component of the angular
+            momentum is conserved then).
         """
         z = np.asarray(z)
         q1, q2, p1, p2 = split_state(z)
         g = self._parameters(z)[-1]
-        axis = g / np.linalg.norm(g, axis=-1, keepdims=True)
+        magnitude = np.linalg.norm(g, axis=-1, keepdims=True)
+        if np.any(magnitude == 0):
+            zero = np.argwhere(np.linalg.norm(self.g, axis=-1) == 0)
+            where = f" (system {zero[0].tolist()})" if self.g.ndim > 1 else ""
+            raise ValueError(
+                f"angular_momentum is about the axis of g, which is undefined for g = 0{where}; with "
+                "no gravity use the whole vector q1 x p1 + q2 x p2, which is conserved"
+            )
+        axis = g / magnitude
         return ((np.cross(q1, p1) + np.cross(q2, p2)) * axis).sum(-1)
 
     def time_derivative(self, z):
@@ -197,16 +222,30 @@ class DoubleSpringPendulum:
         Returns
         -------
         ndarray of shape (..., 12)
+
+        Raises
+        ------
+        ValueError
+            At a singular state, bob 1 at the pivot or on bob 2, where the direction of a
+            spring's force is undefined.
         """
         z = np.asarray(z, dtype=np.float64)
         q1, q2, p1, p2 = split_state(z)
         *scalars, g = self._parameters(z)
         m1, m2, k1, k2, L1, L2 = (np.asarray(value)[..., None] for value in scalars)
         r12 = q1 - q2
-        d1 = _norm(q1)[..., None]
-        d12 = _norm(r12)[..., None]
-        pull1 = k1 * (d1 - L1) / d1 * q1  # spring 1 pulls bob 1 by -pull1
-        pull2 = k2 * (d12 - L2) / d12 * r12  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
+        # hypot does not overflow or underflow where the squares would (|q1| = 1e-200 is not 0)
+        d1 = np.hypot.reduce(q1, axis=-1)[..., None]
+        d12 = np.hypot.reduce(r12, axis=-1)[..., None]
+        for distance, where in ((d1, "at the pivot (q1 = 0)"), (d12, "on bob 2 (q1 = q2)")):
+            if np.any(distance == 0):
+                state = z[np.nonzero(distance[..., 0] == 0)][0]
+                raise ValueError(
+                    f"the state {state.tolist()} is singular: bob 1 is {where}, where the direction "
+                    "of the spring's force is undefined"
+                )
+        pull1 = k1 * (d1 - L1) * (q1 / d1)  # spring 1 pulls bob 1 by -pull1
+        pull2 = k2 * (d12 - L2) * (r12 / d12)  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
         return join_state(p1 / m1, p2 / m2, -pull1 - pull2 + m1 * g, pull2 + m2 * g)
 
     def trajectory(self, z0, t, rtol=1e-10, atol=1e-10):
@@ -216,23 +255,36 @@ class DoubleSpringPendulum:
         ----------
         z0 : array-like of shape (..., 12)
             States at time ``t[0]``.
-        t : array-like of shape (T,)
-            Increasing times [s] at which to report the state.
+        t : array-like of shape (T,), or pint.Quantity [time]
+            Increasing times at which to report the state; numbers are seconds.
         rtol, atol : float
             Tolerances per trajectory of the local error.
 
         Returns
         -------
         ndarray of shape (..., T, 12)
+
+        Raises
+        ------
+        ValueError
+            For bad arguments; if the trajectory reaches a singular state (bob 1 at the
+            pivot or on bob 2) or the step size collapses, naming the time and the state; if
+            ``t`` spans more than 1e5 times the fastest time scale ``sqrt(m / k)``.
         """
+        if hasattr(z0, "units"):
+            raise TypeError(f"z0 must be an array of numbers in SI base units, not a quantity in {z0.units}")
         z0 = np.asarray(z0, dtype=np.float64)
-        t = np.asarray(t, dtype=np.float64)
+        t = _si_magnitude("t", t)
         if z0.shape[-1:] != (12,):
             raise ValueError(f"states must have 12 numbers in the last axis, got shape {z0.shape}")
         if not np.all(np.isfinite(z0)):
             raise ValueError("initial states contain NaN or inf")
-        if t.ndim != 1 or np.any(np.diff(t) <= 0):
-            raise ValueError(f"t must be a 1-d increasing array, got shape {t.shape}")
+        if t.ndim != 1 or len(t) == 0 or np.any(np.diff(t) <= 0):
+            raise ValueError(f"t must be a non-empty 1-d increasing array, got {t!r}")
+        for name, value in dict(rtol=rtol, atol=atol).items():
+            if not (np.isscalar(value) and np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        self._check_span(t[-1] - t[0])
         shape = np.broadcast_shapes(z0.shape[:-1], self.batch_shape)
         flat = np.broadcast_to(z0, shape + (12,)).reshape(-1, 12)
         parameters = {name: np.broadcast_to(getattr(self, name), shape).reshape(-1) for name in _SCALARS}
@@ -242,18 +294,20 @@ class DoubleSpringPendulum:
             batch = slice(start, start + _SOLVER_BATCH)
             systems = DoubleSpringPendulum(**{name: value[batch] for name, value in parameters.items()})
             scale = np.sqrt(len(flat[batch]))
-            out[batch] = systems._solve(flat[batch], t, rtol / scale, atol / scale)
+            out[batch] = solve_adaptive(systems.time_derivative, flat[batch], t, rtol / scale, atol / scale)
         return out.reshape(shape + (len(t), 12))
 
-    def _solve(self, z0, t, rtol, atol):
-        n = len(z0)
-
-        def rhs(_, y):
-            return self.time_derivative(y.reshape(n, 12)).ravel()
-
-        if len(t) == 1:
-            return z0[:, None, :].copy()
-        solution = solve_ivp(rhs, (t[0], t[-1]), z0.ravel(), method="DOP853", t_eval=t, rtol=rtol, atol=atol)
-        if not solution.success:
-            raise RuntimeError(f"the reference integration failed: {solution.message}")
-        return solution.y.reshape(n, 12, len(t)).transpose(0, 2, 1)
+    def _check_span(self, span):
+        """Refuse a span of times the adaptive integrator could not cross in a reasonable time."""
+        scales = {
+            "sqrt(m1 / (k1 + k2))": np.min(np.sqrt(self.m1 / (np.asarray(self.k1) + self.k2)), initial=np.inf),
+            "sqrt(m2 / k2)": np.min(np.sqrt(np.asarray(self.m2) / self.k2), initial=np.inf),
+        }
+        name = min(scales, key=scales.get)
+        if span > _MAX_SPAN * scales[name]:
+            raise ValueError(
+                f"t spans {span:.3g} s, {span / scales[name]:.3g} times the fastest time scale of the "
+                f"system, {name} = {scales[name]:.3g} s: more than the {_MAX_SPAN:.0e} an adaptive "
+                "integration can cross in reasonable time. Check the units of the parameters, or "
+                "integrate a shorter t."
+            )

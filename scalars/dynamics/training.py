@@ -1,33 +1,51 @@
 """Training on the rollout loss over trajectory chunks, and evaluation on test rollouts."""
 
-import copy
-import math
 import time
+from numbers import Integral, Real
 
 import numpy as np
 import torch
-from tqdm import tqdm
+from sklearn.utils._param_validation import Interval, validate_params
 
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, rollout_error
 from scalars.dynamics.pendulum import DoubleSpringPendulum
-from scalars.nn.training import descend
+from scalars.nn.training import fit, initialize
 
 __all__ = ["train", "predict", "evaluate"]
-
-
-_FULL_BATCH = 1000  # chunks per backward pass of an L-BFGS evaluation
 
 
 def _tensors(*arrays):
     return [torch.as_tensor(np.asarray(a), dtype=torch.float64) for a in arrays]
 
 
-def _schedule(progress, warmup=0.02, final=1e-3):
-    """Learning-rate factor at ``progress`` in [0, 1]: linear warm-up, cosine to ``final``."""
-    ramp = min(1.0, (progress + 1e-3) / warmup)
-    return ramp * (final + (1 - final) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+class _ChunkRollout(torch.nn.Module):
+    """``model`` rolled out from the first state of each chunk over the chunk's times ``t``:
+    the predicted later states (n, T - 1, 12)."""
+
+    def __init__(self, model, t):
+        super().__init__()
+        self.model, self.t = model, t
+
+    def forward(self, z0, g, params):
+        return self.model.rollout(z0, self.t, g, params)[:, 1:]
 
 
+@validate_params(
+    {
+        "model": [torch.nn.Module],
+        "data": "no_validation",
+        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "mlp_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "polish": [Interval(Real, 0, 1, closed="both")],
+        "warm_start": ["boolean"],
+        "time_limit": [Interval(Real, 0, None, closed="left"), None],
+        "seed": [Interval(Integral, 0, None, closed="left")],
+        "progress": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def train(
     model, data, epochs=1000, lr=3e-3, mlp_lr=None, batch_size=100, polish=0.3, warm_start=True, time_limit=None,
     seed=0, progress=True,
@@ -35,12 +53,14 @@ def train(
     """Fit a dynamics model on the mean squared error of its rollouts over training chunks.
 
     The loss rolls the model out from the first state of each chunk over the chunk's times
-    and compares all later states with the truth. The model is moved to float64 and its
-    input scaling set from the training states. The linear part of the model starts from
-    a least-squares fit to finite-difference derivatives at the chunk centres (if
-    ``warm_start``). Training then has two phases: Adam on minibatches, with a short linear warm-up and a cosine decay of the learning rate; then
-    full-batch L-BFGS, which polishes the fit far below the noise floor of Adam (the loss is
-    smooth and the data exact). The best parameters seen by L-BFGS are kept.
+    and compares all later states with the truth. The weights are drawn from ``seed``, then
+    the model is moved to float64 and its input scaling set from the training states. The
+    linear part of the model (:meth:`linear_parameters`) starts from a least-squares fit to
+    finite-difference derivatives at the chunk centres (if ``warm_start``). Training is
+    then :func:`scalars.nn.fit` in two phases: Adam on minibatches, with a short linear
+    warm-up and a cosine decay of the learning rate to 1e-3 of its peak; then full-batch
+    L-BFGS, which polishes the fit far below the noise floor of Adam (the loss is smooth
+    and the data exact) and keeps the best parameters it evaluated.
 
     Parameters
     ----------
@@ -52,8 +72,8 @@ def train(
     lr : float
         Peak Adam learning rate of the linear part of each network.
     mlp_lr : float, optional
-        Peak Adam learning rate of the hidden layers of each MLP; default ``lr``. Adam moves
-        every weight at about the learning rate, so an MLP that is only needed as a
+        Peak Adam learning rate of the other parameters (the MLPs); default ``lr``. Adam
+        moves every weight at about the learning rate, so an MLP that is only needed as a
         correction to the linear part adds noise unless its rate is lower.
     batch_size : int
         Chunks per Adam step.
@@ -62,10 +82,11 @@ def train(
     warm_start : bool
         Start the linear part from the least-squares fit (needs chunks of 5 points or more).
     time_limit : float, optional
-        Budget in seconds of wall-clock time instead of ``epochs``: the schedule follows the
-        elapsed fraction of it, and training stops when it is used up.
+        Budget in seconds of wall-clock time instead of ``epochs``, the warm start
+        included: the schedule follows the elapsed fraction of it, and training stops
+        when it is used up.
     seed : int
-        Seed of the minibatch order.
+        Seed of the initial weights and of the minibatch order.
     progress : bool
         Show a tqdm progress bar.
 
@@ -75,54 +96,33 @@ def train(
         ``seconds`` (training time), ``steps`` (Adam steps), ``evaluations`` (L-BFGS
         evaluations of the full batch), ``loss`` (final training loss).
     """
-    if not 0 <= polish <= 1:
-        raise ValueError(f"polish must be a fraction in [0, 1], got {polish}")
+    start = time.perf_counter()
+    initialize(model, seed)
     model.double()
     chunks, t, g, params = _tensors(data.train, data.t_chunk, data.train_g, data.train_params)
     model.fit_scaling(chunks, g[:, None], params[:, None])
-    n = len(chunks)
-    total = None if time_limit is not None else epochs * math.ceil(n / batch_size)
-    state = {"steps": 0, "evaluations": 0, "loss": float("nan")}
-    start = time.perf_counter()
-
-    def used():
-        """Fraction of the budget used so far."""
-        if time_limit:
-            return (time.perf_counter() - start) / time_limit
-        done = state["steps"] + state["evaluations"] * math.ceil(n / batch_size)
-        return done / total if total else 1.0
-
-    def loss_of(batch):
-        predicted = model.rollout(chunks[batch, 0], t, g[batch], params[batch])
-        return torch.mean((predicted[:, 1:] - chunks[batch, 1:]) ** 2)
-
-    bar = tqdm(total=100, disable=not progress, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}{postfix}")
-
-    def report(phase):
-        bar.set_postfix_str(f"{phase}, loss {state['loss']:.2e}", refresh=False)
-        bar.update(min(100.0, 100 * used()) - bar.n)
-
     if warm_start:
         _warm_start(model, chunks, t, g, params)
-    model.train()
-    _adam(model, loss_of, n, batch_size, lr, mlp_lr, 1 - polish, used, state, seed, report)
-    if polish > 0:
-        _lbfgs(model, loss_of, n, used, state, report)
-    bar.close()
-    model.eval()
-    return {"seconds": time.perf_counter() - start, **state}
-
-
-def _is_linear(name):
-    """Whether a parameter belongs to the linear part of a network (``skip`` maps)."""
-    return name.split(".")[-2].startswith("skip")
+    linear = model.linear_parameters()
+    linear_ids = {id(p) for p in linear}
+    rest = [p for p in model.parameters() if id(p) not in linear_ids]
+    groups = [{"params": linear, "lr": lr}, {"params": rest, "lr": lr if mlp_lr is None else mlp_lr}]
+    remaining = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
+    history = fit(
+        _ChunkRollout(model, t), (chunks[:, 0], g, params), chunks[:, 1:], max_epochs=epochs, batch_size=batch_size,
+        parameter_groups=groups, warmup=0.02, decay_to=1e-3, polish=polish, validation_fraction=0, seed=seed,
+        warm_start=True, progress=progress, time_limit=remaining,
+    )
+    losses = history.polish_loss or history.train_loss or [float("nan")]
+    return {"seconds": time.perf_counter() - start, "steps": history.steps, "evaluations": history.evaluations,
+            "loss": losses[-1]}
 
 
 def _warm_start(model, chunks, t, g, params):
     """Set the linear parameters to fit finite-difference derivatives, by least squares.
 
-    The vector field of every model is affine in the weights of its linear maps (whatever
-    the MLP): its value at zero and at the unit vectors gives the least-squares problem.
+    The vector field of every model is affine in its linear parameters (whatever the MLP):
+    its value at zero and at the unit vectors gives the least-squares problem.
     """
     if chunks.shape[1] < 5:
         return
@@ -130,7 +130,7 @@ def _warm_start(model, chunks, t, g, params):
     z = chunks[:, middle]
     window = chunks[:, middle - 2 : middle + 3]  # fourth-order central difference
     derivative = (window[:, 0] - 8 * window[:, 1] + 8 * window[:, 3] - window[:, 4]) / (12 * (t[1] - t[0]))
-    linear = [p for name, p in model.named_parameters() if _is_linear(name)]
+    linear = model.linear_parameters()
     unit = torch.zeros_like(torch.nn.utils.parameters_to_vector(linear))
 
     def field_at(weights):
@@ -147,62 +147,6 @@ def _warm_start(model, chunks, t, g, params):
         target = (derivative.reshape(-1) - offset)[:, None]
         solution = torch.linalg.lstsq(torch.stack(columns, dim=1), target, rcond=1e-10, driver="gelsd").solution
         torch.nn.utils.vector_to_parameters(solution[:, 0], linear)
-
-
-def _adam(model, loss_of, n, batch_size, lr, mlp_lr, budget, used, state, seed, report):
-    """Minibatch Adam until ``used() >= budget``, the learning rate following :func:`_schedule`."""
-    linear = [p for name, p in model.named_parameters() if _is_linear(name)]
-    hidden = [p for name, p in model.named_parameters() if not _is_linear(name)]
-    peaks = (lr, lr if mlp_lr is None else mlp_lr)
-    optimizer = torch.optim.Adam([{"params": linear, "peak": peaks[0]}, {"params": hidden, "peak": peaks[1]}])
-    generator = torch.Generator().manual_seed(seed)
-    while used() < budget:
-        losses = []
-        for batch in torch.randperm(n, generator=generator).split(batch_size):
-            fraction = used() / budget
-            if fraction >= 1:
-                break
-            for group in optimizer.param_groups:
-                group["lr"] = group["peak"] * _schedule(fraction)
-            losses.append(descend(optimizer, loss_of(batch), f"after {state['steps']} Adam steps"))
-            state["steps"] += 1
-        state["loss"] = float(np.mean(losses)) if losses else state["loss"]
-        report("Adam")
-
-
-def _lbfgs(model, loss_of, n, used, state, report):
-    """Full-batch L-BFGS with a strong-Wolfe line search until ``used() >= 1``.
-
-    Keeps the parameters of the lowest loss it evaluated, or the ones it started from if
-    no evaluation was finite.
-    """
-    everything = torch.arange(n)
-    optimizer = torch.optim.LBFGS(
-        model.parameters(), lr=1, max_iter=5, history_size=50, line_search_fn="strong_wolfe",
-        tolerance_grad=0, tolerance_change=0,
-    )
-    best = {"loss": math.inf, "parameters": copy.deepcopy(model.state_dict())}
-
-    def closure():
-        optimizer.zero_grad()
-        loss = 0.0
-        for batch in everything.split(_FULL_BATCH):  # bounded memory, same gradient
-            part = loss_of(batch) * (len(batch) / n)
-            part.backward()
-            loss += part.detach()
-        state["evaluations"] += 1
-        if loss.item() < best["loss"]:  # every evaluation is at the parameters of the moment
-            best.update(loss=loss.item(), parameters=copy.deepcopy(model.state_dict()))
-        return loss
-
-    while used() < 1:
-        if not math.isfinite(optimizer.step(closure).item()):
-            break
-        state["loss"] = best["loss"]
-        report("L-BFGS")
-    model.load_state_dict(best["parameters"])
-    if math.isfinite(best["loss"]):
-        state["loss"] = best["loss"]
 
 
 def predict(model, z0, t, g, params, batch_size=256):

@@ -18,7 +18,9 @@ Z(n)       Gram, det, Re/Im of degree-n z^a    v_i and their quarter turns
 D(n)       even ones of Z(n), products of odd  v_i
 E(d)       those of O(d), points centred       centred points and free vectors
 SE(d)      those of SO(d), points centred      as SO(d), points centred
-G x H      (S(k) x G: power sums over particles and pairs of the invariants of G)
+G x H      S(k) x G: power sums over the
+           particles and pairs of the
+           invariants of G
 =========  ==================================  =========================================
 
 A group is named by a string (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``,

@@ -11,8 +11,11 @@
 torch.Size([256, 3, 3])
 """
 
+from scalars.nn.averaging import FrameAveraging, GroupAveraging
+from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
-from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead, mlp
+from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
+from scalars.nn.layers import Standardizer, mlp
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -21,7 +24,17 @@ __all__ = [
     "VectorHead",
     "TensorHead",
     "InvariantEncoder",
+    "Standardizer",
     "mlp",
     "fit",
     "History",
+    "GroupAveraging",
+    "FrameAveraging",
+    "EquivariantLinear",
+    "EquivariantBilinear",
+    "GatedNonlinearity",
+    "EMLPBlock",
+    "EMLP",
+    "gated",
+    "uniform_rep",
 ]

@@ -19,18 +19,9 @@ from torch import nn
 
 from scalars._expansion import EquivariantExpansion
 from scalars.nn.encoding import InvariantEncoder
+from scalars.nn.layers import mlp
 
-__all__ = ["EquivariantHead", "InvariantMLP", "VectorHead", "TensorHead", "mlp"]
-
-
-def mlp(n_inputs, n_outputs, hidden=(64, 64), activation=nn.SiLU):
-    """A plain multilayer perceptron ``n_inputs -> hidden... -> n_outputs``."""
-    sizes = (n_inputs, *hidden)
-    layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out), activation()]
-    layers.append(nn.Linear(sizes[-1], n_outputs))
-    return nn.Sequential(*layers)
+__all__ = ["EquivariantHead", "InvariantMLP", "VectorHead", "TensorHead"]
 
 
 class _Block(nn.Module):

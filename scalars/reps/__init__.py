@@ -11,5 +11,6 @@
 
 from scalars.reps.base import DualRep, PointRep, ProductRep, Rep, SumRep, T, TensorRep
 from scalars.reps.layouts import rep
+from scalars.reps.solver import BlockBasis, equivariant_basis, equivariant_blocks
 
-__all__ = ["Rep", "T", "TensorRep", "PointRep", "SumRep", "ProductRep", "DualRep", "rep"]
+__all__ = ["Rep", "T", "TensorRep", "PointRep", "SumRep", "ProductRep", "DualRep", "rep", "equivariant_basis", "equivariant_blocks", "BlockBasis"]

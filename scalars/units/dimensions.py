@@ -10,6 +10,11 @@ from .exceptions import UnitsError
 # sympy.physics.units spells two SI base dimensions differently from pint.
 _SYMPY_TO_PINT = {"amount_of_substance": "[substance]", "luminous_intensity": "[luminosity]"}
 
+# Characters of pint unit expressions: names (letters, digits, "_", and the symbols pint's
+# own units use), numbers, spaces and the operators * / ^ ** ( ) + -. pint's parser skips
+# or misreads others: it reads "kg*m/s^2 = N" as kg^2 m^2 s^-4 and "m,s" as s.
+_UNIT_SYMBOLS = set("_°%‰∞ \t*/^().+-")
+
 
 def dimension_exponents(unit, registry=None):
     """Integer exponents of the base dimensions of one unit.
@@ -19,11 +24,13 @@ def dimension_exponents(unit, registry=None):
     unit : str, pint Quantity or Unit, mapping, sympy expression or None
         A pint unit string (``"kg*m/s^2"``; ``""`` or ``None`` is dimensionless), a
         pint quantity or unit from any registry, a mapping from dimension names to
-        exponents (``{"[length]": 1, "time": -1}``; brackets optional), or a
-        ``sympy.physics.units`` expression such as ``meter / second``.
+        exponents (``{"[length]": 1, "time": -1}``; brackets optional; each a dimension
+        of ``registry``, derived ones such as ``"[velocity]"`` expanded), or a
+        ``sympy.physics.units`` expression such as ``meter / second``. Offset units
+        (``degC``, ``degF``) are refused: values must be in kelvin.
     registry : pint.UnitRegistry, default=None
-        Registry that parses unit strings, e.g. one with custom base dimensions.
-        pint's application registry when None.
+        Registry that parses unit strings and defines the dimension names of mappings,
+        e.g. one with custom base dimensions. pint's application registry when None.
 
     Returns
     -------
@@ -33,11 +40,11 @@ def dimension_exponents(unit, registry=None):
     Raises
     ------
     UnitsError
-        If the unit cannot be parsed, has a non-integer exponent, or is a mapping
-        that names one dimension twice (``"length"`` and ``"[length]"``).
+        If the unit cannot be parsed, is an offset unit, has a non-integer exponent, or
+        is a mapping that names one dimension twice (``"length"`` and ``"[length]"``) or
+        a dimension the registry does not define.
     """
     raw = _raw_exponents(unit, registry)
-    _check_distinct_dimensions(unit, raw)
     exponents = {}
     for name, power in raw.items():
         power = Fraction(power).limit_denominator(10**6)
@@ -77,10 +84,11 @@ def _raw_exponents(unit, registry):
     if unit is None:
         return {}
     if isinstance(unit, Mapping):
-        return dict(unit)
+        return _mapping_exponents(unit, registry)
     if isinstance(unit, str):
         return _parse_pint(unit, registry)
     if hasattr(unit, "dimensionality"):
+        _check_multiplicative(unit, unit if hasattr(unit, "magnitude") else 1 * unit)
         return dict(unit.dimensionality)
     if _is_sympy(unit):
         return _sympy_exponents(unit)
@@ -90,16 +98,65 @@ def _raw_exponents(unit, registry):
     )
 
 
-def _parse_pint(text, registry):
+def _registry(registry):
     import pint
 
-    if registry is None:
-        registry = pint.get_application_registry()
+    return pint.get_application_registry() if registry is None else registry
+
+
+def _parse_pint(text, registry):
+    from pint.errors import OffsetUnitCalculusError
+
+    unknown = sorted({c for c in text if not (c.isalnum() or c in _UNIT_SYMBOLS)})
+    if unknown:
+        raise UnitsError(
+            f"Cannot parse unit {text!r}: {' '.join(unknown)} cannot appear in a unit; give one "
+            "unit such as 'kg*m/s^2'."
+        )
     try:
-        parsed = registry.parse_expression(text) if text.strip() else 1
-    except (pint.errors.PintError, AttributeError, SyntaxError, TypeError) as error:
-        raise UnitsError(f"Cannot parse unit {text!r}: {error}") from error
+        parsed = _registry(registry).parse_expression(text) if text.strip() else 1
+    except OffsetUnitCalculusError as error:
+        raise _offset_unit_error(text, error) from error
+    except Exception as error:  # pint's parser raises anything from AssertionError to TokenError
+        raise UnitsError(f"Cannot parse unit {text!r}: {str(error) or 'malformed expression'}") from error
+    _check_multiplicative(text, parsed)
     return dict(getattr(parsed, "dimensionality", {}))
+
+
+def _check_multiplicative(unit, quantity):
+    if not getattr(quantity, "_is_multiplicative", True):
+        raise _offset_unit_error(unit, f"{quantity.units:~} has its zero away from absolute zero")
+
+
+def _offset_unit_error(unit, reason):
+    return UnitsError(
+        f"Unit {unit!r} is an offset unit ({reason}): ratios and powers of its values are "
+        "not those of the quantity. Convert the values to kelvin and give 'K' (or a "
+        "difference unit such as 'delta_degC')."
+    )
+
+
+def _mapping_exponents(unit, registry):
+    """Base-dimension exponents of a mapping from dimension names of ``registry``."""
+    _check_distinct_dimensions(unit, unit)
+    registry = _registry(registry)
+    exponents = {}
+    for name, power in unit.items():
+        try:
+            base = registry.get_dimensionality(_bracketed(name))
+        except Exception as error:  # pint says ValueError or UndefinedUnitError
+            base, cause = {}, error
+        else:
+            cause = None
+        if not base:
+            raise UnitsError(
+                f"Unit {unit!r} names the dimension {name!r}, which the unit registry does not "
+                "define (a misspelled base dimension such as [length]?). Pass registry= a pint "
+                "registry that defines it."
+            ) from cause
+        for dimension, exponent in base.items():
+            exponents[dimension] = exponents.get(dimension, 0) + Fraction(power) * Fraction(exponent)
+    return exponents
 
 
 def _is_sympy(unit):

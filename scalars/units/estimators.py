@@ -1,9 +1,13 @@
 """scikit-learn estimators that are exactly equivariant under changes of units."""
 
+import warnings
+from numbers import Integral
+
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, _fit_context, clone
 from sklearn.linear_model import LinearRegression
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
 
 from .dimensions import column_units, dimension_matrix
@@ -68,12 +72,20 @@ class DimensionlessFeatures(TransformerMixin, BaseEstimator):
     array(['x0^2*x1^-1*x2'], dtype=object)
     """
 
+    _parameter_constraints = {
+        "units": "no_validation",  # checked against the columns at fit (column_units)
+        "registry": "no_validation",  # a pint.UnitRegistry; pint is imported only when needed
+        "repeating": ["array-like", None],
+        "isolate": ["array-like", None],
+    }
+
     def __init__(self, units=None, registry=None, repeating=None, isolate=None):
         self.units = units
         self.registry = registry
         self.repeating = repeating
         self.isolate = isolate
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Work out the dimensionless monomials of the inputs.
 
@@ -94,8 +106,8 @@ class DimensionlessFeatures(TransformerMixin, BaseEstimator):
         names = _variable_names(self)
         self.powers_ = integer_nullspace(
             self.dimension_matrix_,
-            isolate=_positions(self.isolate, names),
-            repeating=_positions(self.repeating, names),
+            isolate=_positions(self.isolate, names, "isolate"),
+            repeating=_positions(self.repeating, names, "repeating"),
             variable_names=names,
         ).T
         self.n_output_features_ = self.powers_.shape[0]
@@ -149,7 +161,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
     ----------
     estimator : regressor, default=None
         Learns ``f`` on the dimensionless features; cloned. ``LinearRegression()``
-        when None. With no dimensionless features it sees a single constant column.
+        when None. With no dimensionless features it sees a single constant column
+        (and fit warns, naming the monomial the model reduces to).
     units : sequence or dict, default=None
         Units of the input columns, as in :class:`DimensionlessFeatures`.
     target_units : str, pint unit, dict, sympy unit or None, default=None
@@ -182,6 +195,16 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         Input column names, when X was a DataFrame with string column names.
     """
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "units": "no_validation",
+        "target_units": "no_validation",  # any form of one unit, checked when parsed
+        "registry": "no_validation",
+        "max_denominator": [Interval(Integral, 1, None, closed="left")],
+        "repeating": ["array-like", None],
+        "isolate": ["array-like", None],
+    }
+
     def __init__(
         self, estimator=None, units=None, target_units=None, *, registry=None,
         max_denominator=1, repeating=None, isolate=None,
@@ -194,6 +217,7 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         self.repeating = repeating
         self.isolate = isolate
 
+    @_fit_context(prefer_skip_nested_validation=False)  # estimator is the user's regressor
     def fit(self, X, y):
         """Solve for the target's monomial and fit ``f`` on the dimensionless features.
 
@@ -215,8 +239,18 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
             isolate=self.isolate,
         ).fit(X)
         self.target_powers_ = self._solve_target_powers()
+        if not self.features_.n_output_features_:
+            warnings.warn(
+                "The inputs have no dimensionless monomial, so the model is a constant times "
+                f"{monomial_name(self.target_powers_, _variable_names(self))}, the monomial with "
+                "the target's units. Add the inputs (such as a physical constant) it lacks to "
+                "learn anything else.",
+                UserWarning,
+                stacklevel=2,
+            )
         estimator = LinearRegression() if self.estimator is None else self.estimator
-        self.estimator_ = clone(estimator).fit(self._features(X), y / self._target_scale(values))
+        scaled = _finite(y / self._target_scale(values), "y divided by", self)
+        self.estimator_ = clone(estimator).fit(self._features(X), scaled)
         return self
 
     def predict(self, X):
@@ -234,7 +268,8 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         values = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.estimator_.predict(self._features(X)) * self._target_scale(values)
+        prediction = self.estimator_.predict(self._features(X)) * self._target_scale(values)
+        return _finite(prediction, "the prediction, f(z) times", self)
 
     def _solve_target_powers(self):
         """Small exponents ``b`` of a monomial of the inputs with the target's units."""
@@ -271,6 +306,17 @@ class UnitsEquivariantRegressor(RegressorMixin, BaseEstimator):
         return tags
 
 
+def _finite(values, what, estimator):
+    """``values``, or a ValueError naming the first row where ``what`` the target's monomial overflows."""
+    if not np.all(np.isfinite(values)):
+        monomial = monomial_name(estimator.target_powers_, _variable_names(estimator))
+        raise ValueError(
+            f"{what} the monomial {monomial} that carries the target's units overflows float64 at row "
+            f"{int(np.argmin(np.isfinite(values)))}; rescale X or y (change their units)."
+        )
+    return values
+
+
 def _input_dimensions(estimator, *extra_units):
     """Dimension matrix of the fitted columns' units, then of ``extra_units``."""
     units = column_units(
@@ -283,14 +329,18 @@ def _variable_names(estimator):
     return list(_check_feature_names_in(estimator, None))
 
 
-def _positions(variables, names):
-    """Column indices of ``variables`` given by name or index."""
+def _positions(variables, names, option):
+    """Column indices of ``variables`` given by name or index; ``option`` names them in errors."""
     positions = []
     for variable in () if variables is None else variables:
         if isinstance(variable, str):
             if variable not in names:
-                raise ValueError(f"Unknown column {variable!r}; columns are {names}.")
+                raise ValueError(f"{option} names an unknown column {variable!r}; columns are {names}.")
             positions.append(names.index(variable))
-        else:
+        elif isinstance(variable, Integral) and 0 <= variable < len(names):
             positions.append(int(variable))
+        else:
+            raise ValueError(
+                f"{option} has {variable!r}, which is neither a column name nor an index in [0, {len(names)})."
+            )
     return positions

@@ -12,6 +12,7 @@ then put in a canonical sign and order, so the answer never depends on the run.
 
 from fractions import Fraction
 from math import gcd, lcm
+from numbers import Integral
 
 import numpy as np
 from sympy import QQ, ZZ, Matrix
@@ -55,14 +56,17 @@ def integer_nullspace(M, *, isolate=(), repeating=(), variable_names=None):
     Raises
     ------
     UnitsError
-        If the isolated variables cannot be put in separate basis vectors.
+        If the isolated variables, or with ``repeating`` the non-repeating ones, cannot be
+        put in separate basis vectors.
     """
     matrix = _row_space_basis(_integer_matrix(M))
     n = matrix.shape[1]
-    isolated = _isolation_order(matrix, _indices(isolate, n), _indices(repeating, n))
+    isolate, repeating = _indices(isolate, n), _indices(repeating, n)
+    isolated, chosen = _isolation_order(matrix, isolate, repeating)
     kernel = _smith_decomposition(matrix).kernel
     if isolated:
-        basis = _isolated_basis(kernel, isolated, default_names(variable_names, "x", n))
+        basis = _isolated_basis(kernel, isolated)
+        _check_isolated(basis, isolated, isolate, repeating, chosen, default_names(variable_names, "x", n))
     else:
         basis = _reduced_basis(kernel)
     return np.array(basis, dtype=np.int64).reshape(len(basis), n).T
@@ -100,7 +104,10 @@ def solve_exponents(
     UnitsError
         If no monomial of the inputs has units ``u``, naming the dimension the inputs
         lack; or if one exists only with a denominator above ``max_denominator``.
+    ValueError, TypeError
+        If ``max_denominator`` is not a positive integer.
     """
+    _check_max_denominator(max_denominator)
     matrix = _integer_matrix(M)
     k, n = matrix.shape
     target = [int(x) for x in _integer_matrix(np.reshape(u, (1, -1))).to_list()[0]]
@@ -128,6 +135,13 @@ def solve_exponents(
     if denominator == 1:
         return np.array([int(e) for e in exponents], dtype=np.int64)
     return np.array([float(e) for e in exponents], dtype=np.float64)
+
+
+def _check_max_denominator(max_denominator):
+    if isinstance(max_denominator, bool) or not isinstance(max_denominator, Integral):
+        raise TypeError(f"max_denominator must be a positive integer, got {max_denominator!r}")
+    if max_denominator < 1:
+        raise ValueError(f"max_denominator must be a positive integer, got {max_denominator!r}")
 
 
 class _SmithDecomposition:
@@ -221,19 +235,20 @@ def _indices(variables, n):
 
 
 def _isolation_order(matrix, isolate, repeating):
-    """Variables to isolate, in order: ``isolate``, then every non-repeating one."""
+    """Variables to isolate, in order (``isolate``, then every non-repeating one), and the
+    repeating variables: ``repeating`` completed greedily until they span the dimensions."""
     if set(isolate) & set(repeating):
         raise ValueError(f"Variables {sorted(set(isolate) & set(repeating))} are "
                          "asked to be both isolated and repeating.")
     if not repeating:
-        return isolate
+        return isolate, []
     n = matrix.shape[1]
     rank = _rank(matrix, list(range(n)))
     chosen = []
     for i in repeating + [i for i in range(n) if i not in repeating]:
         if len(chosen) < rank and i not in isolate and _rank(matrix, chosen + [i]) > len(chosen):
             chosen.append(i)
-    return isolate + [i for i in range(n) if i not in chosen + isolate]
+    return isolate + [i for i in range(n) if i not in chosen + isolate], chosen
 
 
 def _reduced_basis(vectors):
@@ -248,7 +263,7 @@ def _reduced_basis(vectors):
     return sorted((_positive_leading(v) for v in basis), key=_size_then_order)
 
 
-def _isolated_basis(vectors, isolated, variable_names):
+def _isolated_basis(vectors, isolated):
     """Echelon form on the isolated columns, the rest LLL-reduced and canonical."""
     rows = [list(v) for v in vectors]
     n_pivots = 0
@@ -256,15 +271,33 @@ def _isolated_basis(vectors, isolated, variable_names):
         n_pivots += _eliminate(rows, n_pivots, column)
     free = _reduced_basis(rows[n_pivots:])
     pivots = [[int(a) for a in _reduce(row, free)] for row in rows[:n_pivots]]
-    basis = pivots + free
-    crowded = [variable_names[i] for i in isolated if sum(v[i] != 0 for v in basis) > 1]
-    if crowded:
+    return pivots + free
+
+
+def _check_isolated(basis, isolated, isolate, repeating, chosen, names):
+    """Raise naming the isolated variables that appear in more than one basis vector.
+
+    They are blamed on ``isolate`` if the user asked to isolate them, else on the
+    repeating variables ``chosen`` (``repeating`` and those added to span the dimensions).
+    """
+    crowded = [i for i in isolated if sum(v[i] != 0 for v in basis) > 1]
+    if not crowded:
+        return
+    mixed = "every basis of the integer lattice of dimensionless monomials mixes them"
+    asked = [names[i] for i in crowded if i in isolate]
+    if asked:
         raise UnitsError(
-            f"Cannot isolate {crowded} in a single dimensionless group each: every "
-            "basis of the integer lattice of dimensionless monomials mixes them. "
+            f"Cannot isolate {asked} in a single dimensionless group each: {mixed}. "
             "Choose other repeating or isolated variables."
         )
-    return basis
+    added = [names[i] for i in chosen if i not in repeating]
+    completion = f" ({added} added to span the dimensions)" if added else ""
+    raise UnitsError(
+        f"With the repeating variables {[names[i] for i in chosen]}{completion}, not every other "
+        "variable can have a dimensionless group of its own: every basis of the integer lattice "
+        f"of dimensionless monomials puts {[names[i] for i in crowded]} in more than one. Choose "
+        "other repeating variables."
+    )
 
 
 def _eliminate(rows, start, column):

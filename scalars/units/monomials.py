@@ -1,5 +1,6 @@
 """Numerically stable evaluation and naming of monomials prod_i x_i^p_i."""
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -16,7 +17,8 @@ def evaluate_monomials(X, powers, variable_names=None):
     ``e`` are combined exactly, the mantissas in log space (where ``|log m| < 0.7``),
     and the two are joined once at the end with :func:`numpy.ldexp`. So ``x1^2 / x2^2``
     with ``x1 = x2 = 1e200`` is exactly 1 rather than ``inf / inf``, and the result
-    overflows or underflows only when the monomial itself is out of float64 range.
+    overflows or underflows only when the monomial itself is out of float64 range: an
+    error then, or a warning if it is below the normal floats.
 
     Parameters
     ----------
@@ -37,6 +39,13 @@ def evaluate_monomials(X, powers, variable_names=None):
     UnitsError
         If a variable is zero where its power is negative, or negative where its
         power is not an integer, naming the variable and the first such row.
+    ValueError
+        If a monomial is beyond the largest float64, naming it and the first such row.
+
+    Warns
+    -----
+    RuntimeWarning
+        If a nonzero monomial is below the smallest normal float64 (so 0 or subnormal).
     """
     X = np.asarray(X, dtype=np.float64)
     powers = np.asarray(powers, dtype=np.float64)
@@ -59,14 +68,31 @@ def evaluate_monomials(X, powers, variable_names=None):
     log_mantissa = np.log(np.where(zero, 1.0, mantissa)) @ powers.T
     log2_scale = binary_exponent.astype(np.float64) @ powers.T
     whole = np.floor(log2_scale)
-    magnitude = np.ldexp(
-        np.exp(log_mantissa + (log2_scale - whole) * _LN2), whole.astype(np.int64)
-    )
+    with np.errstate(over="ignore", under="ignore"):  # checked below, with the monomial's name
+        magnitude = np.ldexp(
+            np.exp(log_mantissa + (log2_scale - whole) * _LN2), whole.astype(np.int64)
+        )
     odd = integral & (np.mod(powers, 2) == 1)
     sign = 1.0 - 2.0 * ((negative.astype(np.int64) @ odd.T.astype(np.int64)) % 2)
     vanishes = (zero.astype(np.int64) @ (powers > 0).T.astype(np.int64)) > 0
+    _check_range(magnitude, vanishes, (log_mantissa / _LN2 + log2_scale) * np.log10(2.0), powers, names)
     values = np.where(vanishes, 0.0, sign * magnitude)
     return values[:, 0] if single else values
+
+
+def _check_range(magnitude, vanishes, log10_exact, powers, names):
+    """Raise for monomials that overflow, warn for those that underflow (not the zeros)."""
+    for bad, happens in ((~np.isfinite(magnitude), "overflows"), (magnitude < np.finfo(float).tiny, "underflows")):
+        bad &= ~vanishes
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            message = (
+                f"The monomial {monomial_name(powers[column], names)} {happens} float64 at row {row}: "
+                f"it is about 1e{log10_exact[row, column]:+.0f}."
+            )
+            if happens == "overflows":
+                raise ValueError(message)
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
 def default_names(names, prefix, count):

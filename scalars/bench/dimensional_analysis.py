@@ -15,8 +15,8 @@ of answers that are
 and the largest |exponent| per problem and the time per problem (the fastest of the
 runs, which share the machine).
 
-    python benchmarks/dimensional_analysis.py          # 3000 random problems
-    python benchmarks/dimensional_analysis.py --quick  # 300
+    python -m scalars bench units          # 3000 random problems
+    python -m scalars bench units --quick  # 300
 """
 
 import argparse
@@ -28,6 +28,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+import scalars
 
 HASH_SEEDS = ("0", "1", "2")
 
@@ -127,9 +129,13 @@ def worker(n_problems):
 def run_workers(n_problems):
     """One worker per hash seed, two at a time."""
 
+    # the workers import this very package, wherever it was imported from
+    package_root = os.path.dirname(os.path.dirname(scalars.__file__))
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+
     def run(seed):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "OMP_NUM_THREADS": "1"}
-        command = [sys.executable, __file__, "--worker", "--n-problems", str(n_problems)]
+        env = {**os.environ, "PYTHONHASHSEED": seed, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+        command = [sys.executable, "-m", __spec__.name, "--worker", "--n-problems", str(n_problems)]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
         return json.loads(done.stdout)
 
@@ -202,12 +208,13 @@ def textbook_table(runs):
     return "\n".join(lines)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    """``python -m scalars bench units [--quick] [--n-problems N]``."""
+    parser = argparse.ArgumentParser(prog="python -m scalars bench units", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="300 random problems")
     parser.add_argument("--n-problems", type=int, default=None)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     n_problems = args.n_problems or (300 if args.quick else 3000)
     if args.worker:
         return worker(n_problems)
@@ -220,8 +227,8 @@ def main():
     print()
     print(textbook_table(runs))
     print(f"\n({time.perf_counter() - start:.0f} s)")
+    return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    main()
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Timings of the equivariant-basis solver and of our torch EMLP, beside ``emlp`` 1.0.3.
+
+``python -m scalars bench emlp [--quick]`` prints two markdown tables:
+
+- **solves**: for each (group, rep_in, rep_out), the dimension of the equivariant maps,
+  the seconds of a cold solve (:func:`scalars.reps.solver.clear_cache` first; the imports
+  are not counted), the largest equivariance error ``|rho_out(g) W - W rho_in(g)|`` of the
+  basis under three random elements, and the seconds ``emlp`` 1.0.3 took for the same
+  solve on this machine (ANCHORS.md: float32, fresh process, jax compilation included).
+- **training step**: our :class:`scalars.nn.EMLP` at EMLP's width (three hidden layers of
+  384 channels) on O5Synthetic with 1000 samples, float32, Adam (lr 3e-3) on batches of
+  500 (EMLP's regression trainer), one thread: the build time (all its basis solves) and
+  the mean wall time of a step (forward, backward, update) after one warm-up step,
+  beside the 3.3 s per step of ``emlp`` 1.0.3 (ANCHORS.md; ``emlp`` is not run here).
+
+The load average of the machine is printed with the tables: the timings are only
+comparable at a similar load.
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+
+from scalars.datasets import O5Synthetic
+from scalars.groups import get_group
+from scalars.nn import EMLP
+from scalars.reps import equivariant_basis, rep
+from scalars.reps.solver import clear_cache
+
+__all__ = ["main", "SOLVES", "EMLP_SECONDS", "EMLP_STEP_SECONDS", "time_solves", "time_training_step"]
+
+SOLVES = [
+    *[(group, a, b) for group in ("O(3)", "SO(3)", "O(1,3)", "Sp(4)") for a, b in [("T1", "T1"), ("T2", "T0"), ("T2", "T1")]],
+    *[("S(4)", f"T{k}", "T0") for k in range(1, 5)],
+    ("S(8)", "T2", "T2"),  # EMLP's V**2 -> V**2: 4096 entries, 15 maps
+    ("O(1,3)", "T3", "T3"),  # the largest block of EMLP's hidden layers for ParticleInteraction
+]
+# ANCHORS.md: emlp 1.0.3 on this machine (float32, fresh process, jax compilation included).
+EMLP_SECONDS = {
+    ("O(3)", "T1", "T1"): "0.54",
+    ("O(3)", "T2", "T0"): "0.74",
+    ("SO(3)", "T2", "T1"): "0.87",
+    ("O(1,3)", "T1", "T1"): "1.2",
+    ("Sp(4)", "T1", "T1"): "0.72",
+    ("S(8)", "T2", "T2"): "crashes",
+}
+EMLP_STEP_SECONDS = 3.3
+
+
+def time_solves(solves=SOLVES, n_elements=3):
+    """One row per solve: dimension, cold seconds and the basis's equivariance error.
+
+    Returns
+    -------
+    list of dict with keys group, rep_in, rep_out, dim, seconds, error
+    """
+    rows = []
+    for name, spec_in, spec_out in solves:
+        group = get_group(name)
+        rep_in, rep_out = rep(spec_in, group), rep(spec_out, group)
+        clear_cache()
+        start = time.perf_counter()
+        Q = equivariant_basis(rep_in, rep_out)
+        seconds = time.perf_counter() - start
+        W = Q.T.reshape(-1, rep_out.size, rep_in.size)
+        elements = [group.sample(rng=seed) for seed in range(n_elements)]
+        error = max(np.abs(rep_out.rho(g) @ W - W @ rep_in.rho(g)).max(initial=0.0) for g in elements)
+        rows.append(dict(group=name, rep_in=spec_in, rep_out=spec_out, dim=Q.shape[1], seconds=seconds, error=error))
+    return rows
+
+
+def time_training_step(n_steps=10, hidden=384, layers=3, n_samples=1000, batch_size=500, seed=0):
+    """Build our EMLP for O5Synthetic and time Adam steps on it (float32, one thread).
+
+    Returns
+    -------
+    dict with keys build_seconds, step_seconds (mean over ``n_steps`` after a warm-up), steps
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        data = O5Synthetic(n_samples, seed=seed)
+        X = torch.tensor(data.X, dtype=torch.float32)
+        y = torch.tensor(data.y, dtype=torch.float32)[:, None]
+        torch.manual_seed(seed)
+        clear_cache()
+        start = time.perf_counter()
+        net = EMLP(data.layout, data.output, data.group, hidden=hidden, layers=layers).fit_statistics(X, y)
+        build = time.perf_counter() - start
+        optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+        generator = torch.Generator().manual_seed(seed)
+        times = []
+        for _ in range(n_steps + 1):
+            batch = torch.randperm(n_samples, generator=generator)[:batch_size]
+            start = time.perf_counter()
+            loss = ((net(X[batch]) - y[batch]) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            times.append(time.perf_counter() - start)
+        return dict(build_seconds=build, step_seconds=float(np.mean(times[1:])), steps=n_steps)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def solve_table(rows):
+    lines = [
+        "| group | rep_in -> rep_out | maps | seconds (ours, cold) | max equivariance error | seconds (emlp 1.0.3) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        emlp = EMLP_SECONDS.get((row["group"], row["rep_in"], row["rep_out"]), "")
+        pair = f"{row['rep_in']} -> {row['rep_out']}"
+        lines.append(f"| {row['group']} | {pair} | {row['dim']} | {row['seconds']:.3f} | {row['error']:.1e} | {emlp} |")
+    return "\n".join(lines)
+
+
+def step_table(result):
+    return "\n".join(
+        [
+            "| model | build (s) | seconds per Adam step | speed-up |",
+            "|---|---|---|---|",
+            f"| ours: scalars.nn.EMLP 3x384, float32, batch 500 | {result['build_seconds']:.1f} | "
+            f"{result['step_seconds']:.3f} | {EMLP_STEP_SECONDS / result['step_seconds']:.1f}x |",
+            f"| emlp 1.0.3 (ANCHORS.md) | | {EMLP_STEP_SECONDS} | 1x |",
+        ]
+    )
+
+
+def main(argv=None):
+    """``python -m scalars bench emlp [--quick] [--steps N]``."""
+    parser = argparse.ArgumentParser(prog="python -m scalars bench emlp", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 training steps instead of 20")
+    parser.add_argument("--steps", type=int, default=None, help="training steps to time (after one warm-up)")
+    args = parser.parse_args(argv)
+    steps = args.steps if args.steps is not None else (3 if args.quick else 20)
+    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
+    print(solve_table(time_solves()))
+    print()
+    print(step_table(time_training_step(n_steps=steps)))
+    print(f"\nload average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,262 @@
+"""The charged n-body benchmark (EGNN "nbody_small"): scalars against averaging, beside the papers.
+
+``python -m scalars bench nbody [--quick] [--epochs N] [--seeds N]`` generates 7000
+trajectories with :class:`~scalars.datasets.ChargedNBody` (the first 3000 train, the
+next 2000 validate, the last 2000 test) and fits, on the charges, positions and
+velocities at frame 30, the positions at frame 40:
+
+- ``scalars ridge``: :class:`~scalars.estimators.EquivariantRegressor`, E(3) x S(5), a
+  vector per particle (the displacement ``y - x``) from degree-2 polynomials in the
+  invariants of each particle and each ordered pair (charges, Gram entries of centred
+  positions and velocities);
+- ``scalars MLP``: :class:`~scalars.estimators.EquivariantMLPRegressor`, the same
+  expansion with MLP coefficients;
+- ``FA-MLP``: :class:`scalars.nn.FrameAveraging` over ``S(5) x E(3)`` (PCA frames, 8
+  elements, and particles sorted by their invariants) around a plain MLP;
+- ``FA-GNN``: frame averaging over E(3) around a small message-passing network
+  (permutation-equivariant by construction), as in Puny et al. (ICLR 2022);
+- ``GA-MLP``: :class:`scalars.nn.GroupAveraging` over E(3) around the same MLP: one Haar
+  rotation per training batch, 16 averaged at test time (translations fixed by the
+  centroid);
+- ``MLP``: the plain MLP on raw coordinates; ``linear (x + t v)``: EGNN's linear
+  baseline, a least-squares time ``t``; ``linear regression``: ordinary least squares on
+  the raw 35 columns.
+
+Every torch model predicts ``x + net(...)``, trains with :func:`scalars.nn.fit` for the same
+number of epochs (batch 100, Adam, cosine decay, early stopping on the validation MSE)
+and is tested with the weights of its best validation epoch. ``scalars.nn.fit`` draws its
+validation split at random, so the 2000 validation trajectories are a random 40% of the
+first 5000 rather than exactly trajectories 3000-4999 (the same distribution). The test
+MSE is the mean over the 2000 x 15 coordinates.
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from scalars.datasets import ChargedNBody
+from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
+from scalars.nn import FrameAveraging, GroupAveraging, fit, mlp
+
+__all__ = ["main", "run", "table", "MessagePassing", "Residual", "PUBLISHED"]
+
+# ANCHORS.md: test MSE on nbody_small (seed 000's table, from the frame-averaging paper).
+PUBLISHED = {
+    "Linear": 0.0819, "SE(3) Transformer": 0.0244, "TFN": 0.0155, "GNN": 0.0107,
+    "Radial Field": 0.0104, "EGNN": 0.0071, "FA-GNN": 0.0057,
+}
+N_TRAIN, N_VALIDATION, N_TEST = 3000, 2000, 2000
+BATCH_SIZE = 100
+POSITIONS, VELOCITIES = slice(5, 20), slice(20, 35)
+
+
+class Residual(nn.Module):
+    """``x + net(X)``: the positions of flat rows ``"5T0+5P+5T1"`` moved by a network."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, X):
+        return X[:, POSITIONS] + self.net(X)
+
+
+class MessagePassing(nn.Module):
+    """A small message-passing network on the particles of flat rows ``"5T0+5P+5T1"``.
+
+    Node features ``(q_i, x_i, v_i)``; edge inputs ``(h_i, h_j, q_i q_j, x_i - x_j,
+    |x_i - x_j|^2)`` over all ordered pairs; ``layers`` residual updates
+    ``h_i += phi_h(h_i, sum_j phi_e(...))``; out ``x_i + phi_out(h_i)``. It is permutation
+    equivariant, not rotation equivariant: frame averaging adds E(3).
+
+    Parameters
+    ----------
+    hidden : int, default=32
+    layers : int, default=4
+    particles : int, default=5
+    """
+
+    def __init__(self, hidden=32, layers=4, particles=5):
+        super().__init__()
+        self.particles = particles
+        i, j = np.nonzero(~np.eye(particles, dtype=bool))
+        self.register_buffer("i", torch.as_tensor(i))
+        self.register_buffer("j", torch.as_tensor(j))
+        self.embed = mlp(7, hidden, (hidden,))
+        self.edges = nn.ModuleList(mlp(2 * hidden + 5, hidden, (hidden,)) for _ in range(layers))
+        self.nodes = nn.ModuleList(mlp(2 * hidden, hidden, (hidden,)) for _ in range(layers))
+        self.out = mlp(hidden, 3, (hidden,))
+
+    def forward(self, X):
+        k = self.particles
+        q = X[:, :k, None]
+        x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
+        h = self.embed(torch.cat([q, x, v], dim=-1))
+        separation = x[:, self.i] - x[:, self.j]
+        pair = torch.cat([q[:, self.i] * q[:, self.j], separation, (separation**2).sum(-1, keepdim=True)], dim=-1)
+        for edge, node in zip(self.edges, self.nodes):
+            messages = edge(torch.cat([h[:, self.i], h[:, self.j], pair], dim=-1))
+            total = torch.zeros_like(h).index_add(1, self.i, messages)
+            h = h + node(torch.cat([h, total], dim=-1))
+        return (x + self.out(h)).reshape(len(X), 3 * k)
+
+
+def _split(data):
+    """Training plus validation rows (validation the last 40%, for the random split) and test rows."""
+    n_fit = N_TRAIN + N_VALIDATION
+    return (data.X[:n_fit], data.y[:n_fit]), (data.X[n_fit:], data.y[n_fit:])
+
+
+def _train_torch(module, X, y, epochs, seed, progress):
+    history = fit(
+        module, torch.as_tensor(X), torch.as_tensor(y), max_epochs=epochs, batch_size=BATCH_SIZE,
+        learning_rate=1e-3, validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION),
+        patience=max(10, epochs // 5), seed=seed, progress=progress,
+    )
+    return history
+
+
+def _predict_torch(module, X):
+    with torch.no_grad():
+        return module(torch.as_tensor(X)).numpy()
+
+
+def _models(epochs, seed):
+    """Name -> function (X, y, progress) -> (predict, epochs run, best epoch)."""
+    layout = ChargedNBody.layout
+
+    def torch_model(build, group=None, averaging=None):
+        def train(X, y, progress):
+            torch.manual_seed(seed)
+            backbone = build().double()
+            if averaging == "frame":
+                module = FrameAveraging(backbone, group, layout, output="5P")
+            elif averaging == "group":
+                module = GroupAveraging(backbone, group, layout, output="5P", n_samples=1, seed=seed)
+            else:
+                module = backbone
+            history = _train_torch(module, X, y, epochs, seed, progress)
+            if averaging == "group":
+                module.n_samples = 16
+            return (lambda X: _predict_torch(module, X)), len(history.train_loss), history.best_epoch
+
+        return train
+
+    def plain_mlp():
+        return Residual(mlp(35, 15, (256, 256)))
+
+    def scalar(estimator):
+        def train(X, y, progress):
+            estimator.set_params(**({"verbose": progress} if hasattr(estimator, "verbose") else {}))
+            estimator.fit(X, y - X[:, POSITIONS])  # the displacement: a free vector per particle
+            history = getattr(estimator, "history_", None)
+            runs = (len(history.train_loss), history.best_epoch) if history else (0, 0)
+            return (lambda X: X[:, POSITIONS] + estimator.predict(X)), *runs
+
+        return train
+
+    def linear_time(X, y, progress):
+        x, v = X[:N_TRAIN, POSITIONS], X[:N_TRAIN, VELOCITIES]
+        t = float(np.sum(v * (y[:N_TRAIN] - x)) / np.sum(v * v))
+        return (lambda X: X[:, POSITIONS] + t * X[:, VELOCITIES]), 0, 0
+
+    def least_squares(X, y, progress):
+        design = lambda X: np.column_stack([X, np.ones(len(X))])
+        coefficients = np.linalg.lstsq(design(X[:N_TRAIN]), y[:N_TRAIN], rcond=None)[0]
+        return (lambda X: design(X) @ coefficients), 0, 0
+
+    params = dict(group="E(3)", layout=layout, output="5T1", particles=5)
+    return {
+        "scalars ridge": scalar(EquivariantRegressor(**params, degree=2, alpha=1e-6)),
+        "scalars MLP": scalar(EquivariantMLPRegressor(
+            **params, hidden_layer_sizes=(128, 128), max_epochs=epochs, batch_size=BATCH_SIZE, learning_rate=1e-3,
+            validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION), patience=max(10, epochs // 5), random_state=seed,
+        )),
+        "FA-MLP": torch_model(plain_mlp, "S(5)xE(3)", "frame"),
+        "FA-GNN": torch_model(MessagePassing, "E(3)", "frame"),
+        "GA-MLP": torch_model(plain_mlp, "E(3)", "group"),
+        "MLP": torch_model(plain_mlp),
+        "linear (x + t v)": linear_time,
+        "linear regression": least_squares,
+    }
+
+
+def run(epochs, seeds=(0,), models=None, progress=True, csv=None):
+    """Fit and test every model for each seed; one row per (model, seed).
+
+    Returns
+    -------
+    pandas.DataFrame with columns model, seed, mse, train_seconds, epochs, best_epoch
+    """
+    import pandas as pd
+
+    torch.set_num_threads(1)
+    rows = []
+    for seed in seeds:
+        start = time.perf_counter()
+        data = ChargedNBody(N_TRAIN + N_VALIDATION + N_TEST, seed=seed)
+        print(f"seed {seed}: {len(data)} trajectories in {time.perf_counter() - start:.1f} s", flush=True)
+        (X, y), (X_test, y_test) = _split(data)
+        for name, train in _models(epochs, seed).items():
+            if models is not None and name not in models:
+                continue
+            print(f"seed {seed}: {name}", flush=True)
+            start = time.perf_counter()
+            predict, ran, best = train(X, y, progress)
+            seconds = time.perf_counter() - start
+            mse = float(np.mean((predict(X_test) - y_test) ** 2))
+            rows.append(dict(model=name, seed=seed, mse=mse, train_seconds=seconds, epochs=ran, best_epoch=best))
+            print(f"  test MSE {mse:.4g} ({seconds:.0f} s)", flush=True)
+            if csv is not None:
+                pd.DataFrame(rows).to_csv(csv, index=False)
+    return pd.DataFrame(rows)
+
+
+def table(results):
+    """Markdown: our models (median over seeds, range when several) beside the published rows."""
+    lines = ["| model | test MSE | train time (s) | epochs (best) | published test MSE |", "|---|---|---|---|---|"]
+    published = {"linear (x + t v)": "Linear", "FA-GNN": "FA-GNN"}
+    for name, group in results.groupby("model", sort=False):
+        mse = group.mse
+        cell = f"{mse.median():.4g}" + (f" [{mse.min():.3g}, {mse.max():.3g}]" if len(group) > 1 else "")
+        epochs = "" if group.epochs.max() == 0 else f"{int(group.epochs.median())} ({int(group.best_epoch.median())})"
+        reference = published.get(name)
+        lines.append(f"| **{name}** | {cell} | {group.train_seconds.median():.0f} | {epochs} | "
+                     f"{'' if reference is None else PUBLISHED[reference]} |")
+    for name, value in PUBLISHED.items():
+        lines.append(f"| {name} (published) | {value} | | | |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """``python -m scalars bench nbody [--quick] [--epochs N] [--seeds N] [--models a,b] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m scalars bench nbody", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4 epochs per torch model (a few minutes)")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs per torch model (default 100; quick 4)")
+    parser.add_argument("--seeds", type=int, default=1, help="data and initialisation seeds (default 1)")
+    parser.add_argument("--models", default=None, help="comma-separated subset of the models")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV (default: out)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    args = parser.parse_args(argv)
+    epochs = args.epochs if args.epochs is not None else 4 if args.quick else 100
+    models = None if args.models is None else [name.strip() for name in args.models.split(",")]
+    unknown = sorted(set(models or ()) - set(_models(1, 0)))
+    if unknown:
+        raise SystemExit(f"unknown model {unknown[0]!r}; choose from {', '.join(_models(1, 0))}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "nbody_quick" if args.quick else "nbody"
+    started = time.perf_counter()
+    results = run(epochs, range(args.seeds), models, not args.no_progress, csv=args.out / f"{name}.csv")
+    print()
+    print(table(results))
+    print(f"\n{epochs} epochs per torch model, {args.seeds} seed(s); wall time {time.perf_counter() - started:.0f} s; "
+          f"per-seed rows in {args.out / f'{name}.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

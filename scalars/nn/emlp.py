@@ -1,0 +1,402 @@
+"""Equivariant MLPs for any representation (EMLP, Finzi, Welling and Wilson, ICML 2021), in torch.
+
+The layers act on flat rows ``x`` of shape (..., rep.size) of a :class:`scalars.reps.Rep`:
+
+- :class:`EquivariantLinear`: ``W x + b`` with ``W`` in the span of the equivariant maps
+  (:func:`scalars.reps.equivariant_blocks`, solved once per pair of representations) and
+  ``b`` in the invariant subspace of the output;
+- :class:`GatedNonlinearity`: each non-scalar block of the representation times the
+  sigmoid of its own extra scalar channel, the gate (:func:`gated` appends them); scalars
+  and permutation blocks go through ``x sigmoid(x)`` pointwise;
+- :class:`EquivariantBilinear`: ``0.1 W(x) x`` with the entries of ``W(x)`` linear in the
+  blocks of ``x`` that transform like them (EMLP's cheap bilinear layer). EMLP picks those
+  blocks at random when the layer is built, so a rebuilt model differs; here the choice
+  is a function of the representations, so a model saved with ``torch.save(state_dict)``
+  and loaded with ``torch.load(..., weights_only=True)`` predicts exactly the same;
+- :class:`EMLP`: blocks of linear, bilinear and gated layers, hidden representations from
+  :func:`uniform_rep` (EMLP's heuristic that spreads channels evenly over tensor ranks).
+
+The bases are kept in float64 and rounded afresh to the module's precision whenever it
+moves (``.float()``, ``.double()``, ``.to``), so float64 networks are equivariant to
+rounding error and float32 ones to single precision.
+
+>>> import torch
+>>> from scalars.nn import EMLP
+>>> from scalars.reps import rep
+>>> net = EMLP(rep("2T1", "O(5)"), rep("T0", "O(5)"), "O(5)", hidden=64, layers=2).double()
+>>> net(torch.randn(7, 10, dtype=torch.float64)).shape
+torch.Size([7, 1])
+"""
+
+import math
+
+import numpy as np
+import torch
+from scipy.special import comb
+from torch import nn
+
+from scalars.groups import get_group
+from scalars.reps import Rep, SumRep, T, equivariant_blocks, rep
+from scalars.reps.solver import is_permutation, leaf_types, leaves
+
+__all__ = ["EquivariantLinear", "EquivariantBilinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "gated", "uniform_rep"]
+
+
+class _ExactBuffers(nn.Module):
+    """Keeps float64 numpy originals of constant tensors and re-rounds them on every move."""
+
+    def __init__(self):
+        super().__init__()
+        self._exact = {}
+
+    def register_exact(self, name, array, dtype=None):
+        """A non-persistent buffer ``name`` from ``array``: rebuilt from it, not cast, by ``.to``."""
+        self._exact[name] = array
+        self.register_buffer(name, torch.tensor(array, dtype=dtype or torch.get_default_dtype()), persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        for name, array in self._exact.items():
+            moved = getattr(self, name)
+            setattr(self, name, torch.tensor(array, dtype=moved.dtype, device=moved.device))
+        return self
+
+
+def _no_maps(rep_in, rep_out):
+    group = rep_in.group.name
+    message = f"no {group}-equivariant linear map from {rep_in} to {rep_out}: the only one is zero"
+    if all(_trivial(leaf) for leaf, _ in leaves(rep_out)):
+        message += (
+            f"; {rep_in} has no {group}-invariant linear function (vectors cannot map linearly to scalars: "
+            f"w.v is invariant only for a vector w that {group} fixes, and it fixes none here)"
+        )
+    return message + ". Put a nonlinear layer in between (EMLP's gated or bilinear layers) or predict from invariants."
+
+
+class EquivariantLinear(_ExactBuffers):
+    """An equivariant affine map ``x -> W x + b`` between two representations.
+
+    ``W = sum_k c_k W_k`` over the equivariant basis of maps ``rep_in -> rep_out`` (kept per
+    pair of leaf types, :class:`scalars.reps.BlockBasis`), ``b`` over the invariant vectors
+    of ``rep_out``. Initialised as EMLP: an orthogonal matrix and a uniform bias, each
+    projected onto its subspace.
+
+    Parameters
+    ----------
+    rep_in, rep_out : Rep
+        Representations of one group.
+    bias : bool, default=True
+
+    Attributes
+    ----------
+    weights : nn.ParameterList
+        Coefficients of each block, shape (m_out, m_in, r).
+    biases : nn.ParameterList
+        Coefficients of each invariant block of ``rep_out``, shape (m_out, 1, r).
+
+    Raises
+    ------
+    ValueError
+        If there is no nonzero equivariant map from ``rep_in`` to ``rep_out``.
+    """
+
+    def __init__(self, rep_in, rep_out, bias=True):
+        super().__init__()
+        self.rep_in, self.rep_out = rep_in, rep_out
+        maps = equivariant_blocks(rep_in, rep_out)
+        if maps.dim == 0:
+            raise ValueError(_no_maps(rep_in, rep_out))
+        invariants = equivariant_blocks(rep_out) if bias else None
+        W0 = nn.init.orthogonal_(torch.empty(rep_out.size, rep_in.size, dtype=torch.float64)).numpy()
+        b0 = np.random.default_rng(int(torch.randint(2**31, ()))).uniform(0, 1 / math.sqrt(rep_out.size), rep_out.size)
+        self.weights = self._blocks("weight", maps, W0)
+        self.biases = self._blocks("bias", invariants, b0[:, None]) if bias else nn.ParameterList()
+
+    def _blocks(self, kind, maps, start):
+        """Coefficients of ``start`` (out, in) projected on each block; registers their bases and places."""
+        coefficients, places = [], []
+        n_in = maps.rep_in.size
+        for index, block in enumerate(maps.blocks):
+            self.register_exact(f"_{kind}_basis{index}", block.basis)
+            piece = start[block.out_index[:, None, :, None], block.in_index[None, :, None, :]]  # (m_out, m_in, o, i)
+            projected = np.einsum("xyoi,koi->xyk", piece, block.basis)
+            coefficients.append(nn.Parameter(torch.as_tensor(projected, dtype=torch.get_default_dtype())))
+            places.append((block.out_index[:, :, None, None] * n_in + block.in_index[None, None, :, :]).ravel())
+        flat = np.concatenate(places) if places else np.zeros(0, dtype=np.int64)
+        self.register_buffer(f"_{kind}_places", torch.as_tensor(flat, dtype=torch.long), persistent=False)
+        return nn.ParameterList(coefficients)
+
+    def _assemble(self, kind, coefficients, shape):
+        if not len(coefficients):
+            return None
+        values = [
+            torch.einsum("xyk,koi->xoyi", c, getattr(self, f"_{kind}_basis{index}")).reshape(-1)
+            for index, c in enumerate(coefficients)
+        ]
+        flat = torch.zeros(math.prod(shape), dtype=values[0].dtype, device=values[0].device)
+        return flat.index_put((getattr(self, f"_{kind}_places"),), torch.cat(values)).reshape(shape)
+
+    def weight(self):
+        """The equivariant matrix ``W``, shape (rep_out.size, rep_in.size)."""
+        return self._assemble("weight", self.weights, (self.rep_out.size, self.rep_in.size))
+
+    def bias(self):
+        """The invariant vector ``b``, shape (rep_out.size,), or None."""
+        b = self._assemble("bias", self.biases, (self.rep_out.size, 1))
+        return None if b is None else b[:, 0]
+
+    def forward(self, x):
+        """(..., rep_in.size) -> (..., rep_out.size)."""
+        b = self.bias()
+        out = x @ self.weight().T
+        return out if b is None else out + b
+
+
+def gated(rep_):
+    """``rep_`` followed by one scalar gate for each leaf that is neither scalar nor a permutation rep."""
+    group = rep_.group
+    gates = sum(1 for leaf, _ in leaves(rep_) if not is_permutation(leaf))
+    return rep_ + gates * T(0)(group) if gates else rep_
+
+
+class GatedNonlinearity(nn.Module):
+    """EMLP's gated nonlinearity on ``gated(rep)`` -> ``rep``.
+
+    A leaf that is a scalar or a permutation representation becomes ``x sigmoid(x)``
+    (pointwise, which commutes with permutations); any other leaf is multiplied by the
+    sigmoid of its gate, an invariant scalar, which keeps it equivariant.
+    """
+
+    def __init__(self, rep_):
+        super().__init__()
+        self.rep = rep_
+        index, gate = np.arange(rep_.size), rep_.size
+        for leaf, columns in leaves(rep_):
+            if not is_permutation(leaf):
+                index[columns] = gate
+                gate += 1
+        self.register_buffer("gate_index", torch.as_tensor(index), persistent=False)
+
+    def forward(self, x):
+        """(..., gated(rep).size) -> (..., rep.size)."""
+        return x[..., : self.rep.size] * torch.sigmoid(x[..., self.gate_index])
+
+
+def _same_action(a, b):
+    """Whether two representations of one group give the same matrices (on every generator)."""
+    if a.size != b.size:
+        return False
+    group = a.group
+    return all(np.allclose(a.rho(h), b.rho(h), atol=1e-12) for h in group.discrete_generator_elements()) and all(
+        np.allclose(a.drho(A), b.drho(A), atol=1e-12) for A in group.lie_algebra_elements()
+    )
+
+
+class EquivariantBilinear(nn.Module):
+    """EMLP's bilinear layer ``x -> 0.1 W(x) x``, ``W(x)`` an equivariant map ``rep_in -> rep_out``.
+
+    Each block of ``W`` between a leaf type ``O`` of ``rep_out`` and ``I`` of ``rep_in``
+    transforms as ``O (x) I*``; where non-scalar leaves of ``x`` transform the same way, the
+    block is a learned combination of ``min(copies, size)`` of them, taken evenly spread
+    over the copies (EMLP draws them at random). Blocks with no such leaf stay zero.
+
+    Parameters
+    ----------
+    rep_in, rep_out : Rep
+
+    Attributes
+    ----------
+    weights : nn.ParameterList
+        Per family of blocks, shape (m_out, m_in, n_sources), initialised N(0, 1).
+    """
+
+    def __init__(self, rep_in, rep_out):
+        super().__init__()
+        self.rep_in, self.rep_out = rep_in, rep_out
+        sources = [(leaf, index) for leaf, index in leaf_types(rep_in).items() if not _trivial(leaf)]
+        self.families, weights = [], []
+        for leaf_out, out_index in leaf_types(rep_out).items():
+            for leaf_in, in_index in leaf_types(rep_in).items():
+                block_rep = leaf_out * leaf_in.dual()
+                for leaf_x, x_index in sources:
+                    if _same_action(block_rep, leaf_x):
+                        n = min(len(x_index), leaf_x.size)
+                        chosen = x_index[(np.arange(n) * len(x_index)) // n]  # evenly spread copies
+                        f = len(self.families)
+                        self.register_buffer(f"_source{f}", torch.as_tensor(chosen), persistent=False)
+                        self.register_buffer(f"_input{f}", torch.as_tensor(in_index), persistent=False)
+                        self.register_buffer(f"_output{f}", torch.as_tensor(out_index.ravel()), persistent=False)
+                        o, i, m_out, m_in = leaf_out.size, leaf_in.size, len(out_index), len(in_index)
+                        sources_first = n * o * m_in * (i + m_out) <= m_out * n * i * (m_in + o)  # fewer flops
+                        self.families.append((o, i, sources_first))
+                        weights.append(nn.Parameter(torch.randn(m_out, m_in, n)))
+                        break
+        self.weights = nn.ParameterList(weights)
+
+    def forward(self, x):
+        """(..., rep_in.size) -> (..., rep_out.size)."""
+        lead, x = x.shape[:-1], x.reshape(-1, x.shape[-1])
+        out = x.new_zeros(len(x), self.rep_out.size)
+        for f, ((o, i, sources_first), c) in enumerate(zip(self.families, self.weights)):
+            Z = x[:, getattr(self, f"_source{f}")].reshape(len(x), -1, o, i)  # W's blocks from n sources (b, n, o, i)
+            inputs = x[:, getattr(self, f"_input{f}")]  # (b, m_in, i)
+            if sources_first:  # sum_j c_xyj (Z_j x_y), or sum_j Z_j (sum_y c_xyj x_y): the cheaper order
+                block = torch.einsum("bjoy,xyj->bxo", torch.einsum("bjoi,byi->bjoy", Z, inputs), c)
+            else:
+                block = torch.einsum("bjoi,bxji->bxo", Z, torch.einsum("xyj,byi->bxji", c, inputs))
+            out = out.index_add(1, getattr(self, f"_output{f}"), block.reshape(len(x), -1))
+        return 0.1 * out.reshape(tuple(lead) + (self.rep_out.size,))
+
+
+def _trivial(leaf):
+    """A leaf on which the whole group acts as the identity (a scalar, maybe of a product group)."""
+    group = leaf.group
+    return all(np.allclose(leaf.rho(h), np.eye(leaf.size)) for h in group.discrete_generator_elements()) and not any(
+        np.any(leaf.drho(A)) for A in group.lie_algebra_elements()
+    )
+
+
+class EMLPBlock(nn.Module):
+    """``gate(bilinear(lin) + lin)`` with ``lin = EquivariantLinear(rep_in, gated(rep_out))(x)``."""
+
+    def __init__(self, rep_in, rep_out):
+        super().__init__()
+        self.linear = EquivariantLinear(rep_in, gated(rep_out))
+        self.bilinear = EquivariantBilinear(gated(rep_out), gated(rep_out))
+        self.nonlinearity = GatedNonlinearity(rep_out)
+
+    def forward(self, x):
+        lin = self.linear(x)
+        return self.nonlinearity(self.bilinear(lin) + lin)
+
+
+def _is_orthogonal(group):
+    """Whether the group acts by orthogonal matrices (its dual representation is the vector one)."""
+    algebra, discrete = group.lie_algebra(), group.discrete_generators()
+    antisymmetric = np.allclose(algebra, -np.swapaxes(algebra, -1, -2))
+    return antisymmetric and np.allclose(discrete @ np.swapaxes(discrete, -1, -2), np.eye(group.n_columns))
+
+
+def _binomial_allocation(count, rank, group):
+    """``count`` tensors of total rank ``rank`` as ``T(p, rank - p)`` in binomial proportions.
+
+    Orthogonal groups do not tell ``p`` from ``q``: ``count * T(rank)``. Otherwise the
+    remainder after whole multiples of ``2^rank`` goes by largest remainders, not at random.
+    """
+    if _is_orthogonal(group) or rank == 0:
+        return [(count, T(rank)(group))]
+    weights = np.array([comb(rank, p, exact=True) for p in range(rank, -1, -1)])
+    shares = count * weights / 2**rank
+    counts = np.floor(shares).astype(int)
+    counts[np.argsort(-(shares - counts), kind="stable")[: count - counts.sum()]] += 1
+    return [(int(n), T(p, rank - p)(group)) for n, p in zip(counts, range(rank, -1, -1)) if n]
+
+
+def uniform_rep(channels, group):
+    """EMLP's allocation of ``channels`` columns over tensor ranks, evenly by size.
+
+    Repeatedly takes the largest rank ``r`` with ``(r + 1) d^r`` columns left and adds
+    ``d^(r - s)`` tensors of each rank ``s <= r`` (``d`` columns per vector); mixed tensors
+    ``T(p, q)`` share each rank in binomial proportions unless the group is orthogonal.
+
+    Parameters
+    ----------
+    channels : int
+    group : str or Group
+
+    Returns
+    -------
+    Rep of size ``channels``, ranks in increasing order
+
+    Examples
+    --------
+    >>> str(uniform_rep(384, "O(5)"))
+    '134T0+25T1+5T2'
+    """
+    group = get_group(group)
+    d, left = group.n_columns, int(channels)
+    counts = {}
+    while left > 0:
+        top = 0
+        while d > 1 and (top + 2) * d ** (top + 1) <= left:
+            top += 1
+        for r in range(top + 1):
+            counts[r] = counts.get(r, 0) + d ** (top - r)
+        left -= (top + 1) * d**top
+    terms = [term for r in sorted(counts) for term in _binomial_allocation(counts[r], r, group)]
+    return SumRep([n * leaf for n, leaf in terms])
+
+
+class EMLP(nn.Module):
+    """An equivariant MLP: ``layers`` :class:`EMLPBlock` s, then an :class:`EquivariantLinear`.
+
+    Parameters
+    ----------
+    rep_in, rep_out : Rep or str
+        Representations (or layout strings) of ``group`` on the input and output columns.
+    group : str or Group
+    hidden : int, Rep, or sequence of int or Rep, default=384
+        Hidden representations: an int means :func:`uniform_rep` with that many channels.
+        A sequence gives one per hidden layer (and then ``layers`` is ignored).
+    layers : int, default=3
+        Number of hidden layers when ``hidden`` is a single int or Rep.
+
+    Attributes
+    ----------
+    reps : list of Rep
+        Input, hidden and output representations.
+    input_offset, input_scale, output_offset, output_scale : buffers
+        Standardisation of inputs and outputs (identity until :meth:`fit_statistics`).
+    """
+
+    def __init__(self, rep_in, rep_out, group, hidden=384, layers=3):
+        super().__init__()
+        group = get_group(group)
+        rep_in, rep_out = (r.bind(group) if isinstance(r, Rep) else rep(r, group) for r in (rep_in, rep_out))
+        if isinstance(hidden, (int, np.integer, Rep)):
+            hidden = [hidden] * int(layers)
+        middle = [h.bind(group) if isinstance(h, Rep) else uniform_rep(h, group) for h in hidden]
+        self.group, self.reps = group, [rep_in, *middle, rep_out]
+        self.network = nn.Sequential(
+            *[EMLPBlock(a, b) for a, b in zip(self.reps[:-2], self.reps[1:-1])],
+            EquivariantLinear(self.reps[-2], rep_out),
+        )
+        for name, size in [("input", rep_in.size), ("output", rep_out.size)]:
+            self.register_buffer(f"{name}_offset", torch.zeros(size))
+            self.register_buffer(f"{name}_scale", torch.ones(size))
+
+    def forward(self, x):
+        """(..., rep_in.size) -> (..., rep_out.size)."""
+        out = self.network((x - self.input_offset) / self.input_scale)
+        return out * self.output_scale + self.output_offset
+
+    @torch.no_grad()
+    def fit_statistics(self, X, y=None):
+        """Standardise each leaf of the inputs (and outputs) equivariantly from training data.
+
+        A leaf's offset is the projection of its mean on its invariant vectors (the mean of
+        a scalar; zero for a vector of O(d)), its scale the root mean square of what is left:
+        an invariant shift and a positive factor, which commute with the group.
+
+        Parameters
+        ----------
+        X : tensor of shape (n_samples, rep_in.size)
+        y : tensor of shape (n_samples, rep_out.size), optional
+
+        Returns
+        -------
+        self
+        """
+        for name, data, rep_ in [("input", X, self.reps[0]), ("output", y, self.reps[-1])]:
+            if data is None:
+                continue
+            data = data.detach().cpu().double().numpy().reshape(len(data), -1)
+            offset, scale = np.zeros(rep_.size), np.ones(rep_.size)
+            for leaf, columns in leaves(rep_):
+                Q = equivariant_blocks(leaf).dense()
+                offset[columns] = Q @ (Q.T @ data[:, columns].mean(0))
+                spread = np.sqrt(np.mean((data[:, columns] - offset[columns]) ** 2))
+                scale[columns] = spread if spread > 0 else 1.0
+            getattr(self, f"{name}_offset").copy_(torch.as_tensor(offset))
+            getattr(self, f"{name}_scale").copy_(torch.as_tensor(scale))
+        return self

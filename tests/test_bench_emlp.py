@@ -1,0 +1,18 @@
+from scalars.__main__ import main
+
+
+def test_emlp_benchmark_prints_the_solve_and_step_tables(capsys):
+    assert main(["bench", "emlp", "--quick", "--steps", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| S(8) | T2 -> T2 | 15 |" in out and "| O(3) | T2 -> T0 | 1 |" in out
+    assert "seconds per Adam step" in out and "load average" in out
+
+
+def test_regression_benchmark_has_an_opt_in_emlp_row():
+    from scalars.bench.regression import make_models
+    from scalars.datasets import Inertia
+
+    train = Inertia(300, seed=0)
+    model = make_models(train, seed=0, emlp=True)["scalars EMLP"]
+    assert model.backbone == "emlp" and model.hidden_layer_sizes == (384, 384, 384) and model.max_epochs == 1000
+    assert "scalars EMLP" not in make_models(train, seed=0)

@@ -1,0 +1,38 @@
+"""``import scalars`` stays light: the heavy optional stacks load only when used."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HEAVY = ("sympy", "pint", "torch")
+
+
+def run(code):
+    """Run ``code`` in a fresh interpreter from this checkout (its package first); stdout."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return result.stdout.strip()
+
+
+def test_import_scalars_does_not_import_sympy_pint_or_torch():
+    loaded = run(f"import scalars, sys; print([m for m in {HEAVY!r} if m in sys.modules])")
+    assert loaded == "[]"
+
+
+@pytest.mark.parametrize("name", ["DimensionlessFeatures", "UnitsEquivariantRegressor"])
+def test_units_names_are_still_importable_from_the_top(name):
+    out = run(f"from scalars import {name}; import scalars.units; print({name} is scalars.units.{name})")
+    assert out == "True"
+
+
+def test_star_import_and_unknown_names():
+    assert run("from scalars import *; print(DimensionlessFeatures.__name__)") == "DimensionlessFeatures"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        import scalars
+
+        scalars.nope

@@ -1,0 +1,45 @@
+"""The charged n-body benchmark runs end to end on a tiny data set."""
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from scalars.bench import nbody
+from scalars.testing import act_on_inputs, assert_equivariant
+
+
+def test_bench_prints_the_table_beside_the_published_rows(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(nbody, "N_TRAIN", 30)
+    monkeypatch.setattr(nbody, "N_VALIDATION", 20)
+    monkeypatch.setattr(nbody, "N_TEST", 20)
+    models = "scalars ridge,FA-GNN,GA-MLP,linear (x + t v)"
+    assert nbody.main(["--epochs", "1", "--models", models, "--no-progress", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "| **FA-GNN** |" in printed and "| FA-GNN (published) | 0.0057 |" in printed
+    assert "| **linear (x + t v)** |" in printed and "| 0.0819 |" in printed
+    with open(tmp_path / "nbody.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["model"] for row in rows] == models.split(",")
+    assert all(0 < float(row["mse"]) < 1 for row in rows)
+
+
+def test_bench_rejects_unknown_models(tmp_path):
+    with pytest.raises(SystemExit, match="unknown model 'EGNN'"):
+        nbody.main(["--quick", "--models", "EGNN", "--out", str(tmp_path)])
+
+
+def test_message_passing_is_permutation_equivariant_and_frame_averaging_adds_e3():
+    from scalars.nn import FrameAveraging
+
+    torch.manual_seed(0)
+    net = nbody.MessagePassing(hidden=8, layers=2).double()
+    X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
+    layout = "5T0+5P+5T1"
+    permutation = (np.eye(5)[:, [2, 0, 4, 1, 3]], np.eye(4))
+    with torch.no_grad():
+        moved = net(act_on_inputs("S(5)xE(3)", permutation, X, layout))
+        torch.testing.assert_close(moved, act_on_inputs("S(5)xE(3)", permutation, net(X), "5P"))
+        averaged = FrameAveraging(net, "E(3)", layout, output="5P")
+        assert assert_equivariant(averaged, "S(5)xE(3)", X, layout=layout, output="5P") < 1e-10

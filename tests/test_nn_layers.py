@@ -1,0 +1,46 @@
+import pytest
+import torch
+from torch import nn
+
+from scalars.nn import Standardizer, mlp
+
+
+def _data(n=500, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, dtype=torch.float64, generator=generator)
+    return torch.stack([3 + 2 * x[:, 0], x[:, 0] + 0.03 * x[:, 1], x[:, 2], torch.full((n,), 0.1)], dim=1)
+
+
+def test_mlp_layers_widths_and_output_bias():
+    net = mlp(5, 2, (8, 4), activation=nn.Tanh, output_bias=False)
+    linears = [layer for layer in net if isinstance(layer, nn.Linear)]
+    assert [(layer.in_features, layer.out_features) for layer in linears] == [(5, 8), (8, 4), (4, 2)]
+    assert [type(layer) for layer in net][1::2] == [nn.Tanh, nn.Tanh]
+    assert linears[-1].bias is None and linears[0].bias is not None
+    assert isinstance(mlp(3, 1, ())[0], nn.Linear) and len(mlp(3, 1, ())) == 1
+
+
+def test_standardizer_centres_and_scales_and_leaves_constant_features_alone():
+    x = _data()
+    scaler = Standardizer(4).double().fit(x)
+    standard = scaler(x)
+    torch.testing.assert_close(standard.mean(0), torch.zeros(4, dtype=torch.float64), atol=1e-12, rtol=0)
+    torch.testing.assert_close(standard[:, :3].std(0), torch.ones(3, dtype=torch.float64), atol=1e-12, rtol=0)
+    # the constant column has only rounding noise in its spread: centred, not blown up
+    assert scaler.std[3] == 1.0 and standard[:, 3].abs().max() < 1e-12
+    assert not hasattr(scaler, "whitening")
+
+
+def test_whitening_decorrelates_almost_collinear_features():
+    x = _data()
+    scaler = Standardizer(4, whiten=True).double().fit(x)
+    white = scaler.whiten(x)[:, :3]
+    torch.testing.assert_close(torch.cov(white.T), torch.eye(3, dtype=torch.float64), atol=1e-8, rtol=0)
+    assert torch.corrcoef(scaler(x)[:, :2].T)[0, 1] > 0.99  # standardising alone keeps them collinear
+
+
+def test_statistics_are_buffers_and_one_sample_is_centred_only():
+    scaler = Standardizer(2, whiten=True).double().fit(torch.tensor([[1.0, 2.0]], dtype=torch.float64))
+    assert set(scaler.state_dict()) == {"mean", "std", "whitening"}
+    assert scaler.std.tolist() == [1.0, 1.0] and torch.equal(scaler.whitening, torch.eye(2, dtype=torch.float64))
+    assert scaler(torch.tensor([[2.0, 2.0]], dtype=torch.float64)).tolist() == [[1.0, 0.0]]
