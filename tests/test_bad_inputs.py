@@ -28,6 +28,17 @@ from scalars.dynamics import DoubleSpringPendulum, pendulum_data
 from scalars.nn import InvariantMLP, TensorHead, VectorHead
 
 LIMIT = 10  # seconds for one call
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_kernels():
+    """Compile the numba kernels in both precisions first: on a fresh clone their cache is
+    cold, and compiling is not a hang."""
+    for dtype in (np.float32, np.float64):
+        V = np.random.default_rng(0).standard_normal((3, 2, 3)).astype(dtype)
+        inv.gram_upper(V)
+        inv.gram_upper(V, metric=np.array([1.0, -1.0, -1.0]))
+        inv.gram_upper_flat(V.reshape(3, 6), [0, 3], 3, check_finite=True)
 _SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEW, SOME = settings(max_examples=10, **_SETTINGS), settings(max_examples=40, **_SETTINGS)
 
