@@ -1,6 +1,7 @@
 """Test-session settings shared by every test module."""
 
 import contextlib
+import os
 import signal
 
 import pytest
@@ -9,6 +10,14 @@ import torch
 # pytest-xdist already runs one worker per core; intra-op threads on top of that only
 # oversubscribe the two cores and make timings noisy.
 torch.set_num_threads(1)
+
+# CI runs the property tests on a fixed sequence of examples, so that a landing does not hang
+# on a new random one; locally they keep exploring.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -219,14 +219,21 @@ def _reset(module):
         _reset(child)
 
 
-def _descend(optimizer, loss, when):
+def _descend(optimizer, loss, when, first=False):
     """One gradient step on ``loss`` (a scalar tensor); returns its value.
 
     Raises
     ------
+    ValueError
+        If the loss is NaN or infinite on the ``first`` step: the data are out of range.
     FloatingPointError
-        If the loss is NaN or infinite; ``when`` says where in training, for the message.
+        If the loss is NaN or infinite later; ``when`` says where in training, for the message.
     """
+    if not torch.isfinite(loss) and first:
+        raise ValueError(
+            f"the training loss is {loss.item()} before any step: X or y is out of the range the "
+            "model computes in (rescale them)"
+        )
     if not torch.isfinite(loss):
         raise FloatingPointError(f"the training loss is {loss.item()} {when}; lower the learning rate")
     optimizer.zero_grad()
@@ -359,7 +366,8 @@ class _Run:
                 factor = _schedule(fraction, warmup, decay_to)
                 for group, peak in zip(optimizer.param_groups, peaks):
                     group["lr"] = peak * factor
-                total += _descend(optimizer, self.batch_loss(batch), f"after {history.steps} Adam steps") * len(batch)
+                when, first = f"after {history.steps} Adam steps", history.steps == 0
+                total += _descend(optimizer, self.batch_loss(batch), when, first) * len(batch)
                 seen += len(batch)
                 history.steps += 1
             if not seen:
