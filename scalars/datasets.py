@@ -279,13 +279,13 @@ class ChargedNBody:
         import hashlib
         import json
 
-        from scalars.dynamics.data import _checksum, _store, cache_dir
+        from scalars.dynamics.data import _checksum, _store, cache_dir, load_checked
 
         config = dict(format=self._FORMAT, n_samples=self.n_samples, seed=self.seed)
         key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
         path = cache_dir() / f"charged-nbody-{key}.npz"
         if cache and path.exists():
-            stored = self._load_checked(path)
+            stored = load_checked(path, stacklevel=4)
             if stored is not None:
                 return stored
         charges, x, v = self.initial_states(self.n_samples, self.seed)
@@ -335,23 +335,3 @@ class ChargedNBody:
                     break
             kick()
         return positions, velocities
-
-    @staticmethod
-    def _load_checked(path):
-        """The arrays cached at ``path`` with their checksum, or None (with a warning) if damaged."""
-        import warnings
-        import zipfile
-
-        from scalars.dynamics.data import _checksum
-
-        try:
-            with np.load(path) as stored:
-                arrays = {name: stored[name] for name in stored.files if name != "checksum"}
-                checksum = str(stored["checksum"])
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-            warnings.warn(f"cannot read {path} ({error}); regenerating the data set", stacklevel=4)
-            return None
-        if _checksum(arrays) != checksum:
-            warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=4)
-            return None
-        return {**arrays, "checksum": checksum}

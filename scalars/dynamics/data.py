@@ -270,17 +270,24 @@ def pendulum_data(
 
 def _load(path):
     """The cached data set at ``path``, or None (with a warning) if it is damaged."""
+    arrays = load_checked(path, stacklevel=4)
+    return None if arrays is None else PendulumData(**arrays)
+
+
+def load_checked(path, stacklevel=3):
+    """The arrays cached at ``path`` with their ``checksum``, or None (with a warning naming the
+    file) if it cannot be read or its checksum does not match; any cached data set uses this."""
     try:
         with np.load(path) as stored:
             arrays = {name: stored[name] for name in stored.files if name != "checksum"}
             checksum = str(stored["checksum"])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
-        warnings.warn(f"cannot read {path} ({error}); regenerating the data set", stacklevel=3)
+        warnings.warn(f"cannot read {path} ({error}); regenerating the data set", stacklevel=stacklevel)
         return None
     if _checksum(arrays) != checksum:
-        warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=3)
+        warnings.warn(f"checksum mismatch in {path}; regenerating the data set", stacklevel=stacklevel)
         return None
-    return PendulumData(**arrays, checksum=checksum)
+    return {**arrays, "checksum": checksum}
 
 
 def _store(path, arrays, checksum):
