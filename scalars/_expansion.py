@@ -116,7 +116,10 @@ class EquivariantExpansion:
                 )
             slots += [OutputSlot(_OUTPUT_KINDS[kind], per_particle)] * (count // self.particles if per_particle else 1)
         if self.base.is_complex and any(slot.kind == "T2" for slot in slots):
-            self.base.tensor_basis(None)  # raises the group's own explanation
+            try:
+                self.base.tensor_basis(None)
+            except NotImplementedError as reason:  # an unsupported option, so a bad argument
+                raise ValueError(f"output {output!r} for the group {self.base.name}: {reason}") from None
         return slots
 
     # -- sizes ----------------------------------------------------------------------------

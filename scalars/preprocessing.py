@@ -220,11 +220,11 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         # The compiled path checks for NaN and infinity on its one pass: X is not read twice.
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite=path is None)
         if not self._plain():
-            return self._expanded_features(X).astype(X.dtype, copy=False)
+            return self._in_range(self._expanded_features(X).astype(X.dtype, copy=False))
         if path is None:
             scalars, vectors = split_columns(X, self.group_, self.layout_)
             invariants = self.group_.invariants(vectors).astype(X.dtype, copy=False)
-            return np.concatenate([scalars, invariants], axis=1)
+            return self._in_range(np.concatenate([scalars, invariants], axis=1))
         # One compiled pass writes the scalars and the Gram entries straight into the output.
         metric, with_determinants = path
         scalar_columns, vector_columns = self.layout_.column_indices(self.group_.d)
@@ -237,6 +237,20 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             n = self.layout_.n_vectors
             out[:, len(scalar_columns) + n * (n + 1) // 2 :] = determinants(X[:, vector_columns])
         return out
+
+    def _in_range(self, features):
+        """``features`` of finite X, or a ValueError naming the first invariant that overflows."""
+        if get_config()["assume_finite"]:  # X unchecked too: NaN in X may give NaN features
+            return features
+        bad = ~np.isfinite(features)
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            raise ValueError(
+                f"the invariant {self.get_feature_names_out()[column]} overflows {features.dtype} in "
+                f"sample {row} of X, although X is finite: rescale X (high-degree invariants of "
+                f"{self.group_.name} grow like |X| to their degree)"
+            )
+        return features
 
     def _expanded_features(self, X):
         """Points centred (E(d)); for particles, power sums over particles and ordered pairs."""

@@ -36,6 +36,15 @@ class _Block(nn.Module):
         return self.net(self.encoder(invariants))
 
 
+def _check_range(invariants, X):
+    """Raise if the invariants of finite ``X`` overflow its dtype (a NaN loss otherwise)."""
+    if not torch.isfinite(invariants).all() and torch.isfinite(X).all():
+        raise ValueError(
+            f"the invariants of X overflow {invariants.dtype}: X is finite with entries up to "
+            f"{X.abs().max().item():.3g}, but a product of two of them is not; rescale X"
+        )
+
+
 class EquivariantHead(nn.Module):
     """``y = scale * sum_terms sum_k f_k(invariants) B_k + offset`` for any group.
 
@@ -92,6 +101,7 @@ class EquivariantHead(nn.Module):
         lead = X.shape[:-1]
         totals = None
         for index, (block, (z, bases)) in enumerate(zip(self.blocks, self.expansion.blocks(X.reshape(-1, X.shape[-1])))):
+            _check_range(z, X)
             outputs = self.expansion.combine(block(z), bases, index)
             totals = outputs if totals is None else [total + out for total, out in zip(totals, outputs)]
         out = self.expansion.assemble(totals) * self.output_scale + self.output_offset
