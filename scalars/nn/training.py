@@ -143,7 +143,7 @@ def fit(
         Epochs without a lower validation loss before Adam stops.
     seed : int, default=None
         Seeds the initial weights, the validation split and the batch order. None draws
-        it from torch's global generator.
+        it from torch's global generator. Distributed, rank 0's seed is every rank's.
     progress : bool, default=True
         Show a tqdm progress bar.
     time_limit : float, default=None
@@ -167,8 +167,8 @@ def fit(
         seeded by ``seed`` and restored afterwards.
     distributed : {"auto", True, False}, default="auto"
         Train data-parallel on the ranks of the torch.distributed process group, as under
-        ``torchrun --nproc-per-node N``. Every rank passes the same data and ``seed`` (None:
-        rank 0's draw), so all draw the same minibatches; each computes its share
+        ``torchrun --nproc-per-node N``. Every rank passes the same data and takes rank 0's
+        ``seed``, so all draw the same minibatches; each computes its share
         ``batch[rank::world]`` of each minibatch (the model wrapped in
         ``DistributedDataParallel``) and of each full-batch loss, and every rank ends with
         the weights and history one process gives on the same minibatches, to rounding.
@@ -194,7 +194,8 @@ def fit(
     inputs = _as_inputs(X, y)
     ranks = _ranks(distributed)
     if seed is None:
-        seed = ranks.seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+        seed = int(torch.empty((), dtype=torch.int64).random_().item())
+    seed = ranks.seed(seed)
     if not warm_start:
         initialize(model, seed)
     optimizer = torch.optim.Adam(_parameter_groups(model, parameter_groups), lr=learning_rate, weight_decay=weight_decay)
