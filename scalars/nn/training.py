@@ -190,9 +190,9 @@ def fit(
     FloatingPointError
         If the training loss becomes NaN or infinite.
     """
+    ranks = _ranks(distributed)  # may wait for the other ranks to start: before the clock
     start = time.perf_counter()
     inputs = _as_inputs(X, y)
-    ranks = _ranks(distributed)
     if seed is None:
         seed = int(torch.empty((), dtype=torch.int64).random_().item())
     seed = ranks.seed(seed)
