@@ -24,21 +24,17 @@ def ranks(distributed):
     ValueError
         If ``distributed=True`` and there is no process group to join or initialise.
     """
-    if distributed is False or not dist.is_available():
-        return _missing(distributed) or Ranks()
-    if not dist.is_initialized() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        dist.init_process_group("gloo")
-    if not dist.is_initialized():
-        return _missing(distributed) or Ranks()
-    return Group()
-
-
-def _missing(distributed):
+    if distributed is not False and dist.is_available():
+        if not dist.is_initialized() and int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            dist.init_process_group("gloo")
+        if dist.is_initialized():
+            return Group()
     if distributed is True:
         raise ValueError(
             "distributed=True needs a torch.distributed process group: run under "
             "`torchrun --nproc-per-node N` or call torch.distributed.init_process_group first"
         )
+    return Ranks()
 
 
 class Ranks:
