@@ -9,6 +9,7 @@
     python -m scalars bench pendulum       # pendulum rollout benchmark                      (--quick)
     python -m scalars bench nbody          # charged n-body: scalars against averaging       (--quick)
     python -m scalars bench emlp           # basis solves and the EMLP training step         (--quick)
+    python -m scalars bench ddp            # nn.fit on two torchrun ranks against one          (--quick)
 
 Options after the name go to that command: ``python -m scalars bench regression --help``.
 """
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "pendulum": ("scalars.bench.pendulum", "rollout errors of learned double-pendulum dynamics"),
     "emlp": ("scalars.bench.emlp", "equivariant-basis solves and the EMLP training step, beside emlp 1.0.3"),
     "nbody": ("scalars.bench.nbody", "charged n-body (EGNN protocol): scalar models against frame and group averaging"),
+    "ddp": ("scalars.bench.ddp", "scalars.nn.fit on two torchrun ranks against one: loss curves and weights"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
 }
 

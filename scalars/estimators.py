@@ -293,7 +293,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
     The same model as :class:`EquivariantRegressor` with each block's coefficient
     functions ``f_k`` given by one MLP (:class:`scalars.nn.EquivariantHead`), computed in
     float64 and trained by :func:`scalars.nn.fit` (Adam, cosine learning-rate decay, early
-    stopping on a validation split).
+    stopping on a validation split), data-parallel under ``torchrun`` (see its
+    ``distributed``): every rank fits on the same data and ends with the same model.
 
     Parameters
     ----------

@@ -1,5 +1,6 @@
 """The training loop of the package: Adam on a schedule, an optional L-BFGS polish, early
-stopping on a validation split, a progress bar, and one seed for all of it.
+stopping on a validation split, a progress bar, and one seed for all of it, in one process
+or data-parallel on the ranks of a torch.distributed group (``torchrun``).
 
 :func:`fit` trains the torch heads and the estimators built on them, and
 :func:`scalars.dynamics.train` calls it with the rollout loss of a dynamics model.
@@ -12,8 +13,10 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import torch
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from tqdm.auto import tqdm
+
+from scalars.nn._distributed import ranks as _ranks
 
 __all__ = ["fit", "History"]
 
@@ -79,6 +82,7 @@ _FRACTION = Interval(Real, 0, 1, closed="both")
         "parameter_groups": [list, None],
         "polish": [_FRACTION],
         "warm_start": ["boolean"],
+        "distributed": [StrOptions({"auto"}), "boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -102,6 +106,7 @@ def fit(
     parameter_groups=None,
     polish=0.0,
     warm_start=False,
+    distributed="auto",
 ):
     """Train ``model`` so that ``loss(model(X), y)`` is small.
 
@@ -138,7 +143,7 @@ def fit(
         Epochs without a lower validation loss before Adam stops.
     seed : int, default=None
         Seeds the initial weights, the validation split and the batch order. None draws
-        it from torch's global generator.
+        it from torch's global generator. Distributed, rank 0's seed is every rank's.
     progress : bool, default=True
         Show a tqdm progress bar.
     time_limit : float, default=None
@@ -160,6 +165,17 @@ def fit(
         submodule's ``reset_parameters`` (torch's convention; a module with its own
         initialisation defines one) in order of registration, with torch's generator
         seeded by ``seed`` and restored afterwards.
+    distributed : {"auto", True, False}, default="auto"
+        Train data-parallel on the ranks of the torch.distributed process group, as under
+        ``torchrun --nproc-per-node N``. Every rank passes the same data and takes rank 0's
+        ``seed``, so all draw the same minibatches; each computes its share
+        ``batch[rank::world]`` of each minibatch (the model wrapped in
+        ``DistributedDataParallel``) and of each full-batch loss, and every rank ends with
+        the weights and history one process gives on the same minibatches, to rounding.
+        Only rank 0 shows the progress bar; ``fit`` writes no files, so save the model on
+        rank 0. ``"auto"``: when the default process group is initialised, or torchrun's
+        ``WORLD_SIZE`` is above 1 (the group is then initialised on gloo); ``True``: the
+        same, but with no group to join it is an error; ``False``: one process.
 
     Returns
     -------
@@ -169,25 +185,29 @@ def fit(
     ------
     ValueError
         If ``X`` or ``y`` contain NaN or infinity, if their numbers of samples differ, or
-        if ``parameter_groups`` do not hold every parameter once.
+        if ``parameter_groups`` do not hold every parameter once, or if ``distributed=True``
+        and there is no process group.
     FloatingPointError
         If the training loss becomes NaN or infinite.
     """
+    ranks = _ranks(distributed)  # may wait for the other ranks to start: before the clock
     start = time.perf_counter()
     inputs = _as_inputs(X, y)
     if seed is None:
         seed = int(torch.empty((), dtype=torch.int64).random_().item())
+    seed = ranks.seed(seed)
     if not warm_start:
         initialize(model, seed)
     optimizer = torch.optim.Adam(_parameter_groups(model, parameter_groups), lr=learning_rate, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     train, validation = _split(len(y), validation_fraction, generator)
 
-    def batch_loss(batch):
-        return loss(model(*(x[batch] for x in inputs)), y[batch])
+    def batch_loss(batch, net=model):
+        return loss(net(*(x[batch] for x in inputs)), y[batch])
 
     budget = time_limit if time_limit is not None else max_epochs * math.ceil(len(train) / batch_size)
-    with _Run(model, batch_loss, train, validation, batch_size, budget, time_limit is not None, start, progress) as run:
+    in_seconds, progress = time_limit is not None, progress and ranks.rank == 0
+    with _Run(model, batch_loss, ranks, train, validation, batch_size, budget, in_seconds, start, progress) as run:
         best = run.adam(optimizer, 1 - polish, generator, warmup, decay_to, patience)
         if polish > 0:
             run.lbfgs(best)
@@ -219,8 +239,9 @@ def _reset(module):
         _reset(child)
 
 
-def _descend(optimizer, loss, when, first=False):
-    """One gradient step on ``loss`` (a scalar tensor); returns its value.
+def _descend(optimizer, loss, value, when, first=False):
+    """One gradient step on ``loss`` (a scalar tensor); returns ``value``, the loss of all
+    ranks, as a float.
 
     Raises
     ------
@@ -229,17 +250,17 @@ def _descend(optimizer, loss, when, first=False):
     FloatingPointError
         If the loss is NaN or infinite later; ``when`` says where in training, for the message.
     """
-    if not torch.isfinite(loss) and first:
+    if not torch.isfinite(value) and first:
         raise ValueError(
-            f"the training loss is {loss.item()} before any step: X or y is out of the range the "
+            f"the training loss is {value.item()} before any step: X or y is out of the range the "
             "model computes in (rescale them)"
         )
-    if not torch.isfinite(loss):
-        raise FloatingPointError(f"the training loss is {loss.item()} {when}; lower the learning rate")
+    if not torch.isfinite(value):
+        raise FloatingPointError(f"the training loss is {value.item()} {when}; lower the learning rate")
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return loss.item()
+    return value.item()
 
 
 def _as_inputs(X, y):
@@ -284,15 +305,16 @@ def _schedule(progress, warmup, decay_to):
     return ramp * (decay_to + (1 - decay_to) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
 
 
-def _full_loss(batch_loss, indices, backward=False):
-    """Mean loss over ``indices`` in chunks, back-propagated chunk by chunk if asked."""
-    total = 0.0
-    for chunk in indices.split(_FULL_BATCH):
+def _full_loss(batch_loss, indices, ranks, backward=False):
+    """Mean loss over ``indices``, each rank's share in chunks, back-propagated chunk by chunk
+    if asked (the gradients of this rank's share only)."""
+    total = torch.zeros((), dtype=torch.float64)
+    for chunk in ranks.share(indices).split(_FULL_BATCH):
         part = batch_loss(chunk) * (len(chunk) / len(indices))
         if backward:
             part.backward()
         total += part.detach()
-    return total
+    return ranks.sum(total)
 
 
 class _Best:
@@ -313,10 +335,11 @@ class _Best:
 
 
 class _Run:
-    """One training run: its data, its budget (seconds or steps), its history and its bar."""
+    """One training run: its data, its ranks, its budget (seconds or steps), its history and its bar."""
 
-    def __init__(self, model, batch_loss, train, validation, batch_size, budget, in_seconds, start, progress):
+    def __init__(self, model, batch_loss, ranks, train, validation, batch_size, budget, in_seconds, start, progress):
         self.model, self.batch_loss, self.train, self.validation = model, batch_loss, train, validation
+        self.ranks, self.net = ranks, ranks.wrap(model)
         self.batch_size, self.budget, self.in_seconds, self.start = batch_size, budget, in_seconds, start
         self.steps_per_epoch = math.ceil(len(train) / batch_size)
         self.history = History()
@@ -332,7 +355,7 @@ class _Run:
     def used(self):
         """Share of the budget used so far; an L-BFGS evaluation costs an epoch of steps."""
         if self.in_seconds:
-            done = time.perf_counter() - self.start
+            done = self.ranks.latest(time.perf_counter() - self.start)
         else:
             done = self.history.steps + self.history.evaluations * self.steps_per_epoch
         return done / self.budget if self.budget else 1.0
@@ -344,7 +367,7 @@ class _Run:
     def validation_loss(self):
         self.model.eval()
         with torch.no_grad():
-            value = _full_loss(self.batch_loss, self.validation).item()
+            value = _full_loss(self.batch_loss, self.validation, self.ranks).item()
         self.model.train()
         return value
 
@@ -367,7 +390,7 @@ class _Run:
                 for group, peak in zip(optimizer.param_groups, peaks):
                     group["lr"] = peak * factor
                 when, first = f"after {history.steps} Adam steps", history.steps == 0
-                total += _descend(optimizer, self.batch_loss(batch), when, first) * len(batch)
+                total += self.step(optimizer, batch, when, first) * len(batch)
                 seen += len(batch)
                 history.steps += 1
             if not seen:
@@ -386,6 +409,19 @@ class _Run:
             self.report("Adam", history.validation_loss[-1])
         return best
 
+    def step(self, optimizer, batch, when, first):
+        """One Adam step on the mean loss of ``batch``; returns that loss.
+
+        Each rank takes the mean over its share weighted by the share's size, so that the
+        weighted losses sum to the batch mean; their gradients, times the number of ranks,
+        average to its gradient. A rank with an empty share computes one sample's loss with
+        weight 0, to take part in the averaging.
+        """
+        share = self.ranks.share(batch)
+        weight = len(share) / len(batch)
+        part = self.batch_loss(share if len(share) else batch[:1], self.net) * weight
+        return _descend(optimizer, part * self.ranks.world, self.ranks.sum(part), when, first)
+
     def lbfgs(self, adam_best):
         """Full-batch L-BFGS from ``adam_best`` until ``used() >= 1``; its best evaluation
         replaces ``adam_best`` if it validates at least as well (or without a validation set)."""
@@ -399,7 +435,8 @@ class _Run:
 
         def closure():
             optimizer.zero_grad()
-            value = _full_loss(self.batch_loss, self.train, backward=True)
+            value = _full_loss(self.batch_loss, self.train, self.ranks, backward=True)
+            self.ranks.sum_gradients(self.model)
             self.history.evaluations += 1
             best.offer(value.item(), self.model)  # every evaluation is at the parameters of the moment
             return value
