@@ -8,6 +8,7 @@
     python -m scalars bench regression     # EMLP regression benchmarks                      (--quick)
     python -m scalars bench pendulum       # pendulum rollout benchmark                      (--quick)
     python -m scalars bench nbody          # charged n-body: scalars against averaging       (--quick)
+    python -m scalars bench nbody-hnn      # 5 gravitating bodies: HNN of invariants vs raw   (--quick)
     python -m scalars bench emlp           # basis solves and the EMLP training step         (--quick)
 
 Options after the name go to that command: ``python -m scalars bench regression --help``.
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "pendulum": ("scalars.bench.pendulum", "rollout errors of learned double-pendulum dynamics"),
     "emlp": ("scalars.bench.emlp", "equivariant-basis solves and the EMLP training step, beside emlp 1.0.3"),
     "nbody": ("scalars.bench.nbody", "charged n-body (EGNN protocol): scalar models against frame and group averaging"),
+    "nbody-hnn": ("scalars.bench.nbody_hnn", "five gravitating bodies: Hamiltonian network of invariants against raw"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
 }
 

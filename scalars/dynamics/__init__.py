@@ -21,7 +21,7 @@ from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendu
 from scalars.dynamics.integrators import INTEGRATORS, integrate, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
-from scalars.dynamics.models import MLPHNN, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
+from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.nbody import NBodySystem
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.plotting import plot_rollouts
@@ -49,6 +49,7 @@ __all__ = [
     "geometric_mean",
     "energy_drift",
     "angular_momentum_error",
+    "HamiltonianNetwork",
     "ScalarHNN",
     "ScalarNeuralODE",
     "MLPHNN",

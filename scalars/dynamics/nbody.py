@@ -53,6 +53,15 @@ def pair_forces(x, strength, softening=0.0):
     return np.einsum("...ij,...ijd->...id", strength / distance**3, separation)
 
 
+def _stack(columns):
+    """Columns (...) into (..., k), numpy or torch."""
+    if isinstance(columns[0], np.ndarray):
+        return np.stack(columns, -1)
+    import torch
+
+    return torch.stack(columns, -1)
+
+
 class NBodySystem(System):
     """``n`` gravitating or charged point particles in ``dim`` dimensions.
 
@@ -168,6 +177,51 @@ class NBodySystem(System):
         flat = z.shape[:-1] + (-1,)
         forces = pair_forces(q, strength, softening)
         return np.concatenate([(p / masses[..., None]).reshape(flat), forces.reshape(flat)], -1)
+
+    def invariant_features(self, z, part):
+        """S(n) x E(d)-invariant features of states ``z``, per particle and per pair of particles.
+
+        With ``m`` the masses, ``r`` the separation ``|q_i - q_j|``, ``s = sqrt(r^2 + eps^2)``:
+
+        - ``"K"`` (momenta only): per particle ``|p_i|^2, |p_i|^2 / m_i, m_i``;
+        - ``"U"`` (positions only): per pair ``r, r^2, 1 / s, m_i m_j / s, m_i m_j, m_i + m_j``
+          (``e_i e_j / s`` and ``e_i e_j`` in place of the mass products for Coulomb);
+        - ``"H"``: both, and per pair ``<q_i - q_j, p_i - p_j>, |p_i - p_j|^2``.
+
+        Every pair feature is symmetric in ``i, j``, so a sum over particles and pairs of one
+        function of each is invariant under permutations of identical particles.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 2 n dim)
+        part : {"K", "U", "H"}
+
+        Returns
+        -------
+        dict of str to tensor
+            ``"particles"`` (..., n, 3) for K and H, ``"pairs"`` (..., n (n - 1) / 2, k) for
+            U (k = 6) and H (k = 8).
+        """
+        q, p = self.split(z)
+        values = dict(zip(self.parameter_names, self._parameters(z)))
+        masses = values["masses"].expand(q.shape[:-1])
+        coupling = masses if self.kind == "gravity" else values["charges"].expand(q.shape[:-1])
+        i, j = (index.tolist() for index in np.triu_indices(self.n_particles, k=1))
+        features = {}
+        if part in ("K", "H"):
+            squares = (p * p).sum(-1)
+            features["particles"] = _stack([squares, squares / masses, masses])
+        if part in ("U", "H"):
+            separation = q[..., i, :] - q[..., j, :]
+            r2 = (separation * separation).sum(-1)
+            softened = (r2 + values["softening"] ** 2) ** -0.5
+            product = coupling[..., i] * coupling[..., j]
+            pairs = [r2**0.5, r2, softened, product * softened, product, masses[..., i] + masses[..., j]]
+            if part == "H":
+                relative = p[..., i, :] - p[..., j, :]
+                pairs += [(separation * relative).sum(-1), (relative * relative).sum(-1)]
+            features["pairs"] = _stack(pairs)
+        return features
 
     def momentum(self, z):
         """Total momentum ``sum_i p_i`` (..., dim) of states ``z`` (conserved)."""
