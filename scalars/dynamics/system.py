@@ -20,6 +20,7 @@ test trajectories of any system come from :func:`scalars.dynamics.trajectory_dat
 """
 
 import copy
+from functools import cached_property
 
 import numpy as np
 
@@ -109,7 +110,7 @@ class System:
         """Names of the parameters, in the order of :attr:`dimensions` (without ``t``)."""
         return tuple(name for name in self.dimensions if name != "t")
 
-    @property
+    @cached_property
     def state_size(self):
         """Numbers in one state ``z``."""
         from scalars.reps import rep
