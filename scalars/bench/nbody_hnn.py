@@ -1,14 +1,17 @@
-"""Five gravitating bodies: Hamiltonian networks of a System, invariant against raw.
+"""Five gravitating bodies: models of a System, invariant and equivariant against raw.
 
 ``python -m scalars bench nbody-hnn [--quick] [--seeds N] [--time-limit S]`` draws, for
 each seed, training chunks (5 points, 0.1 s apart) and test trajectories (10 s) of
 :class:`~scalars.dynamics.NBodySystem` with masses 1, 1.5, 0.5, 2, 1, G = 1 and softening
-0.5, from :func:`~scalars.dynamics.trajectory_data`, and trains two
-:class:`~scalars.dynamics.HamiltonianNetwork` s with the same wall-clock budget:
+0.5, from :func:`~scalars.dynamics.trajectory_data`, and trains three models with the
+same wall-clock budget:
 
 - ``scalar HNN``: H = sum over particles of one MLP of per-particle invariants plus sum
   over pairs of one MLP of pair invariants (exactly S(5) x E(3)-invariant), separable,
-  fourth-order leapfrog, 4 steps per 0.1 s;
+  fourth-order leapfrog, 4 steps per 0.1 s (:class:`~scalars.dynamics.HamiltonianNetwork`);
+- ``scalar neural ODE``: each particle's velocity and force a sum over the other
+  particles of MLP coefficients of pair invariants times ``q_i - q_j``, ``p_i - p_j`` and
+  ``p_i`` (exactly equivariant), RK4, 4 steps per 0.1 s (:class:`~scalars.dynamics.NeuralODE`);
 - ``MLP HNN``: one MLP of the 30 raw coordinates, RK4 (the baseline).
 
 Scored by the geometric-mean relative state error of test rollouts
@@ -23,16 +26,17 @@ import time
 import numpy as np
 import torch
 
-from scalars.dynamics import HamiltonianNetwork, NBodySystem, evaluate, train, trajectory_data
+from scalars.dynamics import HamiltonianNetwork, NBodySystem, NeuralODE, evaluate, train, trajectory_data
 
 __all__ = ["main", "SYSTEM", "MODELS"]
 
 SYSTEM = dict(masses=[1.0, 1.5, 0.5, 2.0, 1.0], G=1.0, softening=0.5)
 
-# name -> (keyword arguments of HamiltonianNetwork, learning rates of train)
+# name -> (model class, its keyword arguments, learning rates of train)
 MODELS = {
-    "scalar HNN": (dict(substeps=4), dict(lr=1e-3, mlp_lr=1e-4)),
-    "MLP HNN": (dict(raw=True, separable=False, method="rk4", hidden=128), dict(lr=3e-3)),
+    "scalar HNN": (HamiltonianNetwork, dict(substeps=4), dict(lr=1e-3, mlp_lr=1e-4)),
+    "scalar neural ODE": (NeuralODE, dict(substeps=4), dict(lr=1e-3, mlp_lr=1e-4)),
+    "MLP HNN": (HamiltonianNetwork, dict(raw=True, separable=False, method="rk4", hidden=128), dict(lr=3e-3)),
 }
 
 
@@ -51,8 +55,8 @@ def main(argv=None):
     scores = {name: [] for name in MODELS}
     for seed in range(args.seeds):
         data = trajectory_data(system, n_train, n_test, dt=0.1, duration=10.0, seed=seed)
-        for name, (kwargs, rates) in MODELS.items():
-            model = HamiltonianNetwork(system, **kwargs)
+        for name, (cls, kwargs, rates) in MODELS.items():
+            model = cls(system, **kwargs)
             train(model, data, time_limit=budget, seed=seed, progress=False, **rates)
             result = evaluate(model, data)
             with np.errstate(all="ignore"):

@@ -6,6 +6,8 @@
   :class:`ChargedParticleInMagneticField` are systems.
 - :func:`trajectory_data`: seeded, checksummed, cached training chunks and test
   trajectories of any system; :func:`pendulum_data`: the pendulum's protocols.
+- :class:`HamiltonianNetwork`, :class:`NeuralODE`: an invariant Hamiltonian network and an
+  equivariant neural ODE of any System that lists its invariants (n bodies: S(n) x E(3)).
 - :class:`ScalarHNN`, :class:`ScalarNeuralODE`: O(3)-invariant Hamiltonian network and
   O(3)-equivariant neural ODE built from scalars; :class:`MLPHNN`, :class:`MLPNeuralODE`:
   baselines on raw coordinates.
@@ -21,7 +23,7 @@ from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendu
 from scalars.dynamics.integrators import INTEGRATORS, integrate, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
-from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
+from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.nbody import NBodySystem
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.plotting import plot_rollouts
@@ -50,6 +52,7 @@ __all__ = [
     "energy_drift",
     "angular_momentum_error",
     "HamiltonianNetwork",
+    "NeuralODE",
     "ScalarHNN",
     "ScalarNeuralODE",
     "MLPHNN",

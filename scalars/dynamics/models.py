@@ -6,8 +6,11 @@ that lists its invariants (:meth:`NBodySystem.invariant_features
 MLP_group(invariants of the term)``, one shared MLP per group of terms (particles, pairs
 of particles), so H is exactly invariant under the system's group, permutations of
 identical particles included; with ``raw=True`` the same network reads the raw
-coordinates instead (the baseline). Models are called with the state alone,
-``vector_field(z)``, ``rollout(z0, t)``.
+coordinates instead (the baseline). :class:`NeuralODE` learns an equivariant field of
+any System that lists its terms (:meth:`NBodySystem.vector_terms
+<scalars.dynamics.NBodySystem.vector_terms>`): each vector of the state is a sum over
+terms of MLP coefficients of invariants times equivariant vectors. Models are called with
+the state alone, ``vector_field(z)``, ``rollout(z0, t)``.
 
 For the springy double pendulum, four models, two structures by two kinds of input:
 
@@ -47,7 +50,7 @@ from scalars.dynamics.pendulum import split_state
 from scalars.invariants import gram_upper
 from scalars.nn.layers import Standardizer, mlp
 
-__all__ = ["HamiltonianNetwork", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
+__all__ = ["HamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
 
 
 def _monomial_exponents(n):
@@ -306,6 +309,51 @@ class HamiltonianNetwork(_HNN):
 
     def _energy(self, part, z):
         return sum(self.nets[f"{part}_{group}"](x)[..., 0].sum(-1) for group, x in self._groups(part, z).items())
+
+
+class NeuralODE(_Dynamics):
+    """Neural ODE of any System, exactly equivariant: ``dz_ki = sum_m sum_b f_kb(x_im) v_imb``.
+
+    The state is ``kinds`` blocks of ``n`` vectors (positions, momenta), ``dz_ki`` the time
+    derivative of vector ``i`` of block ``k``; the system's ``vector_terms(z)`` gives, per
+    vector ``i`` and term ``m``, invariant features ``x_im`` and equivariant vectors
+    ``v_imb``; one MLP maps features to the ``kinds x b`` coefficients.
+
+    Parameters
+    ----------
+    system : System
+        With ``vector_terms(z)``: features (..., n, m, k) and vectors (..., n, m, b, d).
+    hidden, layers : int
+    method : str
+        A key of :data:`~scalars.dynamics.INTEGRATORS` (``"rk4"``) or a torchdiffeq method.
+    substeps : int
+
+    Examples
+    --------
+    >>> from scalars.dynamics import NBodySystem
+    >>> system = NBodySystem([1.0, 2.0, 3.0])
+    >>> model = NeuralODE(system).double()
+    >>> z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
+    >>> model.vector_field(z).shape
+    torch.Size([4, 18])
+    """
+
+    def __init__(self, system, hidden=64, layers=2, method="rk4", substeps=2):
+        super().__init__()
+        self.system, self.method, self.substeps = system, method, substeps
+        features, vectors = system.vector_terms(torch.ones(1, system.state_size, dtype=torch.float64))
+        n, _, self.n_vectors, d = vectors.shape[-4:]
+        self.kinds = system.state_size // (n * d)
+        self.nets = nn.ModuleDict({"F": _MLP(features.shape[-1], self.kinds * self.n_vectors, hidden, layers)})
+
+    def _features(self, name, z):
+        return self.system.vector_terms(z)[0]
+
+    def vector_field(self, z):
+        features, vectors = self.system.vector_terms(z)
+        coefficients = self.nets["F"](features).unflatten(-1, (self.kinds, self.n_vectors))  # (..., n, m, K, b)
+        field = torch.einsum("...imkb,...imbd->...kid", coefficients, vectors)
+        return field.flatten(-3)
 
 
 class ScalarHNN(_HNN):

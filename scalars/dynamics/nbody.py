@@ -223,6 +223,46 @@ class NBodySystem(System):
             features["pairs"] = _stack(pairs)
         return features
 
+    def vector_terms(self, z):
+        """Invariant features and vectors of the ordered pairs ``(i, j)``, ``j != i``.
+
+        An equivariant field sums, for each particle ``i``, over the other particles ``j``:
+        ``sum_j sum_b f_b(features_ij) v_ijb`` with the vectors ``q_i - q_j``,
+        ``p_i - p_j`` and ``p_i``, and the features ``|q_i - q_j|^2, 1 / s,
+        <q_i - q_j, p_i - p_j>, |p_i - p_j|^2, |p_i|^2, |p_j|^2, m_i, m_j, 1 / m_i,
+        c_i c_j / s^3``
+        (``s`` the softened distance, ``c`` the masses or the charges). Permuting the
+        particles permutes the pairs with them.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 2 n dim)
+
+        Returns
+        -------
+        features : tensor of shape (..., n, n - 1, 10)
+        vectors : tensor of shape (..., n, n - 1, 3, dim)
+        """
+        q, p = self.split(z)
+        values = dict(zip(self.parameter_names, self._parameters(z)))
+        masses = values["masses"].expand(q.shape[:-1])
+        coupling = masses if self.kind == "gravity" else values["charges"].expand(q.shape[:-1])
+        n = self.n_particles
+        others = [[j for j in range(n) if j != i] for i in range(n)]
+        separation = q[..., :, None, :] - q[..., others, :]
+        relative = p[..., :, None, :] - p[..., others, :]
+        own = p[..., :, None, :].expand(relative.shape)
+        r2 = (separation * separation).sum(-1)
+        softened = (r2 + values["softening"] ** 2) ** -0.5
+        squares = (p * p).sum(-1)
+        features = [
+            r2, softened, (separation * relative).sum(-1), (relative * relative).sum(-1),
+            squares[..., :, None].expand(r2.shape), squares[..., others], masses[..., :, None].expand(r2.shape),
+            masses[..., others], 1 / masses[..., :, None].expand(r2.shape),
+            coupling[..., :, None] * coupling[..., others] * softened**3,
+        ]
+        return _stack(features), _stack([separation, relative, own]).movedim(-1, -2)
+
     def momentum(self, z):
         """Total momentum ``sum_i p_i`` (..., dim) of states ``z`` (conserved)."""
         return self.split(np.asarray(z))[1].sum(-2)
