@@ -238,11 +238,10 @@ class ChargedNBody:
     @classmethod
     def forces(cls, x, charges):
         """Clipped Coulomb forces (n, k, 3) on particles at ``x`` (n, k, 3) with ``charges`` (n, k)."""
-        separation = x[:, :, None] - x[:, None, :]
-        distance = np.linalg.norm(separation, axis=-1)
-        distance[:, np.arange(x.shape[1]), np.arange(x.shape[1])] = np.inf
-        strength = charges[:, :, None] * charges[:, None, :] / distance**3
-        return np.clip(np.einsum("nij,nijd->nid", strength, separation), -cls.max_force, cls.max_force)
+        from scalars.dynamics.nbody import pair_forces
+
+        strength = charges[:, :, None] * charges[:, None, :]
+        return np.clip(pair_forces(x, strength), -cls.max_force, cls.max_force)
 
     @staticmethod
     def energy(x, v, charges):

@@ -1,40 +1,58 @@
-"""Learning dynamics with exact symmetries: the springy double pendulum benchmark.
+"""Learning dynamics with exact symmetries: physical systems, data, models, metrics.
 
-- :class:`DoubleSpringPendulum`: the simulator and its reference trajectories.
-- :func:`pendulum_data`: seeded, cached training chunks and test trajectories.
+- :class:`System`: the interface of a system (state layout and group, parameters with
+  units, Hamiltonian, checked reference trajectories); :class:`DoubleSpringPendulum`,
+  :class:`NBodySystem` (gravity or Coulomb, S(n) x E(3)) and
+  :class:`ChargedParticleInMagneticField` are systems.
+- :func:`trajectory_data`: seeded, checksummed, cached training chunks and test
+  trajectories of any system; :func:`pendulum_data`: the pendulum's protocols.
+- :class:`HamiltonianNetwork`, :class:`NeuralODE`: an invariant Hamiltonian network and an
+  equivariant neural ODE of any System that lists its invariants (n bodies: S(n) x E(3)).
 - :class:`ScalarHNN`, :class:`ScalarNeuralODE`: O(3)-invariant Hamiltonian network and
   O(3)-equivariant neural ODE built from scalars; :class:`MLPHNN`, :class:`MLPNeuralODE`:
   baselines on raw coordinates.
 - :func:`train`, :func:`evaluate`: rollout-loss training and test rollouts.
 - :func:`rollout_error`, :func:`energy_drift`, :func:`angular_momentum_error`: metrics.
-- :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators.
+- :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators, by name
+  from :data:`INTEGRATORS` or torchdiffeq.
 - :func:`plot_rollouts`: predicted against true test trajectories.
 - :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression.
 """
 
-from scalars.dynamics.data import PendulumData, cache_dir, pendulum_data, sample_initial_states
-from scalars.dynamics.integrators import integrate, leapfrog, rk4
+from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendulum_data, sample_initial_states, trajectory_data
+from scalars.dynamics.integrators import INTEGRATORS, integrate, leapfrog, rk4
+from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
-from scalars.dynamics.models import MLPHNN, MLPNeuralODE, ScalarHNN, ScalarNeuralODE
+from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
+from scalars.dynamics.nbody import NBodySystem
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.plotting import plot_rollouts
 from scalars.dynamics.sparse import SparseHamiltonian
+from scalars.dynamics.system import System
 from scalars.dynamics.training import evaluate, predict, train
 
 __all__ = [
+    "System",
     "DoubleSpringPendulum",
+    "NBodySystem",
+    "ChargedParticleInMagneticField",
     "PendulumData",
+    "TrajectoryData",
     "pendulum_data",
+    "trajectory_data",
     "cache_dir",
     "sample_initial_states",
     "leapfrog",
     "rk4",
     "integrate",
+    "INTEGRATORS",
     "relative_error",
     "rollout_error",
     "geometric_mean",
     "energy_drift",
     "angular_momentum_error",
+    "HamiltonianNetwork",
+    "NeuralODE",
     "ScalarHNN",
     "ScalarNeuralODE",
     "MLPHNN",

@@ -1,4 +1,8 @@
-"""Trajectory data sets for the springy double pendulum, seeded and cached on disk.
+"""Trajectory data sets of any :class:`~scalars.dynamics.System`, seeded and cached on disk.
+
+:func:`trajectory_data` draws initial states with the system's own
+:meth:`~scalars.dynamics.System.sample_initial_states` and integrates reference
+trajectories; :func:`pendulum_data` is the springy double pendulum's protocol, below.
 
 The protocol is the one of the EMLP paper (Finzi et al. 2021), reused by Villar et al.
 (2021): initial states ``q1 = (0, 0, -1.5) + 0.2 N(0, I)``, ``q2 = (0, 0, -3) + 0.2 N(0, I)``,
@@ -32,7 +36,7 @@ from sklearn.utils import check_scalar
 
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 
-__all__ = ["PendulumData", "pendulum_data", "sample_initial_states", "cache_dir"]
+__all__ = ["PendulumData", "TrajectoryData", "pendulum_data", "trajectory_data", "sample_initial_states", "cache_dir"]
 
 # Bump when the generator changes, so that old cache files are not reused.
 _FORMAT = 1
@@ -72,6 +76,31 @@ class PendulumData:
     test: np.ndarray
     test_params: np.ndarray
     test_g: np.ndarray
+    checksum: str
+
+
+@dataclass(frozen=True)
+class TrajectoryData:
+    """Training chunks and test trajectories of one system.
+
+    Attributes
+    ----------
+    t_chunk : ndarray of shape (C,)
+        Times of the points of a training chunk, from 0.
+    train : ndarray of shape (n_train, C, state_size)
+        Training chunks.
+    t : ndarray of shape (T,)
+        Times of the test trajectories, from 0.
+    test : ndarray of shape (n_test, T, state_size)
+        Test trajectories.
+    checksum : str
+        SHA-256 of all arrays: equal checksums mean identical data.
+    """
+
+    t_chunk: np.ndarray
+    train: np.ndarray
+    t: np.ndarray
+    test: np.ndarray
     checksum: str
 
 
@@ -139,14 +168,8 @@ def _trajectories(z0, t, params, g):
 
 
 def _generate(n_train, n_test, variant, test, chunk_len, dt, duration, seed):
-    train_rng, test_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    t = np.arange(round(duration / dt)) * dt
-    n_chunks = len(t) // chunk_len
-    if n_chunks < 1:
-        raise ValueError(
-            f"chunk_len={chunk_len} points do not fit in the round(duration / dt) = {len(t)} points of a "
-            "trajectory; lower chunk_len or dt, or raise duration"
-        )
+    train_rng, test_rng = _streams(seed)
+    t, n_chunks = _time_grid(chunk_len, dt, duration)
 
     def systems(n, rng, low=1.0, high=2.0):
         if variant == "emlp":
@@ -158,11 +181,7 @@ def _generate(n_train, n_test, variant, test, chunk_len, dt, duration, seed):
     train_params, train_g = systems(n_train, train_rng)
     z0 = sample_initial_states(n_train, train_rng, train_g)
     chunk_index = train_rng.integers(0, n_chunks, size=n_train)
-    # Only integrate up to the end of the last chosen chunk.
-    t_train = t[: (chunk_index.max() + 1) * chunk_len]
-    whole = _trajectories(z0, t_train, train_params, train_g)
-    starts = chunk_index * chunk_len
-    train = np.stack([whole[i, s : s + chunk_len] for i, s in enumerate(starts)])
+    train = _chunks(lambda z, times: _trajectories(z, times, train_params, train_g), z0, t, chunk_index, chunk_len)
 
     test_params, test_g = systems(n_test, test_rng, *((1.0, 5.0) if test == "wide-parameters" else (1.0, 2.0)))
     z0 = sample_initial_states(n_test, test_rng, test_g)
@@ -181,6 +200,61 @@ def _generate(n_train, n_test, variant, test, chunk_len, dt, duration, seed):
         test_params=test_params,
         test_g=test_g,
     )
+
+
+def _streams(seed):
+    """Independent training and test generators of ``seed``."""
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2)]
+
+
+def _time_grid(chunk_len, dt, duration):
+    """Saved times ``round(duration / dt)`` (T,) and the number of aligned chunks in them."""
+    t = np.arange(round(duration / dt)) * dt
+    n_chunks = len(t) // chunk_len
+    if n_chunks < 1:
+        raise ValueError(
+            f"chunk_len={chunk_len} points do not fit in the round(duration / dt) = {len(t)} points of a "
+            "trajectory; lower chunk_len or dt, or raise duration"
+        )
+    return t, n_chunks
+
+
+def _chunks(trajectory, z0, t, chunk_index, chunk_len):
+    """Chunk ``chunk_index[i]`` of the trajectory from each ``z0[i]``: (n, chunk_len, k).
+
+    ``trajectory(z0, t)`` integrates; only up to the end of the last chosen chunk.
+    """
+    whole = trajectory(z0, t[: (chunk_index.max() + 1) * chunk_len])
+    starts = chunk_index * chunk_len
+    return np.stack([whole[i, s : s + chunk_len] for i, s in enumerate(starts)])
+
+
+def _check_protocol(n_train, n_test, chunk_len, dt, duration, seed):
+    """Raise, naming the argument, unless sizes are positive integers, ``dt`` and
+    ``duration`` positive finite numbers and ``seed`` a non-negative integer."""
+    for name, value in dict(n_train=n_train, n_test=n_test, chunk_len=chunk_len).items():
+        check_scalar(value, name, Integral, min_val=1)
+    check_scalar(seed, "seed", Integral, min_val=0)
+    for name, value in dict(dt=dt, duration=duration).items():
+        check_scalar(value, name, Real, min_val=0, include_boundaries="neither")
+        if not np.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value}")
+
+
+def _cached(prefix, config, generate, cache):
+    """The arrays and ``checksum`` of the data set ``config``: from the cache file named by
+    ``prefix`` and a hash of ``config`` if it is intact, else from ``generate()`` (stored)."""
+    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir() / f"{prefix}-{key}.npz"
+    if cache and path.exists():
+        cached = load_checked(path, stacklevel=4)
+        if cached is not None:
+            return cached
+    arrays = generate()
+    checksum = _checksum(arrays)
+    if cache:
+        _store(path, arrays, checksum, stacklevel=4)
+    return {**arrays, "checksum": checksum}
 
 
 def _checksum(arrays):
@@ -238,13 +312,7 @@ def pendulum_data(
         Naming the argument: sizes that are not positive integers, ``dt`` or ``duration``
         that are not positive finite numbers, a negative ``seed``, unknown settings.
     """
-    for name, value in dict(n_train=n_train, n_test=n_test, chunk_len=chunk_len).items():
-        check_scalar(value, name, Integral, min_val=1)
-    check_scalar(seed, "seed", Integral, min_val=0)
-    for name, value in dict(dt=dt, duration=duration).items():
-        check_scalar(value, name, Real, min_val=0, include_boundaries="neither")
-        if not np.isfinite(value):
-            raise ValueError(f"{name} must be finite, got {value}")
+    _check_protocol(n_train, n_test, chunk_len, dt, duration, seed)
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
     if test not in TEST_SETTINGS:
@@ -255,23 +323,60 @@ def pendulum_data(
         format=_FORMAT, n_train=int(n_train), n_test=int(n_test), variant=variant, test=test,
         chunk_len=int(chunk_len), dt=float(dt), duration=float(duration), seed=int(seed),
     )
-    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir() / f"pendulum-{key}.npz"
-    if cache and path.exists():
-        cached = _load(path)
-        if cached is not None:
-            return cached
-    arrays = _generate(**{name: config[name] for name in config if name != "format"})
-    checksum = _checksum(arrays)
-    if cache:
-        _store(path, arrays, checksum)
-    return PendulumData(**arrays, checksum=checksum)
+    generate = lambda: _generate(**{name: config[name] for name in config if name != "format"})  # noqa: E731
+    return PendulumData(**_cached("pendulum", config, generate, cache))
 
 
-def _load(path):
-    """The cached data set at ``path``, or None (with a warning) if it is damaged."""
-    arrays = load_checked(path, stacklevel=4)
-    return None if arrays is None else PendulumData(**arrays)
+def trajectory_data(system, n_train=500, n_test=100, *, chunk_len=5, dt=0.2, duration=30.0, seed=0, cache=True):
+    """Training chunks and test trajectories of any one system, seeded and cached.
+
+    The protocol of :func:`pendulum_data` for one system: ``n_train`` initial states
+    from ``system.sample_initial_states`` (training stream of ``seed``), one random chunk
+    of ``chunk_len`` consecutive saved points out of the aligned chunks of each
+    trajectory; ``n_test`` whole trajectories from fresh initial states (test stream).
+
+    Parameters
+    ----------
+    system : System
+        One system (no batch), with a ``sample_initial_states`` method.
+    n_train, n_test : int
+    chunk_len : int
+    dt : float
+        Time between saved points, in seconds.
+    duration : float
+        Length of a trajectory; ``round(duration / dt)`` points are saved.
+    seed : int
+    cache : bool
+        Read from and write to :func:`cache_dir`; the file is named after a hash of the
+        configuration and ``repr(system)``.
+
+    Returns
+    -------
+    TrajectoryData
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the argument, as :func:`pendulum_data`; for a batch of systems.
+    """
+    _check_protocol(n_train, n_test, chunk_len, dt, duration, seed)
+    if system.batch_shape:
+        raise ValueError(f"trajectory_data needs one system, got a batch of shape {system.batch_shape}")
+    config = dict(
+        format=_FORMAT, system=repr(system), n_train=int(n_train), n_test=int(n_test), chunk_len=int(chunk_len),
+        dt=float(dt), duration=float(duration), seed=int(seed),
+    )
+
+    def generate():
+        train_rng, test_rng = _streams(seed)
+        t, n_chunks = _time_grid(chunk_len, dt, duration)
+        z0 = system.sample_initial_states(n_train, train_rng)
+        chunk_index = train_rng.integers(0, n_chunks, size=n_train)
+        train = _chunks(system.trajectory, z0, t, chunk_index, chunk_len)
+        test = system.trajectory(system.sample_initial_states(n_test, test_rng), t)
+        return dict(t_chunk=t[:chunk_len], train=train, t=t, test=test)
+
+    return TrajectoryData(**_cached(type(system).__name__.lower(), config, generate, cache))
 
 
 def load_checked(path, stacklevel=3):
@@ -290,7 +395,7 @@ def load_checked(path, stacklevel=3):
     return {**arrays, "checksum": checksum}
 
 
-def _store(path, arrays, checksum):
+def _store(path, arrays, checksum, stacklevel=3):
     """Write the cache file atomically (safe for parallel test workers); warn if it cannot."""
     partial = path.with_suffix(f".{os.getpid()}.tmp.npz")
     try:
@@ -298,6 +403,6 @@ def _store(path, arrays, checksum):
         np.savez(partial, checksum=checksum, **arrays)
         os.replace(partial, path)
     except OSError as error:
-        warnings.warn(f"cannot cache the data set in {path} ({error})", stacklevel=3)
+        warnings.warn(f"cannot cache the data set in {path} ({error})", stacklevel=stacklevel)
     finally:
         partial.unlink(missing_ok=True)

@@ -1,5 +1,10 @@
-"""Differentiable fixed-step integrators in torch, a front door to torchdiffeq, and the
-checked adaptive integrator of the reference trajectories.
+"""Differentiable fixed-step integrators in torch, a registry of them with a front door to
+torchdiffeq, and the checked adaptive integrator of the reference trajectories.
+
+:data:`INTEGRATORS` maps a method name to a solver ``(field, z0, t, substeps) -> (..., T, n)``:
+``"leapfrog2"`` and ``"leapfrog4"`` (symplectic, for separable fields) and ``"rk4"``;
+:func:`integrate` looks the method up there, passes any other method name of
+:func:`torchdiffeq.odeint` to torchdiffeq, and refuses the rest naming the known ones.
 
 All of them return the trajectory batch-first, ``(..., T, n)``, like
 :meth:`scalars.dynamics.DoubleSpringPendulum.trajectory`; the torch ones keep the autograd
@@ -9,7 +14,7 @@ graph so that a loss on the trajectory trains the vector field.
 import numpy as np
 import torch
 
-__all__ = ["leapfrog", "rk4", "integrate", "solve_adaptive"]
+__all__ = ["leapfrog", "rk4", "integrate", "solve_adaptive", "INTEGRATORS"]
 
 
 def _steps(t, substeps):
@@ -99,8 +104,28 @@ def rk4(field, z0, t, substeps=1):
     return torch.stack(out, dim=-2)
 
 
+def _separable_leapfrog(order):
+    """Leapfrog of ``order`` for a separable field: ``dq/dt`` depends on p alone, ``dp/dt`` on q."""
+
+    def solve(field, z0, t, substeps=1):
+        half = z0.shape[-1] // 2
+        # fill in the half a separable field ignores from z0 (zeros could be singular, 1/|q| at q = 0)
+        q0, p0 = z0[..., :half], z0[..., half:]
+        return leapfrog(
+            lambda q: -field(torch.cat([q, p0], -1))[..., half:],
+            lambda p: field(torch.cat([q0, p], -1))[..., :half],
+            z0, t, substeps, order=order,
+        )
+
+    return solve
+
+
+#: Fixed-step solvers by name, each ``(field, z0, t, substeps) -> (..., T, n)``.
+INTEGRATORS = {"leapfrog2": _separable_leapfrog(2), "leapfrog4": _separable_leapfrog(4), "rk4": rk4}
+
+
 def integrate(field, z0, t, method="rk4", substeps=1, rtol=1e-7, atol=1e-9):
-    """Integrate ``dz/dt = field(z)`` with :func:`rk4` or any torchdiffeq method.
+    """Integrate ``dz/dt = field(z)`` with a solver of :data:`INTEGRATORS` or of torchdiffeq.
 
     Parameters
     ----------
@@ -109,17 +134,29 @@ def integrate(field, z0, t, method="rk4", substeps=1, rtol=1e-7, atol=1e-9):
     z0 : tensor of shape (..., n)
     t : tensor of shape (T,)
     method : str
-        ``"rk4"`` for :func:`rk4` with ``substeps``; otherwise a method name of
-        :func:`torchdiffeq.odeint` (``"dopri5"``, ``"dopri8"``, ...), with ``rtol``, ``atol``.
+        A key of :data:`INTEGRATORS` (``"rk4"``, ``"leapfrog2"``, ``"leapfrog4"``; the
+        leapfrogs only for separable fields, whose ``dq/dt`` (first half of ``z``) depends on
+        ``p`` alone and ``dp/dt`` on ``q`` alone), used with ``substeps``; otherwise a method
+        name of :func:`torchdiffeq.odeint` (``"dopri5"``, ``"dopri8"``, ...), with ``rtol``,
+        ``atol``.
 
     Returns
     -------
     tensor of shape (..., T, n)
-    """
-    if method == "rk4":
-        return rk4(field, z0, t, substeps)
-    from torchdiffeq import odeint
 
+    Raises
+    ------
+    ValueError
+        For an unknown method, listing the known ones.
+    """
+    if method in INTEGRATORS:
+        return INTEGRATORS[method](field, z0, t, substeps)
+    from torchdiffeq import odeint
+    from torchdiffeq._impl.odeint import SOLVERS
+
+    if method not in SOLVERS:
+        known = sorted(INTEGRATORS) + sorted(set(SOLVERS) - set(INTEGRATORS))
+        raise ValueError(f"unknown integration method {method!r}; the known ones are {known}")
     zs = odeint(lambda _, z: field(z), z0, t, method=method, rtol=rtol, atol=atol)
     return zs.movedim(0, -2)
 

@@ -1,6 +1,18 @@
-"""Learned dynamics of the double pendulum: Hamiltonian networks and neural ODEs.
+"""Learned dynamics: Hamiltonian networks for any System, and the pendulum's four models.
 
-Four models, two structures by two kinds of input:
+:class:`HamiltonianNetwork` learns the Hamiltonian of any :class:`~scalars.dynamics.System`
+that lists its invariants (:meth:`NBodySystem.invariant_features
+<scalars.dynamics.NBodySystem.invariant_features>`): ``H = sum_groups sum_terms
+MLP_group(invariants of the term)``, one shared MLP per group of terms (particles, pairs
+of particles), so H is exactly invariant under the system's group, permutations of
+identical particles included; with ``raw=True`` the same network reads the raw
+coordinates instead (the baseline). :class:`NeuralODE` learns an equivariant field of
+any System that lists its terms (:meth:`NBodySystem.vector_terms
+<scalars.dynamics.NBodySystem.vector_terms>`): each vector of the state is a sum over
+terms of MLP coefficients of invariants times equivariant vectors. Models are called with
+the state alone, ``vector_field(z)``, ``rollout(z0, t)``.
+
+For the springy double pendulum, four models, two structures by two kinds of input:
 
 =================  ==================================  ====================================
                    Hamiltonian network (HNN)           neural ODE
@@ -38,7 +50,7 @@ from scalars.dynamics.pendulum import split_state
 from scalars.invariants import gram_upper
 from scalars.nn.layers import Standardizer, mlp
 
-__all__ = ["ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
+__all__ = ["HamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
 
 
 def _monomial_exponents(n):
@@ -147,11 +159,12 @@ def _raw_features(coordinates, g, params):
 class _Dynamics(nn.Module):
     """Shared interface: a vector field, trajectories, and input standardisation."""
 
-    def vector_field(self, z, g, params):
-        """Time derivative ``dz/dt``, shape (..., 12), of states ``z`` (..., 12)."""
+    def vector_field(self, z, *context):
+        """Time derivative ``dz/dt`` (..., n) of states ``z`` (..., n); ``context`` is the
+        system of each state, ``g, params`` for the pendulum and nothing for one System."""
         raise NotImplementedError
 
-    def _features(self, name, z, g, params):
+    def _features(self, name, z, *context):
         """Inputs (..., k) of the MLP ``self.nets[name]``."""
         raise NotImplementedError
 
@@ -173,44 +186,42 @@ class _Dynamics(nn.Module):
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     @torch.no_grad()
-    def fit_scaling(self, z, g, params):
-        """Set the input scaling of every MLP from training states ``z`` (..., 12) and their systems."""
+    def fit_scaling(self, z, *context):
+        """Set the input scaling of every MLP from training states ``z`` (..., n) and their systems."""
         for name, net in self.nets.items():
-            net.scaling.fit(self._features(name, z, g, params))
+            net.scaling.fit(self._features(name, z, *context))
         return self
 
-    def rollout(self, z0, t, g, params):
-        """Trajectories from states ``z0`` (..., 12) at times ``t`` (T,): shape (..., T, 12).
+    def rollout(self, z0, t, *context):
+        """Trajectories from states ``z0`` (..., n) at times ``t`` (T,): shape (..., T, n).
 
-        ``g`` (..., 3) and ``params`` (..., 6) describe the system of each trajectory.
+        ``context`` describes the system of each trajectory: for the pendulum models ``g``
+        (..., 3) and ``params`` (..., 6).
         """
-        return integrate(lambda z: self.vector_field(z, g, params), z0, t, self.method, self.substeps)
+        return integrate(lambda z: self.vector_field(z, *context), z0, t, self.method, self.substeps)
 
 
 class _HNN(_Dynamics):
     """A Hamiltonian network: H from ``_energy``, dynamics by autograd and leapfrog."""
 
-    def hamiltonian(self, z, g, params):
-        """Learned Hamiltonian of states ``z`` (..., 12), shape (...)."""
+    def hamiltonian(self, z, *context):
+        """Learned Hamiltonian of states ``z`` (..., n), shape (...)."""
         if self.separable:
-            q, p = z[..., :6], z[..., 6:]
-            return self.kinetic(p, g, params) + self.potential(q, g, params)
-        return self._energy("H", z, g, params)
+            half = z.shape[-1] // 2
+            q, p = z[..., :half], z[..., half:]
+            return self.kinetic(p, *context) + self.potential(q, *context)
+        return self._energy("H", z, *context)
 
-    def kinetic(self, p, g, params):
-        """Learned kinetic energy K(p) (...) of momenta p (..., 6), separable models only."""
-        return self._energy("K", torch.cat([torch.zeros_like(p), p], dim=-1), g, params)
+    def kinetic(self, p, *context):
+        """Learned kinetic energy K(p) (...) of momenta p (..., n/2), separable models only."""
+        return self._energy("K", torch.cat([torch.zeros_like(p), p], dim=-1), *context)
 
-    def potential(self, q, g, params):
-        """Learned potential energy U(q) (...) of positions q (..., 6), separable models only."""
-        return self._energy("U", torch.cat([q, torch.zeros_like(q)], dim=-1), g, params)
+    def potential(self, q, *context):
+        """Learned potential energy U(q) (...) of positions q (..., n/2), separable models only."""
+        return self._energy("U", torch.cat([q, torch.zeros_like(q)], dim=-1), *context)
 
-    def _energy(self, name, z, g, params):
-        energy = self.nets[name](self._features(name, z, g, params))[..., 0]
-        if self.dimensionless:
-            mass, length, time = _scales(params)
-            energy = energy * (mass * length**2 / time**2)[..., 0]
-        return energy
+    def _energy(self, name, z, *context):
+        return self.nets[name](self._features(name, z, *context))[..., 0]
 
     def _gradient(self, energy, x, *context):
         # Training differentiates through the gradient; prediction only needs its value.
@@ -221,21 +232,128 @@ class _HNN(_Dynamics):
             (grad,) = torch.autograd.grad(energy(x, *context).sum(), x, create_graph=create_graph)
         return grad
 
-    def vector_field(self, z, g, params):
-        grad = self._gradient(self.hamiltonian, z, g, params)
-        return torch.cat([grad[..., 6:], -grad[..., :6]], dim=-1)
+    def vector_field(self, z, *context):
+        grad = self._gradient(self.hamiltonian, z, *context)
+        half = z.shape[-1] // 2
+        return torch.cat([grad[..., half:], -grad[..., :half]], dim=-1)
 
-    def rollout(self, z0, t, g, params):
+    def rollout(self, z0, t, *context):
         if not self.separable or self.method != "leapfrog":
-            return super().rollout(z0, t, g, params)
+            return super().rollout(z0, t, *context)
         return leapfrog(
-            lambda q: self._gradient(self.potential, q, g, params),
-            lambda p: self._gradient(self.kinetic, p, g, params),
+            lambda q: self._gradient(self.potential, q, *context),
+            lambda p: self._gradient(self.kinetic, p, *context),
             z0,
             t,
             self.substeps,
             order=self.order,
         )
+
+
+class HamiltonianNetwork(_HNN):
+    """Hamiltonian network of any System: H sums shared MLPs of the system's invariants.
+
+    Parameters
+    ----------
+    system : System
+        With ``invariant_features(z, part)``, a dict of invariant features
+        (..., n_terms, k) per group of terms, for ``part`` ``"K"`` (momenta only), ``"U"``
+        (positions only) or ``"H"``.
+    hidden, layers : int
+        Width and number of hidden layers of each MLP.
+    separable : bool
+        ``H = K(p) + U(q)``; otherwise one H of the whole state.
+    raw : bool
+        Read the raw coordinates (the momenta for K, the positions for U, the state for H)
+        instead of the invariants: the baseline, with no symmetry.
+    method : {"leapfrog", "rk4"} or a torchdiffeq method
+        Leapfrog needs ``separable``.
+    substeps : int
+        Integrator steps between two output times.
+    order : {2, 4}
+        Order of the leapfrog scheme.
+
+    Examples
+    --------
+    >>> from scalars.dynamics import NBodySystem
+    >>> system = NBodySystem([1.0, 2.0, 3.0])
+    >>> model = HamiltonianNetwork(system).double()
+    >>> z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
+    >>> model.vector_field(z).shape
+    torch.Size([4, 18])
+    """
+
+    def __init__(self, system, hidden=64, layers=2, separable=True, raw=False, method="leapfrog", substeps=2, order=4):
+        super().__init__()
+        if method == "leapfrog" and not separable:
+            raise ValueError("the leapfrog integrator needs a separable Hamiltonian (separable=True)")
+        self.system, self.raw = system, raw
+        self.separable, self.method, self.substeps, self.order = separable, method, substeps, order
+        self.parts = ("K", "U") if separable else ("H",)
+        probe = torch.ones(1, system.state_size, dtype=torch.float64)
+        sizes = {
+            f"{part}_{group}": x.shape[-1] for part in self.parts for group, x in self._groups(part, probe).items()
+        }
+        self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers) for name, n in sizes.items()})
+
+    def _groups(self, part, z):
+        """Feature groups (..., n_terms, k) of ``part`` of states ``z``."""
+        if not self.raw:
+            return self.system.invariant_features(z, part)
+        half = z.shape[-1] // 2
+        return {"raw": {"K": z[..., half:], "U": z[..., :half], "H": z}[part][..., None, :]}
+
+    def _features(self, name, z):
+        part, group = name.split("_", 1)
+        return self._groups(part, z)[group]
+
+    def _energy(self, part, z):
+        return sum(self.nets[f"{part}_{group}"](x)[..., 0].sum(-1) for group, x in self._groups(part, z).items())
+
+
+class NeuralODE(_Dynamics):
+    """Neural ODE of any System, exactly equivariant: ``dz_ki = sum_m sum_b f_kb(x_im) v_imb``.
+
+    The state is ``kinds`` blocks of ``n`` vectors (positions, momenta), ``dz_ki`` the time
+    derivative of vector ``i`` of block ``k``; the system's ``vector_terms(z)`` gives, per
+    vector ``i`` and term ``m``, invariant features ``x_im`` and equivariant vectors
+    ``v_imb``; one MLP maps features to the ``kinds x b`` coefficients.
+
+    Parameters
+    ----------
+    system : System
+        With ``vector_terms(z)``: features (..., n, m, k) and vectors (..., n, m, b, d).
+    hidden, layers : int
+    method : str
+        A key of :data:`~scalars.dynamics.INTEGRATORS` (``"rk4"``) or a torchdiffeq method.
+    substeps : int
+
+    Examples
+    --------
+    >>> from scalars.dynamics import NBodySystem
+    >>> system = NBodySystem([1.0, 2.0, 3.0])
+    >>> model = NeuralODE(system).double()
+    >>> z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
+    >>> model.vector_field(z).shape
+    torch.Size([4, 18])
+    """
+
+    def __init__(self, system, hidden=64, layers=2, method="rk4", substeps=2):
+        super().__init__()
+        self.system, self.method, self.substeps = system, method, substeps
+        features, vectors = system.vector_terms(torch.ones(1, system.state_size, dtype=torch.float64))
+        n, _, self.n_vectors, d = vectors.shape[-4:]
+        self.kinds = system.state_size // (n * d)
+        self.nets = nn.ModuleDict({"F": _MLP(features.shape[-1], self.kinds * self.n_vectors, hidden, layers)})
+
+    def _features(self, name, z):
+        return self.system.vector_terms(z)[0]
+
+    def vector_field(self, z):
+        features, vectors = self.system.vector_terms(z)
+        coefficients = self.nets["F"](features).unflatten(-1, (self.kinds, self.n_vectors))  # (..., n, m, K, b)
+        field = torch.einsum("...imkb,...imbd->...kid", coefficients, vectors)
+        return field.flatten(-3)
 
 
 class ScalarHNN(_HNN):
@@ -275,6 +393,13 @@ class ScalarHNN(_HNN):
         sizes = {"K": 6 + 6, "U": 10 + 3 + 6} if separable else {"H": 21 + 3 + 6}
         context = 6 if modulated else 0
         self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers, context) for name, n in sizes.items()})
+
+    def _energy(self, name, z, g, params):
+        energy = super()._energy(name, z, g, params)
+        if self.dimensionless:
+            mass, length, time = _scales(params)
+            energy = energy * (mass * length**2 / time**2)[..., 0]
+        return energy
 
     def _features(self, name, z, g, params):
         if self.dimensionless:

@@ -14,33 +14,9 @@ system is ``DoubleSpringPendulum(k2=2)`` here (see :meth:`DoubleSpringPendulum.e
 
 import numpy as np
 
-from scalars.dynamics.integrators import solve_adaptive
+from scalars.dynamics.system import System
 
 __all__ = ["DoubleSpringPendulum", "split_state", "join_state"]
-
-# Dimensions of the parameters, as pint writes them; numbers without units are taken to be
-# in SI base units (kg, m, s).
-_DIMENSIONS = {
-    "m1": "[mass]",
-    "m2": "[mass]",
-    "k1": "[mass] / [time] ** 2",
-    "k2": "[mass] / [time] ** 2",
-    "L1": "[length]",
-    "L2": "[length]",
-    "g": "[length] / [time] ** 2",
-    "t": "[time]",
-}
-
-_SCALARS = ("m1", "m2", "k1", "k2", "L1", "L2")
-
-# Systems integrated in one call of the adaptive solver. The solver controls the RMS error
-# over all of them, so the tolerance is divided by sqrt(batch) to bound each system's own.
-_SOLVER_BATCH = 64
-
-# Longest span of t, in units of the fastest oscillation time sqrt(m / k) of a system,
-# that trajectory integrates: about 16,000 periods, minutes of adaptive steps. Beyond it
-# the parameters are almost surely in the wrong units (m1 = 1e-300 kg would take 1e150 steps).
-_MAX_SPAN = 1e5
 
 
 def split_state(z):
@@ -59,28 +35,11 @@ def join_state(q1, q2, p1, p2):
     return torch.cat([q1, q2, p1, p2], dim=-1)
 
 
-def _si_magnitude(name, value):
-    """``value`` in SI base units as float64; pint quantities are checked and converted."""
-    if hasattr(value, "to_base_units"):
-        if not value.check(_DIMENSIONS[name]):
-            raise ValueError(
-                f"{name} has units {value.units} of dimension {value.dimensionality}, "
-                f"expected {_DIMENSIONS[name]}"
-            )
-        value = value.to_base_units().magnitude
-    if np.asarray(value).dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be a number, an array of numbers or a pint quantity, got {value!r}")
-    value = np.asarray(value, dtype=np.float64)
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
 def _norm(x):
     return (x * x).sum(-1) ** 0.5
 
 
-class DoubleSpringPendulum:
+class DoubleSpringPendulum(System):
     """Two point masses joined pivot-spring-bob-spring-bob, in a uniform gravity field.
 
     Parameters
@@ -109,20 +68,28 @@ class DoubleSpringPendulum:
     >>> zs = system.trajectory(z0, np.arange(0, 30, 0.2))  # (150, 12)
     """
 
+    group = "O(3)"
+    layout = "4T1"
+    # Numbers without units are taken to be in SI base units (kg, m, s).
+    dimensions = {
+        "m1": "[mass]",
+        "m2": "[mass]",
+        "k1": "[mass] / [time] ** 2",
+        "k2": "[mass] / [time] ** 2",
+        "L1": "[length]",
+        "L2": "[length]",
+        "g": "[length] / [time] ** 2",
+        "t": "[time]",
+    }
+    event_ndim = {"g": 1}
+
     def __init__(self, m1=1.0, m2=1.0, k1=1.0, k2=1.0, L1=1.0, L2=1.0, g=(0.0, 0.0, -1.0)):
         for name, value in dict(m1=m1, m2=m2, k1=k1, k2=k2, L1=L1, L2=L2).items():
-            value = _si_magnitude(name, value)
-            if np.any(value <= 0):
-                raise ValueError(f"{name} must be positive, got {value}")
-            setattr(self, name, float(value) if value.ndim == 0 else value)
-        self.g = _si_magnitude("g", g)
+            self._set_parameter(name, value, positive=True)
+        self._set_parameter("g", g)
+        self.g = np.asarray(self.g)
         if self.g.shape[-1:] != (3,):
             raise ValueError(f"g must be a 3-vector, got shape {self.g.shape}")
-
-    @property
-    def batch_shape(self):
-        """Shape of a batch of systems given by array parameters; () for one system."""
-        return np.broadcast_shapes(*(np.shape(getattr(self, name)) for name in _SCALARS), self.g.shape[:-1])
 
     @classmethod
     def emlp(cls):
@@ -132,33 +99,6 @@ class DoubleSpringPendulum:
         which is ``k2 = 2`` in the convention of this class.
         """
         return cls(m1=1.0, m2=1.0, k1=1.0, k2=2.0, L1=1.0, L2=1.0, g=(0.0, 0.0, -1.0))
-
-    def __repr__(self):
-        values = ", ".join(f"{name}={np.round(getattr(self, name), 6).tolist()}" for name in _SCALARS + ("g",))
-        return f"DoubleSpringPendulum({values})"
-
-    def _parameters(self, z):
-        """``m1, m2, k1, k2, L1, L2, g`` lined up with the leading axes of states ``z``.
-
-        A batch of systems of shape ``batch_shape`` acts on states of shape
-        ``batch_shape + extra + (12,)`` (``extra`` is, e.g., the time axis of a trajectory),
-        so array parameters get one singleton axis per ``extra`` axis. Floats stay floats;
-        arrays follow the backend, dtype and device of ``z``.
-        """
-        extra = z.ndim - 1 - len(self.batch_shape)
-        if extra < 0:
-            raise ValueError(
-                f"states of shape {tuple(z.shape)} have fewer leading axes than the batch of "
-                f"systems {self.batch_shape}"
-            )
-        scalars = [getattr(self, name) for name in _SCALARS]
-        values = [v if isinstance(v, float) else v.reshape(v.shape + (1,) * extra) for v in scalars]
-        values.append(self.g.reshape(self.g.shape[:-1] + (1,) * extra + (3,)))
-        if not isinstance(z, np.ndarray):
-            import torch
-
-            values = [v if isinstance(v, float) else torch.as_tensor(v, dtype=z.dtype, device=z.device) for v in values]
-        return values
 
     def hamiltonian(self, z):
         """Total energy of states ``z``.
@@ -177,9 +117,6 @@ class DoubleSpringPendulum:
         springs = k1 * (_norm(q1) - L1) ** 2 / 2 + k2 * (_norm(q1 - q2) - L2) ** 2 / 2
         gravity = -m1 * (q1 * g).sum(-1) - m2 * (q2 * g).sum(-1)
         return kinetic + springs + gravity
-
-    #: The total energy, which is the Hamiltonian in these canonical coordinates.
-    energy = hamiltonian
 
     def angular_momentum(self, z):
         """Angular momentum about the gravity axis, ``<g/|g|, q1 x p1 + q2 x p2>`` (conserved).
@@ -248,66 +185,8 @@ class DoubleSpringPendulum:
         pull2 = k2 * (d12 - L2) * (r12 / d12)  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
         return join_state(p1 / m1, p2 / m2, -pull1 - pull2 + m1 * g, pull2 + m2 * g)
 
-    def trajectory(self, z0, t, rtol=1e-10, atol=1e-10):
-        """Reference trajectories by an adaptive 8th-order Runge-Kutta method (DOP853).
-
-        Parameters
-        ----------
-        z0 : array-like of shape (..., 12)
-            States at time ``t[0]``.
-        t : array-like of shape (T,), or pint.Quantity [time]
-            Increasing times at which to report the state; numbers are seconds.
-        rtol, atol : float
-            Tolerances per trajectory of the local error.
-
-        Returns
-        -------
-        ndarray of shape (..., T, 12)
-
-        Raises
-        ------
-        ValueError
-            For bad arguments; if the trajectory reaches a singular state (bob 1 at the
-            pivot or on bob 2) or the step size collapses, naming the time and the state; if
-            ``t`` spans more than 1e5 times the fastest time scale ``sqrt(m / k)``.
-        """
-        if hasattr(z0, "units"):
-            raise TypeError(f"z0 must be an array of numbers in SI base units, not a quantity in {z0.units}")
-        z0 = np.asarray(z0, dtype=np.float64)
-        t = _si_magnitude("t", t)
-        if z0.shape[-1:] != (12,):
-            raise ValueError(f"states must have 12 numbers in the last axis, got shape {z0.shape}")
-        if not np.all(np.isfinite(z0)):
-            raise ValueError("initial states contain NaN or inf")
-        if t.ndim != 1 or len(t) == 0 or np.any(np.diff(t) <= 0):
-            raise ValueError(f"t must be a non-empty 1-d increasing array, got {t!r}")
-        for name, value in dict(rtol=rtol, atol=atol).items():
-            if not (np.isscalar(value) and np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
-        self._check_span(t[-1] - t[0])
-        shape = np.broadcast_shapes(z0.shape[:-1], self.batch_shape)
-        flat = np.broadcast_to(z0, shape + (12,)).reshape(-1, 12)
-        parameters = {name: np.broadcast_to(getattr(self, name), shape).reshape(-1) for name in _SCALARS}
-        parameters["g"] = np.broadcast_to(self.g, shape + (3,)).reshape(-1, 3)
-        out = np.empty((len(flat), len(t), 12))
-        for start in range(0, len(flat), _SOLVER_BATCH):
-            batch = slice(start, start + _SOLVER_BATCH)
-            systems = DoubleSpringPendulum(**{name: value[batch] for name, value in parameters.items()})
-            scale = np.sqrt(len(flat[batch]))
-            out[batch] = solve_adaptive(systems.time_derivative, flat[batch], t, rtol / scale, atol / scale)
-        return out.reshape(shape + (len(t), 12))
-
-    def _check_span(self, span):
-        """Refuse a span of times the adaptive integrator could not cross in a reasonable time."""
-        scales = {
-            "sqrt(m1 / (k1 + k2))": np.min(np.sqrt(self.m1 / (np.asarray(self.k1) + self.k2)), initial=np.inf),
-            "sqrt(m2 / k2)": np.min(np.sqrt(np.asarray(self.m2) / self.k2), initial=np.inf),
+    def _time_scales(self):
+        return {
+            "sqrt(m1 / (k1 + k2))": np.sqrt(self.m1 / (np.asarray(self.k1) + self.k2)),
+            "sqrt(m2 / k2)": np.sqrt(np.asarray(self.m2) / self.k2),
         }
-        name = min(scales, key=scales.get)
-        if span > _MAX_SPAN * scales[name]:
-            raise ValueError(
-                f"t spans {span:.3g} s, {span / scales[name]:.3g} times the fastest time scale of the "
-                f"system, {name} = {scales[name]:.3g} s: more than the {_MAX_SPAN:.0e} an adaptive "
-                "integration can cross in reasonable time. Check the units of the parameters, or "
-                "integrate a shorter t."
-            )

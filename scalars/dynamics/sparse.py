@@ -24,7 +24,7 @@ import torch
 from scipy import optimize
 from threadpoolctl import threadpool_limits
 
-from scalars.dynamics.integrators import integrate, leapfrog
+from scalars.dynamics.integrators import integrate
 from scalars.laws import rationalize, sparse_path
 
 __all__ = ["SparseHamiltonian"]
@@ -307,15 +307,8 @@ class SparseHamiltonian:
 
     def _rollout(self, terms, coef, z0, t, g):
         field = lambda z: self._field(terms, coef, z, g)  # noqa: E731
-        if not self._library.separable(terms):
-            return integrate(field, z0, t, "rk4", self.substeps)
-        # separable: dH/dq does not depend on p nor dH/dp on q; the initial state fills in
-        q0, p0 = z0[..., :6], z0[..., 6:]  # (zeros would put q1 = 0 in 1/|q1|)
-        return leapfrog(
-            lambda q: -field(torch.cat([q, p0], -1))[..., 6:],
-            lambda p: field(torch.cat([q0, p], -1))[..., :6],
-            z0, t, self.substeps, order=self.order,
-        )
+        method = f"leapfrog{self.order}" if self._library.separable(terms) else "rk4"
+        return integrate(field, z0, t, method, self.substeps)
 
     def to_sympy(self, tolerance=1e-6, max_denominator=100):
         """H as a sympy expression in the invariants, lengths written as ``sqrt(<q1,q1>)``.

@@ -18,16 +18,22 @@ def _tensors(*arrays):
     return [torch.as_tensor(np.asarray(a), dtype=torch.float64) for a in arrays]
 
 
+def _train_context(data):
+    """The system of each training chunk as the models take it: ``g, params`` (n, 3), (n, 6)
+    for :class:`PendulumData`, nothing for the one system of a :class:`TrajectoryData`."""
+    return _tensors(data.train_g, data.train_params) if hasattr(data, "train_g") else []
+
+
 class _ChunkRollout(torch.nn.Module):
     """``model`` rolled out from the first state of each chunk over the chunk's times ``t``:
-    the predicted later states (n, T - 1, 12)."""
+    the predicted later states (n, T - 1, state_size)."""
 
     def __init__(self, model, t):
         super().__init__()
         self.model, self.t = model, t
 
-    def forward(self, z0, g, params):
-        return self.model.rollout(z0, self.t, g, params)[:, 1:]
+    def forward(self, z0, *context):
+        return self.model.rollout(z0, self.t, *context)[:, 1:]
 
 
 @validate_params(
@@ -65,7 +71,7 @@ def train(
     Parameters
     ----------
     model : a model of :mod:`scalars.dynamics.models`
-    data : PendulumData
+    data : PendulumData or TrajectoryData
     epochs : int
         Budget in passes over the training chunks; an L-BFGS evaluation of the full batch
         counts as one (ignored if ``time_limit`` is given).
@@ -99,17 +105,18 @@ def train(
     start = time.perf_counter()
     initialize(model, seed)
     model.double()
-    chunks, t, g, params = _tensors(data.train, data.t_chunk, data.train_g, data.train_params)
-    model.fit_scaling(chunks, g[:, None], params[:, None])
+    chunks, t = _tensors(data.train, data.t_chunk)
+    context = _train_context(data)
+    model.fit_scaling(chunks, *(c[:, None] for c in context))
     if warm_start:
-        _warm_start(model, chunks, t, g, params)
+        _warm_start(model, chunks, t, context)
     linear = model.linear_parameters()
     linear_ids = {id(p) for p in linear}
     rest = [p for p in model.parameters() if id(p) not in linear_ids]
     groups = [{"params": linear, "lr": lr}, {"params": rest, "lr": lr if mlp_lr is None else mlp_lr}]
     remaining = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
     history = fit(
-        _ChunkRollout(model, t), (chunks[:, 0], g, params), chunks[:, 1:], max_epochs=epochs, batch_size=batch_size,
+        _ChunkRollout(model, t), (chunks[:, 0], *context), chunks[:, 1:], max_epochs=epochs, batch_size=batch_size,
         parameter_groups=groups, warmup=0.02, decay_to=1e-3, polish=polish, validation_fraction=0, seed=seed,
         warm_start=True, progress=progress, time_limit=remaining,
     )
@@ -118,7 +125,7 @@ def train(
             "loss": losses[-1]}
 
 
-def _warm_start(model, chunks, t, g, params):
+def _warm_start(model, chunks, t, context):
     """Set the linear parameters to fit finite-difference derivatives, by least squares.
 
     The vector field of every model is affine in its linear parameters (whatever the MLP):
@@ -135,7 +142,7 @@ def _warm_start(model, chunks, t, g, params):
 
     def field_at(weights):
         torch.nn.utils.vector_to_parameters(weights, linear)
-        return model.vector_field(z, g, params).reshape(-1)
+        return model.vector_field(z, *context).reshape(-1)
 
     with torch.no_grad():
         offset = field_at(unit)
@@ -149,12 +156,16 @@ def _warm_start(model, chunks, t, g, params):
         torch.nn.utils.vector_to_parameters(solution[:, 0], linear)
 
 
-def predict(model, z0, t, g, params, batch_size=256):
-    """Model rollouts as numpy: ``z0`` (n, 12), ``t`` (T,), ``g`` (n, 3), ``params`` (n, 6) -> (n, T, 12)."""
-    z0, t, g, params = _tensors(z0, t, g, params)
+def predict(model, z0, t, *context, batch_size=256):
+    """Model rollouts as numpy: ``z0`` (n, k), ``t`` (T,) -> (n, T, k).
+
+    ``context`` is the system of each row for the pendulum models, ``g`` (n, 3) and
+    ``params`` (n, 6); nothing for a model of one System.
+    """
+    z0, t, *context = _tensors(z0, t, *context)
     with torch.no_grad():
         parts = [
-            model.rollout(z0[i : i + batch_size], t, g[i : i + batch_size], params[i : i + batch_size])
+            model.rollout(z0[i : i + batch_size], t, *(c[i : i + batch_size] for c in context))
             for i in range(0, len(z0), batch_size)
         ]
     return torch.cat(parts).numpy()
@@ -166,16 +177,20 @@ def evaluate(model, data):
     Parameters
     ----------
     model : a model of :mod:`scalars.dynamics.models`
-    data : PendulumData
+    data : PendulumData or TrajectoryData
 
     Returns
     -------
     dict
-        ``rollout_error`` (geometric mean relative state error), ``energy_drift`` (mean
-        relative change of the true energy along predicted trajectories),
+        ``rollout_error`` (geometric mean relative state error) and ``prediction``
+        (n_test, T, state_size); for the pendulum also ``energy_drift`` (mean relative
+        change of the true energy along predicted trajectories) and
         ``angular_momentum_error`` (geometric mean relative error of the angular momentum
-        about g) and ``prediction`` (n_test, T, 12).
+        about g).
     """
+    if not hasattr(data, "test_g"):
+        prediction = predict(model, data.test[:, 0], data.t)
+        return {"rollout_error": rollout_error(prediction, data.test), "prediction": prediction}
     prediction = predict(model, data.test[:, 0], data.t, data.test_g, data.test_params)
     systems = DoubleSpringPendulum(*data.test_params.T, g=data.test_g)  # a batch of n_test
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged rollout scores inf or the largest error
