@@ -14,7 +14,7 @@ def test_bench_prints_the_table_beside_the_published_rows(tmp_path, capsys, monk
     monkeypatch.setattr(nbody, "N_TRAIN", 30)
     monkeypatch.setattr(nbody, "N_VALIDATION", 20)
     monkeypatch.setattr(nbody, "N_TEST", 20)
-    models = "scalars ridge,FA-GNN,GA-MLP,linear (x + t v)"
+    models = "scalars ridge,scalars GNN,FA-GNN,GA-MLP,linear (x + t v)"
     assert nbody.main(["--epochs", "1", "--models", models, "--no-progress", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert "| **FA-GNN** |" in printed and "| FA-GNN (published) | 0.0057 |" in printed
@@ -30,11 +30,20 @@ def test_bench_rejects_unknown_models(tmp_path):
         nbody.main(["--quick", "--models", "EGNN", "--out", str(tmp_path)])
 
 
+def test_the_scalars_gnn_is_e3_x_s5_equivariant_on_flat_rows():
+    torch.manual_seed(0)
+    net = nbody.Particles(hidden=8, layers=2).double()
+    X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
+    X[:, :5] = torch.sign(X[:, :5])
+    with torch.no_grad():
+        assert assert_equivariant(net, "S(5)xE(3)", X, layout="5T0+5P+5T1", output="5P") < 1e-10
+
+
 def test_message_passing_is_permutation_equivariant_and_frame_averaging_adds_e3():
     from scalars.nn import FrameAveraging
 
     torch.manual_seed(0)
-    net = nbody.MessagePassing(hidden=8, layers=2).double()
+    net = nbody.Particles(hidden=8, layers=2, equivariant=False).double()
     X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
     layout = "5T0+5P+5T1"
     permutation = (np.eye(5)[:, [2, 0, 4, 1, 3]], np.eye(4))

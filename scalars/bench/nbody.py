@@ -1,6 +1,6 @@
 """The charged n-body benchmark (EGNN "nbody_small"): scalars against averaging, beside the papers.
 
-``python -m scalars bench nbody [--quick] [--epochs N] [--seeds N]`` generates 7000
+``python -m scalars bench nbody [--quick] [--epochs N] [--time-limit S] [--seeds N] [--models a,b]`` generates 7000
 trajectories with :class:`~scalars.datasets.ChargedNBody` (the first 3000 train, the
 next 2000 validate, the last 2000 test) and fits, on the charges, positions and
 velocities at frame 30, the positions at frame 40:
@@ -13,8 +13,12 @@ velocities at frame 30, the positions at frame 40:
   expansion with MLP coefficients;
 - ``FA-MLP``: :class:`scalars.nn.FrameAveraging` over ``S(5) x E(3)`` (PCA frames, 8
   elements, and particles sorted by their invariants) around a plain MLP;
-- ``FA-GNN``: frame averaging over E(3) around a small message-passing network
-  (permutation-equivariant by construction), as in Puny et al. (ICLR 2022);
+- ``scalars GNN``: :class:`scalars.nn.MessagePassing`, EGNN's E(3) x S(5)-equivariant
+  message passing built from scalars (4 layers, width 64; node features ``q_i, |v_i|``,
+  edge features ``q_i q_j, |x_i - x_j|^2``), trained in float32;
+- ``FA-GNN``: frame averaging over E(3) around the same message-passing network reading
+  the raw coordinates too (``equivariant=False``: permutation-equivariant only), as in
+  Puny et al. (ICLR 2022);
 - ``GA-MLP``: :class:`scalars.nn.GroupAveraging` over E(3) around the same MLP: one Haar
   rotation per training batch, 16 averaged at test time (translations fixed by the
   centroid);
@@ -23,7 +27,8 @@ velocities at frame 30, the positions at frame 40:
   the raw 35 columns.
 
 Every torch model predicts ``x + net(...)``, trains with :func:`scalars.nn.fit` for the same
-number of epochs (batch 100, Adam, cosine decay, early stopping on the validation MSE)
+number of epochs (batch 100, Adam, cosine decay, early stopping on the validation MSE), or
+with ``--time-limit`` for the same seconds (the cosine over the time, no early stop),
 and is tested with the weights of its best validation epoch. ``scalars.nn.fit`` draws its
 validation split at random, so the 2000 validation trajectories are a random 40% of the
 first 5000 rather than exactly trajectories 3000-4999 (the same distribution). The test
@@ -40,9 +45,9 @@ from torch import nn
 
 from scalars.datasets import ChargedNBody
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
-from scalars.nn import FrameAveraging, GroupAveraging, fit, mlp
+from scalars.nn import FrameAveraging, GroupAveraging, MessagePassing, fit, mlp
 
-__all__ = ["main", "run", "table", "MessagePassing", "Residual", "PUBLISHED"]
+__all__ = ["main", "run", "table", "Particles", "Residual", "PUBLISHED"]
 
 # ANCHORS.md: test MSE on nbody_small (seed 000's table, from the frame-averaging paper).
 PUBLISHED = {
@@ -65,44 +70,34 @@ class Residual(nn.Module):
         return X[:, POSITIONS] + self.net(X)
 
 
-class MessagePassing(nn.Module):
-    """A small message-passing network on the particles of flat rows ``"5T0+5P+5T1"``.
+class Particles(nn.Module):
+    """:class:`scalars.nn.MessagePassing` on flat rows ``"5T0+5P+5T1"``: the positions it predicts.
 
-    Node features ``(q_i, x_i, v_i)``; edge inputs ``(h_i, h_j, q_i q_j, x_i - x_j,
-    |x_i - x_j|^2)`` over all ordered pairs; ``layers`` residual updates
-    ``h_i += phi_h(h_i, sum_j phi_e(...))``; out ``x_i + phi_out(h_i)``. It is permutation
-    equivariant, not rotation equivariant: frame averaging adds E(3).
+    Node features ``(q_i, |v_i|)``, edge features ``(q_i q_j, |x_i - x_j|^2)`` at the input
+    frame, as in EGNN's n-body model.
 
     Parameters
     ----------
-    hidden : int, default=32
+    hidden : int, default=64
     layers : int, default=4
+    equivariant : bool, default=True
+        False: the backbone also reads the raw coordinates (for frame averaging).
     particles : int, default=5
     """
 
-    def __init__(self, hidden=32, layers=4, particles=5):
+    def __init__(self, hidden=64, layers=4, equivariant=True, particles=5):
         super().__init__()
         self.particles = particles
-        i, j = np.nonzero(~np.eye(particles, dtype=bool))
-        self.register_buffer("i", torch.as_tensor(i))
-        self.register_buffer("j", torch.as_tensor(j))
-        self.embed = mlp(7, hidden, (hidden,))
-        self.edges = nn.ModuleList(mlp(2 * hidden + 5, hidden, (hidden,)) for _ in range(layers))
-        self.nodes = nn.ModuleList(mlp(2 * hidden, hidden, (hidden,)) for _ in range(layers))
-        self.out = mlp(hidden, 3, (hidden,))
+        self.net = MessagePassing(2, 2, hidden=hidden, layers=layers, equivariant=equivariant)
 
     def forward(self, X):
         k = self.particles
         q = X[:, :k, None]
         x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
-        h = self.embed(torch.cat([q, x, v], dim=-1))
-        separation = x[:, self.i] - x[:, self.j]
-        pair = torch.cat([q[:, self.i] * q[:, self.j], separation, (separation**2).sum(-1, keepdim=True)], dim=-1)
-        for edge, node in zip(self.edges, self.nodes):
-            messages = edge(torch.cat([h[:, self.i], h[:, self.j], pair], dim=-1))
-            total = torch.zeros_like(h).index_add(1, self.i, messages)
-            h = h + node(torch.cat([h, total], dim=-1))
-        return (x + self.out(h)).reshape(len(X), 3 * k)
+        nodes = torch.cat([q, v.norm(dim=-1, keepdim=True)], dim=-1)
+        distances = ((x[:, :, None] - x[:, None]) ** 2).sum(-1, keepdim=True)
+        edges = torch.cat([q[:, :, None] * q[:, None], distances], dim=-1)
+        return self.net(x, v, nodes, edges).reshape(len(X), 3 * k)
 
 
 def _split(data):
@@ -111,38 +106,43 @@ def _split(data):
     return (data.X[:n_fit], data.y[:n_fit]), (data.X[n_fit:], data.y[n_fit:])
 
 
-def _train_torch(module, X, y, epochs, seed, progress):
+def _train_torch(module, X, y, epochs, seed, progress, time_limit=None, dtype=torch.float64):
+    """Train with :func:`scalars.nn.fit`: ``epochs``, or ``time_limit`` seconds (no early stop)."""
     history = fit(
-        module, torch.as_tensor(X), torch.as_tensor(y), max_epochs=epochs, batch_size=BATCH_SIZE,
-        learning_rate=1e-3, validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION),
-        patience=max(10, epochs // 5), seed=seed, progress=progress,
+        module, torch.as_tensor(X, dtype=dtype), torch.as_tensor(y, dtype=dtype), max_epochs=epochs,
+        batch_size=BATCH_SIZE, learning_rate=1e-3, validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION),
+        patience=max(10, epochs // 5) if time_limit is None else 10**9, seed=seed, progress=progress,
+        time_limit=time_limit,
     )
     return history
 
 
-def _predict_torch(module, X):
+def _predict_torch(module, X, dtype=torch.float64):
     with torch.no_grad():
-        return module(torch.as_tensor(X)).numpy()
+        return module(torch.as_tensor(X, dtype=dtype)).double().numpy()
 
 
-def _models(epochs, seed):
-    """Name -> function (X, y, progress) -> (predict, epochs run, best epoch)."""
+def _models(epochs, seed, time_limit=None):
+    """Name -> function (X, y, progress) -> (predict, epochs run, best epoch).
+
+    ``time_limit`` (seconds) replaces the epoch budget of the torch models.
+    """
     layout = ChargedNBody.layout
 
-    def torch_model(build, group=None, averaging=None):
+    def torch_model(build, group=None, averaging=None, dtype=torch.float64):
         def train(X, y, progress):
             torch.manual_seed(seed)
-            backbone = build().double()
+            backbone = build().to(dtype)
             if averaging == "frame":
                 module = FrameAveraging(backbone, group, layout, output="5P")
             elif averaging == "group":
                 module = GroupAveraging(backbone, group, layout, output="5P", n_samples=1, seed=seed)
             else:
                 module = backbone
-            history = _train_torch(module, X, y, epochs, seed, progress)
+            history = _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype)
             if averaging == "group":
                 module.n_samples = 16
-            return (lambda X: _predict_torch(module, X)), len(history.train_loss), history.best_epoch
+            return (lambda X: _predict_torch(module, X, dtype)), len(history.train_loss), history.best_epoch
 
         return train
 
@@ -177,7 +177,8 @@ def _models(epochs, seed):
             validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION), patience=max(10, epochs // 5), random_state=seed,
         )),
         "FA-MLP": torch_model(plain_mlp, "S(5)xE(3)", "frame"),
-        "FA-GNN": torch_model(MessagePassing, "E(3)", "frame"),
+        "scalars GNN": torch_model(Particles, dtype=torch.float32),  # twice as fast as float64
+        "FA-GNN": torch_model(lambda: Particles(equivariant=False), "E(3)", "frame"),
         "GA-MLP": torch_model(plain_mlp, "E(3)", "group"),
         "MLP": torch_model(plain_mlp),
         "linear (x + t v)": linear_time,
@@ -185,7 +186,7 @@ def _models(epochs, seed):
     }
 
 
-def run(epochs, seeds=(0,), models=None, progress=True, csv=None):
+def run(epochs, seeds=(0,), models=None, progress=True, csv=None, time_limit=None):
     """Fit and test every model for each seed; one row per (model, seed).
 
     Returns
@@ -201,7 +202,7 @@ def run(epochs, seeds=(0,), models=None, progress=True, csv=None):
         data = ChargedNBody(N_TRAIN + N_VALIDATION + N_TEST, seed=seed)
         print(f"seed {seed}: {len(data)} trajectories in {time.perf_counter() - start:.1f} s", flush=True)
         (X, y), (X_test, y_test) = _split(data)
-        for name, train in _models(epochs, seed).items():
+        for name, train in _models(epochs, seed, time_limit).items():
             if models is not None and name not in models:
                 continue
             print(f"seed {seed}: {name}", flush=True)
@@ -233,12 +234,14 @@ def table(results):
 
 
 def main(argv=None):
-    """``python -m scalars bench nbody [--quick] [--epochs N] [--seeds N] [--models a,b] [--out DIR]``."""
+    """``python -m scalars bench nbody [--quick] [--epochs N] [--time-limit S] [--seeds N] [--models a,b] [--out DIR]``."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench nbody", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 epochs per torch model (a few minutes)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs per torch model (default 100; quick 4)")
     parser.add_argument("--seeds", type=int, default=1, help="data and initialisation seeds (default 1)")
     parser.add_argument("--models", default=None, help="comma-separated subset of the models")
+    parser.add_argument("--time-limit", type=float, default=None,
+                        help="seconds of training per torch model instead of --epochs (cosine schedule over it)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args(argv)
@@ -250,10 +253,12 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     name = "nbody_quick" if args.quick else "nbody"
     started = time.perf_counter()
-    results = run(epochs, range(args.seeds), models, not args.no_progress, csv=args.out / f"{name}.csv")
+    results = run(epochs, range(args.seeds), models, not args.no_progress, csv=args.out / f"{name}.csv",
+                  time_limit=args.time_limit)
     print()
     print(table(results))
-    print(f"\n{epochs} epochs per torch model, {args.seeds} seed(s); wall time {time.perf_counter() - started:.0f} s; "
+    budget = f"{epochs} epochs" if args.time_limit is None else f"{args.time_limit:.0f} s of training"
+    print(f"\n{budget} per torch model, {args.seeds} seed(s); wall time {time.perf_counter() - started:.0f} s; "
           f"per-seed rows in {args.out / f'{name}.csv'}")
     return 0
 

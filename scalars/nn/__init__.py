@@ -16,6 +16,7 @@ from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLin
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.layers import Standardizer, mlp
+from scalars.nn.message_passing import MessagePassing
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "InvariantEncoder",
     "Standardizer",
     "mlp",
+    "MessagePassing",
     "fit",
     "History",
     "GroupAveraging",
