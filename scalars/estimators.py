@@ -8,6 +8,7 @@ fits it by ridge regression; :class:`EquivariantMLPRegressor` takes ``f_k`` from
 heads of :mod:`scalars.nn`.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -292,23 +293,44 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
     The same model as :class:`EquivariantRegressor` with each block's coefficient
     functions ``f_k`` given by one MLP (:class:`scalars.nn.EquivariantHead`), computed in
-    float64 and trained by :func:`scalars.nn.fit` (Adam, cosine learning-rate decay, early
-    stopping on a validation split), data-parallel under ``torchrun`` (see its
-    ``distributed``): every rank fits on the same data and ends with the same model.
+    float64 and trained by :func:`scalars.nn.fit`: Adam with a linear warm-up over the
+    first 5% of its steps and a cosine decay to 1% of ``learning_rate``, then (at small
+    sizes) full-batch L-BFGS, and (at large sizes) the weights of the best epoch on a
+    validation split. Data-parallel under ``torchrun`` (see ``distributed`` in
+    :func:`scalars.nn.fit`): every rank fits on the same data and ends with the same model.
+
+    The ``"auto"`` defaults scale with the number ``n`` of training samples
+    (``_defaults_for``): a fixed budget of 3000 Adam steps, so ``max_epochs`` is
+    ``ceil(3000 / ceil(n_train / batch_size))`` (small sets get many epochs, large ones a
+    few; ``n_train`` excludes the validation split); hidden layers ``(64, 64)`` below 10,000
+    samples and ``(128, 128)`` from 10,000; below 10,000 samples no validation split (a few
+    held-out samples pick epochs at random, and early stopping cut the cosine schedule
+    short) and the last 20% of the budget is full-batch L-BFGS on all the data (``polish``
+    of :func:`scalars.nn.fit`, one evaluation costing an epoch of steps); from 10,000
+    samples 10% are held out to pick the best epoch (training stops after ``patience``
+    epochs without improvement) and there is no L-BFGS. The
+    invariants are standardised (``encoding=None``) and there is no weight decay. The
+    values used are the fitted attributes ``hidden_layer_sizes_``, ``max_epochs_``,
+    ``validation_fraction_`` and ``polish_``.
 
     Parameters
     ----------
     group, layout, output, particles
         As for :class:`EquivariantRegressor`.
-    hidden_layer_sizes : tuple of int, default=(64, 64)
+    hidden_layer_sizes : tuple of int or "auto", default="auto"
+        ``"auto"``: ``(64, 64)`` below 10,000 training samples, ``(128, 128)`` from 10,000.
     encoding : {None, "log", "rbf"}, default=None
         Per-feature encoding of heavy-tailed invariants, see :class:`scalars.nn.InvariantEncoder`.
     learning_rate : float, default=3e-3
     weight_decay : float, default=0.0
     batch_size : int, default=256
-    max_epochs : int, default=100
-    validation_fraction : float, default=0.1
-    patience : int, default=20
+    max_epochs : int or "auto", default="auto"
+        ``"auto"``: as many epochs as make 3000 Adam steps.
+    validation_fraction : float or "auto", default="auto"
+        ``"auto"``: 0 below 10,000 training samples (no early stopping, L-BFGS polish), 0.1
+        from 10,000 (best epoch on the split, no polish). A number: that split, and L-BFGS
+        only if it is 0 and the set is below 10,000 samples.
+    patience : int, default=50
     random_state : int, RandomState instance, numpy Generator or None, default=None
         Seeds the weights, the validation split and the batch order.
     verbose : bool, default=False
@@ -328,18 +350,22 @@ class EquivariantMLPRegressor(_EquivariantBase):
         The trained network (float64).
     history_ : scalars.nn.History
         Training and validation loss per epoch.
+    hidden_layer_sizes_, max_epochs_, validation_fraction_ : tuple of int, int, float
+        The settings used, after resolving ``"auto"``.
+    polish_ : float
+        Share of the budget given to full-batch L-BFGS.
     n_features_in_ : int
     """
 
     _parameter_constraints = {
         **_EquivariantBase._parameter_constraints,
-        "hidden_layer_sizes": ["array-like"],
+        "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "encoding": [StrOptions({"log", "rbf"}), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
@@ -352,14 +378,14 @@ class EquivariantMLPRegressor(_EquivariantBase):
         layout=None,
         output="T0",
         particles=None,
-        hidden_layer_sizes=(64, 64),
+        hidden_layer_sizes="auto",
         encoding=None,
         learning_rate=3e-3,
         weight_decay=0.0,
         batch_size=256,
-        max_epochs=100,
-        validation_fraction=0.1,
-        patience=20,
+        max_epochs="auto",
+        validation_fraction="auto",
+        patience=50,
         random_state=None,
         verbose=False,
         backbone="scalars",
@@ -397,10 +423,9 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         from scalars.nn import EquivariantHead, fit
 
-        hidden = tuple(self.hidden_layer_sizes)
-        if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
         X, y = self._validate_fit_data(X, y)
+        self._resolve_settings(len(X))
+        hidden = self.hidden_layer_sizes_
         self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
         if not np.isfinite(np.square(y).sum()):
             raise ValueError(
@@ -427,14 +452,16 @@ class EquivariantMLPRegressor(_EquivariantBase):
             X,
             y,
             loss=lambda prediction, target: ((to_columns(prediction) - target) ** 2).mean(),
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_epochs_,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             weight_decay=self.weight_decay,
-            validation_fraction=self.validation_fraction,
+            validation_fraction=self.validation_fraction_,
             patience=self.patience,
             seed=seed,
             progress=bool(self.verbose),
+            warmup=_WARMUP,
+            polish=self.polish_,
         )
         self.module_ = head
         return self
@@ -457,6 +484,18 @@ class EquivariantMLPRegressor(_EquivariantBase):
             columns = self._to_columns(self.module_(torch.tensor(X)))
         return self._as_target(columns.numpy(), X)
 
+    def _resolve_settings(self, n_samples):
+        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``polish_``."""
+        auto = _defaults_for(n_samples, self.batch_size)
+        hidden = auto["hidden_layer_sizes"] if _is_auto(self.hidden_layer_sizes) else tuple(self.hidden_layer_sizes)
+        if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
+        fraction = auto["validation_fraction"] if _is_auto(self.validation_fraction) else self.validation_fraction
+        self.hidden_layer_sizes_ = hidden
+        self.validation_fraction_ = fraction
+        self.polish_ = auto["polish"] if fraction == 0 else 0.0
+        self.max_epochs_ = _epochs_for(n_samples, fraction, self.batch_size) if _is_auto(self.max_epochs) else self.max_epochs
+
     def _emlp_backbone(self):
         return self.backbone == "emlp"  # validated by _parameter_constraints
 
@@ -467,11 +506,43 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         group = self.expansion_.base
         rep_in, rep_out = rep(str(self.expansion_.layout), group), rep(self.output, group)
-        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes))
+        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes_))
 
     def _to_columns(self, outputs):
         """Network outputs as the columns of ``y``: an EMLP predicts columns already."""
         return outputs if self._emlp_backbone() else self.expansion_.to_columns(outputs)
+
+
+_STEPS = 3000  # Adam steps of the "auto" budget
+_LARGE = 10_000  # training samples from which "auto" widens, holds out a split and drops L-BFGS
+_WARMUP = 0.05  # share of the Adam steps with a rising learning rate
+
+
+def _is_auto(value):
+    return isinstance(value, str) and value == "auto"
+
+
+def _epochs_for(n_samples, validation_fraction, batch_size):
+    """Epochs that make ``_STEPS`` Adam steps on the training split."""
+    n_train = n_samples - int(n_samples * validation_fraction)
+    return math.ceil(_STEPS / math.ceil(n_train / batch_size))
+
+
+def _defaults_for(n_samples, batch_size=256):
+    """The ``"auto"`` settings of :class:`EquivariantMLPRegressor` for ``n_samples``.
+
+    Returns
+    -------
+    dict with keys hidden_layer_sizes, max_epochs, validation_fraction, polish
+    """
+    large = n_samples >= _LARGE
+    fraction = 0.1 if large else 0.0
+    return dict(
+        hidden_layer_sizes=(128, 128) if large else (64, 64),
+        max_epochs=_epochs_for(n_samples, fraction, batch_size),
+        validation_fraction=fraction,
+        polish=0.0 if large else 0.2,
+    )
 
 
 def _seed(random_state):

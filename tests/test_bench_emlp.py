@@ -16,3 +16,8 @@ def test_regression_benchmark_has_an_opt_in_emlp_row():
     model = make_models(train, seed=0, emlp=True)["scalars EMLP"]
     assert model.backbone == "emlp" and model.hidden_layer_sizes == (384, 384, 384) and model.max_epochs == 1000
     assert "scalars EMLP" not in make_models(train, seed=0)
+
+
+def test_emlp_benchmark_fit_prints_a_fit_row(capsys):
+    assert main(["bench", "emlp", "--quick", "--steps", "1", "--fit", "--width", "32", "--epochs", "1"]) == 0
+    assert "| ours: scalars.nn.EMLP 3x32" in capsys.readouterr().out

@@ -150,7 +150,8 @@ def test_mlp_is_reproducible_and_learns():
     assert np.mean((first.predict(test.X) - test.y) ** 2) < 0.5 * np.var(test.y)
 
 
-@parametrize_with_checks([EquivariantRegressor(), EquivariantMLPRegressor()])
+# the auto budget (3000 steps) would make the ~40 fits of the checks take minutes
+@parametrize_with_checks([EquivariantRegressor(), EquivariantMLPRegressor(max_epochs=30)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -239,3 +240,17 @@ def test_a_power_of_two_rescaling_of_x_gives_the_same_predictions_or_an_error(ex
         assert abs(exponent) > 100 and re.search("overflow|underflow", str(error))  # 2^-60: basis 1e-72, squares 1e-144
     else:
         np.testing.assert_allclose(predicted, reference, rtol=1e-9, atol=1e-12)  # 1e-200 used to give garbage silently
+
+
+def test_auto_settings_scale_with_the_training_size():
+    from scalars.estimators import _defaults_for
+
+    small, large = _defaults_for(300), _defaults_for(10_000)
+    assert small == dict(hidden_layer_sizes=(64, 64), max_epochs=1500, validation_fraction=0.0, polish=0.2)
+    assert large == dict(hidden_layer_sizes=(128, 128), max_epochs=84, validation_fraction=0.1, polish=0.0)
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    model = EquivariantMLPRegressor(group="O(3)", max_epochs=2, random_state=0).fit(X, (X**2).sum(1))
+    assert (model.hidden_layer_sizes_, model.max_epochs_, model.validation_fraction_, model.polish_) == ((64, 64), 2, 0.0, 0.2)
+    explicit = EquivariantMLPRegressor(group="O(3)", hidden_layer_sizes=(8,), max_epochs=2, validation_fraction=0.25)
+    explicit.fit(X, (X**2).sum(1))
+    assert (explicit.hidden_layer_sizes_, explicit.validation_fraction_, explicit.polish_) == ((8,), 0.25, 0.0)
