@@ -275,25 +275,15 @@ class ChargedNBody:
         return positions.transpose(3, 0, 1, 2), velocities.transpose(3, 0, 1, 2)
 
     def _load_or_generate(self, cache):
-        import hashlib
-        import json
+        from scalars.dynamics.data import _cached
 
-        from scalars.dynamics.data import _checksum, _store, cache_dir, load_checked
+        def generate():
+            charges, x, v = self.initial_states(self.n_samples, self.seed)
+            positions, velocities = self.simulate(x, v, charges)
+            return dict(charges=charges, positions=positions, velocities=velocities)
 
         config = dict(format=self._FORMAT, n_samples=self.n_samples, seed=self.seed)
-        key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-        path = cache_dir() / f"charged-nbody-{key}.npz"
-        if cache and path.exists():
-            stored = load_checked(path, stacklevel=4)
-            if stored is not None:
-                return stored
-        charges, x, v = self.initial_states(self.n_samples, self.seed)
-        positions, velocities = self.simulate(x, v, charges)
-        arrays = dict(charges=charges, positions=positions, velocities=velocities)
-        checksum = _checksum(arrays)
-        if cache:
-            _store(path, arrays, checksum)
-        return {**arrays, "checksum": checksum}
+        return _cached("charged-nbody", config, generate, cache)
 
     @classmethod
     def _leapfrog(cls, x, v, charges, dt, n_frames, save_every):
