@@ -1,4 +1,4 @@
-"""Learned dynamics: Hamiltonian networks for any System, and the pendulum's four models.
+"""Learned dynamics of any System: Hamiltonian networks and neural ODEs, and the pendulum's four.
 
 :class:`HamiltonianNetwork` learns the Hamiltonian of any :class:`~scalars.dynamics.System`
 that lists its invariants (:meth:`NBodySystem.invariant_features
@@ -9,10 +9,20 @@ identical particles included; with ``raw=True`` the same network reads the raw
 coordinates instead (the baseline). :class:`NeuralODE` learns an equivariant field of
 any System that lists its terms (:meth:`NBodySystem.vector_terms
 <scalars.dynamics.NBodySystem.vector_terms>`): each vector of the state is a sum over
-terms of MLP coefficients of invariants times equivariant vectors. Models are called with
-the state alone, ``vector_field(z)``, ``rollout(z0, t)``.
+terms of MLP coefficients of invariants times equivariant vectors; ``raw=True`` is an MLP
+of the raw coordinates. The Hamiltonian networks are separable by default, ``H = K(p) +
+U(q)`` as for any particle system, and are integrated with the symplectic leapfrog; the
+neural ODEs with RK4 (or any torchdiffeq method).
 
-For the springy double pendulum, four models, two structures by two kinds of input:
+Models are called with the state and the system's call context (:meth:`System.context
+<scalars.dynamics.System.context>`), ``vector_field(z, *context)``, ``rollout(z0, t,
+*context)``: nothing for one system of n bodies, whose parameters the model learns as
+constants; ``g, params`` for the pendulum, whose data come from many systems. Without a
+context a model uses its system's own.
+
+For the springy double pendulum (:class:`~scalars.dynamics.DoubleSpringPendulum`, whose
+hooks give one term of O(3) invariants of ``q1, q2, p1, p2, g``), four specialisations,
+two structures by two kinds of input:
 
 =================  ==================================  ====================================
                    Hamiltonian network (HNN)           neural ODE
@@ -22,17 +32,17 @@ scalars (O(3))     :class:`ScalarHNN`: H = MLP of the  :class:`ScalarNeuralODE`:
 raw coordinates    :class:`MLPHNN`: H = MLP(z, g, ...)  :class:`MLPNeuralODE`: dz/dt = MLP(...)
 =================  ==================================  ====================================
 
-Every model sees a state ``z = (q1, q2, p1, p2)`` of shape (..., 12), the gravity vector
-``g`` (..., 3) and the other parameters of the system ``params = (m1, m2, k1, k2, L1, L2)``
-(..., 6), and gives the time derivative :meth:`vector_field` and trajectories
-:meth:`rollout`. The Hamiltonian networks are separable by default, ``H = K(p) + U(q)``
-as for any particle system, and are integrated with the symplectic leapfrog; the neural
-ODEs with RK4 (or any torchdiffeq method).
+They see a state ``z = (q1, q2, p1, p2)`` of shape (..., 12), the gravity vector ``g``
+(..., 3) and the other parameters of the system ``params = (m1, m2, k1, k2, L1, L2)``
+(..., 6).
 
-With ``dimensionless=True`` (scalar models) every input is first made dimensionless with
-the scales of its own system, mass ``m1``, length ``L1`` and time ``sqrt(m1 / k1)``, and the
-output is given back the right units: the model is then exactly equivariant under changes
-of units, as well as under O(3).
+With ``dimensionless=True`` every input is first made dimensionless with the scales of its
+own system (the system's hook ``dimensionless``; for the pendulum mass ``m1``, length
+``L1`` and time ``sqrt(m1 / k1)``), and the output is given back the right units: the
+model is then exactly equivariant under changes of units, as well as under the group.
+With ``modulated=True`` (Hamiltonian networks of a system with ``n_positive_features``)
+the coefficients of the linear part are combinations of monomials of the system's
+parameters.
 
 Each network is a linear map of its whitened inputs plus an MLP of its standardised
 inputs, both zero at the start; the scaling comes from the training data
@@ -46,8 +56,7 @@ import torch
 from torch import nn
 
 from scalars.dynamics.integrators import integrate, leapfrog
-from scalars.dynamics.pendulum import split_state
-from scalars.invariants import gram_upper
+from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.nn.layers import Standardizer, mlp
 
 __all__ = ["HamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
@@ -117,43 +126,24 @@ class _MLP(nn.Module):
         return out if self.body is None else out + self.body(standardised)
 
 
-def _scales(params):
-    """Mass, length and time scales (..., 1) of each system: m1, L1, sqrt(m1 / k1)."""
-    m1, k1, L1 = params[..., 0:1], params[..., 2:3], params[..., 4:5]
-    return m1, L1, torch.sqrt(m1 / k1)
-
-
-def _dimensionless(z, g, params):
-    """Inputs in the units of their own system; the parameters become ratios."""
-    mass, length, time = _scales(params)
-    q, p = z[..., :6] / length, z[..., 6:] * time / (mass * length)
-    ratios = params / torch.cat([mass, mass, mass / time**2, mass / time**2, length, length], dim=-1)
-    return torch.cat([q, p], dim=-1), g * time**2 / length, ratios
-
-
-def _vectors(*arrays):
-    """Stack (..., 3) vectors into (..., n, 3), broadcasting the leading axes."""
-    return torch.stack(torch.broadcast_tensors(*arrays), dim=-2)
-
-
-def _scalar_features(vectors, n_lengths, params, inverse_lengths=False):
-    """Invariant features of ``vectors`` (..., n, 3) and the system ``params`` (..., 6).
-
-    The Gram entries, then the lengths ``|v|`` of the first ``n_lengths`` vectors
-    (separations, never zero) and, if asked, their inverses, then ``params``. Spring
-    energies are linear in the lengths and Gram entries, central forces in the inverse
-    lengths too.
-    """
-    lengths = vectors[..., :n_lengths, :].pow(2).sum(-1).sqrt()
-    params = params.expand(vectors.shape[:-2] + params.shape[-1:])
-    inverses = [1 / lengths] if inverse_lengths else []
-    return torch.cat([gram_upper(vectors), lengths, *inverses, params], dim=-1)
-
-
-def _raw_features(coordinates, g, params):
-    """Coordinates (..., k), then ``g`` and ``params`` broadcast to their leading axes."""
+def _raw_features(coordinates, context):
+    """Coordinates (..., k), then each array of the context broadcast to their leading axes."""
     shape = coordinates.shape[:-1]
-    return torch.cat([coordinates, g.expand(shape + (3,)), params.expand(shape + (6,))], dim=-1)
+    return torch.cat([coordinates, *(c.expand(shape + c.shape[-1:]) for c in context)], dim=-1)
+
+
+def _net_name(part, group):
+    """The network of a group of terms of a part of H: ``"K_particles"``; ``"K"`` for the group ``""``."""
+    return f"{part}_{group}" if group else part
+
+
+def _check_hooks(system, dimensionless, modulated):
+    """Raise unless ``system`` has the hooks the options need."""
+    if dimensionless and not hasattr(system, "dimensionless"):
+        raise ValueError(f"dimensionless=True needs a system with a dimensionless scaling; {type(system).__name__} has none")
+    if modulated and not system.n_positive_features:
+        raise ValueError(f"modulated=True needs a system whose features end with positive parameters; "
+                         f"{type(system).__name__} has none (n_positive_features = 0)")
 
 
 class _Dynamics(nn.Module):
@@ -161,8 +151,13 @@ class _Dynamics(nn.Module):
 
     def vector_field(self, z, *context):
         """Time derivative ``dz/dt`` (..., n) of states ``z`` (..., n); ``context`` is the
-        system of each state, ``g, params`` for the pendulum and nothing for one System."""
+        system of each state (:meth:`System.context <scalars.dynamics.System.context>`),
+        ``g, params`` for the pendulum and nothing for n bodies."""
         raise NotImplementedError
+
+    def _context(self, z, context):
+        """The call context, or the system's own for states ``z``."""
+        return context or self.system.context(z)
 
     def _features(self, name, z, *context):
         """Inputs (..., k) of the MLP ``self.nets[name]``."""
@@ -195,14 +190,98 @@ class _Dynamics(nn.Module):
     def rollout(self, z0, t, *context):
         """Trajectories from states ``z0`` (..., n) at times ``t`` (T,): shape (..., T, n).
 
-        ``context`` describes the system of each trajectory: for the pendulum models ``g``
+        ``context`` describes the system of each trajectory: for the pendulum ``g``
         (..., 3) and ``params`` (..., 6).
         """
         return integrate(lambda z: self.vector_field(z, *context), z0, t, self.method, self.substeps)
 
 
-class _HNN(_Dynamics):
-    """A Hamiltonian network: H from ``_energy``, dynamics by autograd and leapfrog."""
+class HamiltonianNetwork(_Dynamics):
+    """Hamiltonian network of any System: H sums shared MLPs of the system's invariants.
+
+    The dynamics are Hamilton's equations of the learned H, by autograd; H is exactly
+    invariant under the system's group, so the vector field and the rollouts are exactly
+    equivariant.
+
+    Parameters
+    ----------
+    system : System
+        With ``invariant_features(z, part, *context)``, a dict of invariant features
+        (..., n_terms, k) per group of terms, for ``part`` ``"K"`` (momenta only), ``"U"``
+        (positions only) or ``"H"``. The network of group ``name`` of part ``K`` is
+        ``nets["K_name"]`` (``nets["K"]`` for the group ``""``).
+    hidden, layers : int
+        Width and number of hidden layers of each MLP.
+    separable : bool
+        ``H = K(p) + U(q)``; otherwise one H of the whole state.
+    raw : bool
+        Read the raw coordinates (the momenta for K, the positions for U, the state for H)
+        and the call context instead of the invariants: the baseline, with no symmetry.
+    method : {"leapfrog", "rk4"} or a torchdiffeq method
+        Leapfrog needs ``separable``.
+    substeps : int
+        Integrator steps between two output times.
+    order : {2, 4}
+        Order of the leapfrog scheme (4: Yoshida's composition of three leapfrog steps).
+    dimensionless : bool
+        Read the states and context in the units of each system (the system's hook
+        ``dimensionless(z, *context)``) and give H back its units
+        (``with_energy_units(energy, *context)``): units equivariance.
+    modulated : bool
+        For data from many systems: the coefficients of the linear part are combinations
+        of monomials of the last ``system.n_positive_features`` features (positive system
+        parameters), ``H = sum_k c_k(params) phi_k(invariants)`` plus the MLP.
+
+    Examples
+    --------
+    >>> from scalars.dynamics import NBodySystem
+    >>> system = NBodySystem([1.0, 2.0, 3.0])
+    >>> model = HamiltonianNetwork(system).double()
+    >>> z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
+    >>> model.vector_field(z).shape
+    torch.Size([4, 18])
+    """
+
+    def __init__(
+        self, system, hidden=64, layers=2, separable=True, raw=False, method="leapfrog", substeps=2, order=4,
+        dimensionless=False, modulated=False,
+    ):
+        super().__init__()
+        if method == "leapfrog" and not separable:
+            raise ValueError("the leapfrog integrator needs a separable Hamiltonian (separable=True)")
+        _check_hooks(system, dimensionless, modulated)
+        self.system, self.raw, self.dimensionless = system, raw, dimensionless
+        self.separable, self.method, self.substeps, self.order = separable, method, substeps, order
+        self.parts = ("K", "U") if separable else ("H",)
+        probe = torch.ones(1, system.state_size, dtype=torch.float64)
+        context = self._context(probe, ())
+        sizes = {
+            _net_name(part, group): x.shape[-1]
+            for part in self.parts
+            for group, x in self._groups(part, probe, context).items()
+        }
+        n_context = system.n_positive_features if modulated else 0
+        self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers, n_context) for name, n in sizes.items()})
+
+    def _groups(self, part, z, context):
+        """Feature groups (..., n_terms, k) of ``part`` of states ``z`` in systems ``context``."""
+        if self.dimensionless:
+            z, *context = self.system.dimensionless(z, *context)
+        if not self.raw:
+            return self.system.invariant_features(z, part, *context)
+        half = z.shape[-1] // 2
+        coordinates = {"K": z[..., half:], "U": z[..., :half], "H": z}[part]
+        return {"": _raw_features(coordinates, context)[..., None, :]}
+
+    def _features(self, name, z, *context):
+        part, _, group = name.partition("_")
+        return self._groups(part, z, self._context(z, context))[group]
+
+    def _energy(self, part, z, *context):
+        context = self._context(z, context)
+        groups = self._groups(part, z, context)
+        energy = sum(self.nets[_net_name(part, group)](x)[..., 0].sum(-1) for group, x in groups.items())
+        return self.system.with_energy_units(energy, *context) if self.dimensionless else energy
 
     def hamiltonian(self, z, *context):
         """Learned Hamiltonian of states ``z`` (..., n), shape (...)."""
@@ -219,9 +298,6 @@ class _HNN(_Dynamics):
     def potential(self, q, *context):
         """Learned potential energy U(q) (...) of positions q (..., n/2), separable models only."""
         return self._energy("U", torch.cat([q, torch.zeros_like(q)], dim=-1), *context)
-
-    def _energy(self, name, z, *context):
-        return self.nets[name](self._features(name, z, *context))[..., 0]
 
     def _gradient(self, energy, x, *context):
         # Training differentiates through the gradient; prediction only needs its value.
@@ -250,83 +326,30 @@ class _HNN(_Dynamics):
         )
 
 
-class HamiltonianNetwork(_HNN):
-    """Hamiltonian network of any System: H sums shared MLPs of the system's invariants.
-
-    Parameters
-    ----------
-    system : System
-        With ``invariant_features(z, part)``, a dict of invariant features
-        (..., n_terms, k) per group of terms, for ``part`` ``"K"`` (momenta only), ``"U"``
-        (positions only) or ``"H"``.
-    hidden, layers : int
-        Width and number of hidden layers of each MLP.
-    separable : bool
-        ``H = K(p) + U(q)``; otherwise one H of the whole state.
-    raw : bool
-        Read the raw coordinates (the momenta for K, the positions for U, the state for H)
-        instead of the invariants: the baseline, with no symmetry.
-    method : {"leapfrog", "rk4"} or a torchdiffeq method
-        Leapfrog needs ``separable``.
-    substeps : int
-        Integrator steps between two output times.
-    order : {2, 4}
-        Order of the leapfrog scheme.
-
-    Examples
-    --------
-    >>> from scalars.dynamics import NBodySystem
-    >>> system = NBodySystem([1.0, 2.0, 3.0])
-    >>> model = HamiltonianNetwork(system).double()
-    >>> z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
-    >>> model.vector_field(z).shape
-    torch.Size([4, 18])
-    """
-
-    def __init__(self, system, hidden=64, layers=2, separable=True, raw=False, method="leapfrog", substeps=2, order=4):
-        super().__init__()
-        if method == "leapfrog" and not separable:
-            raise ValueError("the leapfrog integrator needs a separable Hamiltonian (separable=True)")
-        self.system, self.raw = system, raw
-        self.separable, self.method, self.substeps, self.order = separable, method, substeps, order
-        self.parts = ("K", "U") if separable else ("H",)
-        probe = torch.ones(1, system.state_size, dtype=torch.float64)
-        sizes = {
-            f"{part}_{group}": x.shape[-1] for part in self.parts for group, x in self._groups(part, probe).items()
-        }
-        self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers) for name, n in sizes.items()})
-
-    def _groups(self, part, z):
-        """Feature groups (..., n_terms, k) of ``part`` of states ``z``."""
-        if not self.raw:
-            return self.system.invariant_features(z, part)
-        half = z.shape[-1] // 2
-        return {"raw": {"K": z[..., half:], "U": z[..., :half], "H": z}[part][..., None, :]}
-
-    def _features(self, name, z):
-        part, group = name.split("_", 1)
-        return self._groups(part, z)[group]
-
-    def _energy(self, part, z):
-        return sum(self.nets[f"{part}_{group}"](x)[..., 0].sum(-1) for group, x in self._groups(part, z).items())
-
-
 class NeuralODE(_Dynamics):
     """Neural ODE of any System, exactly equivariant: ``dz_ki = sum_m sum_b f_kb(x_im) v_imb``.
 
     The state is ``kinds`` blocks of ``n`` vectors (positions, momenta), ``dz_ki`` the time
-    derivative of vector ``i`` of block ``k``; the system's ``vector_terms(z)`` gives, per
-    vector ``i`` and term ``m``, invariant features ``x_im`` and equivariant vectors
-    ``v_imb``; one MLP maps features to the ``kinds x b`` coefficients.
+    derivative of vector ``i`` of block ``k``; the system's ``vector_terms(z, *context)``
+    gives, per vector ``i`` and term ``m``, invariant features ``x_im`` and equivariant
+    vectors ``v_imb``; one MLP ``nets["F"]`` maps features to the ``kinds x b``
+    coefficients.
 
     Parameters
     ----------
     system : System
-        With ``vector_terms(z)``: features (..., n, m, k) and vectors (..., n, m, b, d).
+        With ``vector_terms(z, *context)``: features (..., n, m, k) and vectors
+        (..., n, m, b, d).
     hidden, layers : int
     method : str
         A key of :data:`~scalars.dynamics.INTEGRATORS` (``"rk4"``) or a torchdiffeq method.
     substeps : int
+    raw : bool
+        ``dz/dt = MLP(z, *context)`` of the raw coordinates: the baseline, with no symmetry.
+    dimensionless : bool
+        Read the states and context in the units of each system (the system's hook
+        ``dimensionless(z, *context)``) and give the derivative its units
+        (``with_field_units(field, *context)``).
 
     Examples
     --------
@@ -338,26 +361,51 @@ class NeuralODE(_Dynamics):
     torch.Size([4, 18])
     """
 
-    def __init__(self, system, hidden=64, layers=2, method="rk4", substeps=2):
+    def __init__(self, system, hidden=64, layers=2, method="rk4", substeps=2, raw=False, dimensionless=False):
         super().__init__()
-        self.system, self.method, self.substeps = system, method, substeps
-        features, vectors = system.vector_terms(torch.ones(1, system.state_size, dtype=torch.float64))
-        n, _, self.n_vectors, d = vectors.shape[-4:]
-        self.kinds = system.state_size // (n * d)
-        self.nets = nn.ModuleDict({"F": _MLP(features.shape[-1], self.kinds * self.n_vectors, hidden, layers)})
+        _check_hooks(system, dimensionless, False)
+        self.system, self.raw, self.dimensionless = system, raw, dimensionless
+        self.method, self.substeps = method, substeps
+        probe = torch.ones(1, system.state_size, dtype=torch.float64)
+        features, vectors = self._terms(probe, self._context(probe, ()))
+        if raw:
+            n_out = system.state_size
+        else:
+            n, _, self.n_vectors, d = vectors.shape[-4:]
+            self.kinds = system.state_size // (n * d)
+            n_out = self.kinds * self.n_vectors
+        self.nets = nn.ModuleDict({"F": _MLP(features.shape[-1], n_out, hidden, layers)})
 
-    def _features(self, name, z):
-        return self.system.vector_terms(z)[0]
+    def _terms(self, z, context):
+        """Features (..., n, m, k) and vectors (..., n, m, b, d) of states ``z`` in systems
+        ``context``; for ``raw`` the raw features (..., k) and None."""
+        if self.dimensionless:
+            z, *context = self.system.dimensionless(z, *context)
+        if self.raw:
+            return _raw_features(z, context), None
+        return self.system.vector_terms(z, *context)
 
-    def vector_field(self, z):
-        features, vectors = self.system.vector_terms(z)
-        coefficients = self.nets["F"](features).unflatten(-1, (self.kinds, self.n_vectors))  # (..., n, m, K, b)
-        field = torch.einsum("...imkb,...imbd->...kid", coefficients, vectors)
-        return field.flatten(-3)
+    def _features(self, name, z, *context):
+        return self._terms(z, self._context(z, context))[0]
+
+    def vector_field(self, z, *context):
+        context = self._context(z, context)
+        features, vectors = self._terms(z, context)
+        if self.raw:
+            field = self.nets["F"](features)
+        else:
+            coefficients = self.nets["F"](features).unflatten(-1, (self.kinds, self.n_vectors))  # (..., n, m, K, b)
+            field = torch.einsum("...imkb,...imbd->...kid", coefficients, vectors).flatten(-3)
+        return self.system.with_field_units(field, *context) if self.dimensionless else field
 
 
-class ScalarHNN(_HNN):
-    """Hamiltonian network whose energy is an MLP of O(3) invariants: exactly invariant.
+class ScalarHNN(HamiltonianNetwork):
+    """Hamiltonian network of the pendulum whose energy is an MLP of O(3) invariants.
+
+    :class:`HamiltonianNetwork` of :meth:`DoubleSpringPendulum.emlp
+    <scalars.dynamics.DoubleSpringPendulum.emlp>` (its
+    :meth:`~scalars.dynamics.DoubleSpringPendulum.invariant_features`), called with the
+    systems of the states, ``vector_field(z, g, params)``: exactly O(3)-invariant.
 
     Parameters
     ----------
@@ -378,68 +426,42 @@ class ScalarHNN(_HNN):
     substeps : int
         Integrator steps between two output times.
     order : {2, 4}
-        Order of the leapfrog scheme (4: Yoshida's composition of three leapfrog steps).
+        Order of the leapfrog scheme.
     """
 
     def __init__(
         self, hidden=64, layers=2, separable=True, dimensionless=False, modulated=False, method="leapfrog",
         substeps=2, order=4,
     ):
-        super().__init__()
-        if method == "leapfrog" and not separable:
-            raise ValueError("the leapfrog integrator needs a separable Hamiltonian (separable=True)")
-        self.separable, self.dimensionless = separable, dimensionless
-        self.method, self.substeps, self.order = method, substeps, order
-        sizes = {"K": 6 + 6, "U": 10 + 3 + 6} if separable else {"H": 21 + 3 + 6}
-        context = 6 if modulated else 0
-        self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers, context) for name, n in sizes.items()})
-
-    def _energy(self, name, z, g, params):
-        energy = super()._energy(name, z, g, params)
-        if self.dimensionless:
-            mass, length, time = _scales(params)
-            energy = energy * (mass * length**2 / time**2)[..., 0]
-        return energy
-
-    def _features(self, name, z, g, params):
-        if self.dimensionless:
-            z, g, params = _dimensionless(z, g, params)
-        q1, q2, p1, p2 = split_state(z)
-        if name == "K":
-            return _scalar_features(_vectors(p1, p2, g), 0, params)
-        if name == "U":
-            return _scalar_features(_vectors(q1, q2, q1 - q2, g), 3, params)
-        return _scalar_features(_vectors(q1, q2, q1 - q2, p1, p2, g), 3, params)
+        super().__init__(
+            DoubleSpringPendulum.emlp(), hidden, layers, separable, method=method, substeps=substeps, order=order,
+            dimensionless=dimensionless, modulated=modulated,
+        )
 
 
-class MLPHNN(_HNN):
-    """Hamiltonian network whose energy is an MLP of the raw coordinates (baseline).
+class MLPHNN(HamiltonianNetwork):
+    """Hamiltonian network of the pendulum whose energy is an MLP of ``z, g, params`` (baseline).
 
-    Parameters as :class:`ScalarHNN`, but not separable by default and integrated with RK4,
-    like the HNN baseline of the EMLP paper. Inputs are ``z``, ``g`` and ``params``.
+    :class:`HamiltonianNetwork` with ``raw=True``; parameters as :class:`ScalarHNN`, but not
+    separable by default and integrated with RK4, like the HNN baseline of the EMLP paper.
     """
 
-    dimensionless = False
-
     def __init__(self, hidden=128, layers=2, separable=False, method="rk4", substeps=2, order=4):
-        super().__init__()
-        if method == "leapfrog" and not separable:
-            raise ValueError("the leapfrog integrator needs a separable Hamiltonian (separable=True)")
-        self.separable, self.method, self.substeps, self.order = separable, method, substeps, order
-        sizes = {"K": 6 + 9, "U": 6 + 9} if separable else {"H": 12 + 9}
-        self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers) for name, n in sizes.items()})
-
-    def _features(self, name, z, g, params):
-        coordinates = {"H": z, "K": z[..., 6:], "U": z[..., :6]}[name]
-        return _raw_features(coordinates, g, params)
+        super().__init__(
+            DoubleSpringPendulum.emlp(), hidden, layers, separable, raw=True, method=method, substeps=substeps,
+            order=order,
+        )
 
 
-class ScalarNeuralODE(_Dynamics):
-    """Neural ODE, exactly O(3)-equivariant: ``dz_i/dt = sum_s f_is(invariants) v_s``.
+class ScalarNeuralODE(NeuralODE):
+    """Neural ODE of the pendulum, exactly O(3)-equivariant: ``dz_i/dt = sum_s f_is(invariants) v_s``.
 
-    The vectors ``v_s`` are ``q1, q2, p1, p2, g``; the 4 x 5 coefficients ``f_is`` come from
-    one MLP of the Gram matrix of ``(q1, q2, q1 - q2, p1, p2, g)``, the lengths
-    ``|q1|, |q2|, |q1 - q2|`` and their inverses, and the parameters.
+    :class:`NeuralODE` of :meth:`DoubleSpringPendulum.emlp
+    <scalars.dynamics.DoubleSpringPendulum.emlp>`: the vectors ``v_s`` are
+    ``q1, q2, p1, p2, g``; the 4 x 5 coefficients ``f_is`` come from one MLP of the Gram
+    matrix of ``(q1, q2, q1 - q2, p1, p2, g)``, the lengths ``|q1|, |q2|, |q1 - q2|`` and
+    their inverses, and the parameters
+    (:meth:`~scalars.dynamics.DoubleSpringPendulum.vector_terms`).
 
     Parameters
     ----------
@@ -452,41 +474,12 @@ class ScalarNeuralODE(_Dynamics):
     """
 
     def __init__(self, hidden=64, layers=2, dimensionless=False, method="rk4", substeps=2):
-        super().__init__()
-        self.dimensionless, self.method, self.substeps = dimensionless, method, substeps
-        self.nets = nn.ModuleDict({"F": _MLP(21 + 6 + 6, 4 * 5, hidden, layers)})
-
-    def _features(self, name, z, g, params):
-        if self.dimensionless:
-            z, g, params = _dimensionless(z, g, params)
-        q1, q2, p1, p2 = split_state(z)
-        return _scalar_features(_vectors(q1, q2, q1 - q2, p1, p2, g), 3, params, inverse_lengths=True)
-
-    def vector_field(self, z, g, params):
-        if self.dimensionless:
-            scaled_z, scaled_g, _ = _dimensionless(z, g, params)
-        else:
-            scaled_z, scaled_g = z, g
-        q1, q2, p1, p2 = split_state(scaled_z)
-        basis = _vectors(q1, q2, p1, p2, scaled_g)  # (..., 5, 3)
-        coefficients = self.nets["F"](self._features("F", z, g, params))
-        derivative = (coefficients.unflatten(-1, (4, 5)) @ basis).flatten(-2)  # (..., 12)
-        if self.dimensionless:
-            mass, length, time = _scales(params)
-            derivative = torch.cat([derivative[..., :6] * length / time, derivative[..., 6:] * mass * length / time**2], -1)
-        return derivative
+        super().__init__(DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, dimensionless=dimensionless)
 
 
-class MLPNeuralODE(_Dynamics):
-    """Neural ODE ``dz/dt = MLP(z, g, params)`` on raw coordinates (baseline)."""
+class MLPNeuralODE(NeuralODE):
+    """Neural ODE ``dz/dt = MLP(z, g, params)`` of the pendulum on raw coordinates (baseline):
+    :class:`NeuralODE` with ``raw=True``."""
 
     def __init__(self, hidden=128, layers=2, method="rk4", substeps=2):
-        super().__init__()
-        self.method, self.substeps = method, substeps
-        self.nets = nn.ModuleDict({"F": _MLP(12 + 9, 12, hidden, layers)})
-
-    def _features(self, name, z, g, params):
-        return _raw_features(z, g, params)
-
-    def vector_field(self, z, g, params):
-        return self.nets["F"](self._features("F", z, g, params))
+        super().__init__(DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, raw=True)

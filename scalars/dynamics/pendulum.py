@@ -10,11 +10,20 @@ relative to the pivot and their momenta. The Hamiltonian is
 the physical one, with a factor 1/2 on both springs. The code of the EMLP paper (Finzi et
 al. 2021), whose numbers the literature quotes, drops the 1/2 on the second spring: its
 system is ``DoubleSpringPendulum(k2=2)`` here (see :meth:`DoubleSpringPendulum.emlp`).
+
+The learned models of :mod:`scalars.dynamics.models` see the system of each state as the
+call context ``g, params``: the gravity vector (..., 3) and ``params = (m1, m2, k1, k2, L1,
+L2)`` (..., 6), so that one model learns from many systems (:meth:`~DoubleSpringPendulum.context`
+gives a system's own). The pendulum's hooks for them are its O(3) invariants
+(:meth:`~DoubleSpringPendulum.invariant_features`), its equivariant terms
+(:meth:`~DoubleSpringPendulum.vector_terms`) and its units
+(:meth:`~DoubleSpringPendulum.dimensionless`).
 """
 
 import numpy as np
 
 from scalars.dynamics.system import System
+from scalars.invariants import gram_upper
 
 __all__ = ["DoubleSpringPendulum", "split_state", "join_state"]
 
@@ -37,6 +46,33 @@ def join_state(q1, q2, p1, p2):
 
 def _norm(x):
     return (x * x).sum(-1) ** 0.5
+
+
+def _vectors(*arrays):
+    """Stack (..., 3) tensors into (..., n, 3), broadcasting the leading axes."""
+    import torch
+
+    return torch.stack(torch.broadcast_tensors(*arrays), dim=-2)
+
+
+def _scalar_features(vectors, n_lengths, params, inverse_lengths=False):
+    """Invariant features (..., 1, k), one term, of ``vectors`` (..., n, 3) and ``params`` (..., 6).
+
+    The Gram entries, then the lengths ``|v|`` of the first ``n_lengths`` vectors
+    (separations, never zero on a trajectory) and, if asked, their inverses, then ``params``.
+    """
+    import torch
+
+    lengths = vectors[..., :n_lengths, :].pow(2).sum(-1).sqrt()
+    params = params.expand(vectors.shape[:-2] + params.shape[-1:])
+    inverses = [1 / lengths] if inverse_lengths else []
+    return torch.cat([gram_upper(vectors), lengths, *inverses, params], dim=-1)[..., None, :]
+
+
+def _scales(params):
+    """Mass, length and time scales (..., 1) of each system: m1, L1, sqrt(m1 / k1)."""
+    m1, k1, L1 = params[..., 0:1], params[..., 2:3], params[..., 4:5]
+    return m1, L1, (m1 / k1).sqrt()
 
 
 class DoubleSpringPendulum(System):
@@ -82,6 +118,9 @@ class DoubleSpringPendulum(System):
         "t": "[time]",
     }
     event_ndim = {"g": 1}
+    # The features of invariant_features and vector_terms, and the raw inputs of the
+    # baselines (z, g, params), end with the positive params: see the models' `modulated`.
+    n_positive_features = 6
 
     def __init__(self, m1=1.0, m2=1.0, k1=1.0, k2=1.0, L1=1.0, L2=1.0, g=(0.0, 0.0, -1.0)):
         for name, value in dict(m1=m1, m2=m2, k1=k1, k2=k2, L1=L1, L2=L2).items():
@@ -184,6 +223,117 @@ class DoubleSpringPendulum(System):
         pull1 = k1 * (d1 - L1) * (q1 / d1)  # spring 1 pulls bob 1 by -pull1
         pull2 = k2 * (d12 - L2) * (r12 / d12)  # spring 2 pulls bob 1 by -pull2, bob 2 by +pull2
         return join_state(p1 / m1, p2 / m2, -pull1 - pull2 + m1 * g, pull2 + m2 * g)
+
+    def context(self, z):
+        """The system of each state as the models take it: ``g`` and ``params``.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 12)
+
+        Returns
+        -------
+        g : tensor of shape (..., 3)
+        params : tensor of shape (..., 6)
+            ``m1, m2, k1, k2, L1, L2``, lined up with the leading axes of ``z``.
+        """
+        import torch
+
+        *scalars, g = (torch.as_tensor(value, dtype=z.dtype, device=z.device) for value in self._parameters(z))
+        shape = z.shape[:-1]
+        return g.expand(shape + (3,)), torch.stack([value.expand(shape) for value in scalars], dim=-1)
+
+    def invariant_features(self, z, part, *context):
+        """O(3)-invariant features of states ``z`` in systems ``context``, one term per part.
+
+        - ``"K"`` (momenta only): the Gram matrix of ``(p1, p2, g)``;
+        - ``"U"`` (positions only): the Gram matrix of ``(q1, q2, q1 - q2, g)`` and the
+          lengths ``|q1|, |q2|, |q1 - q2|``, in which the spring energies are linear;
+        - ``"H"``: the Gram matrix of ``(q1, q2, q1 - q2, p1, p2, g)`` and the same lengths;
+
+        each followed by ``params``.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 12)
+        part : {"K", "U", "H"}
+        *context : g (..., 3), params (..., 6)
+            The system of each state; by default this one's (:meth:`context`).
+
+        Returns
+        -------
+        dict of str to tensor
+            One group ``""`` of one term: shape (..., 1, 12) for K, (..., 1, 19) for U,
+            (..., 1, 30) for H.
+        """
+        g, params = context or self.context(z)
+        q1, q2, p1, p2 = split_state(z)
+        if part == "K":
+            return {"": _scalar_features(_vectors(p1, p2, g), 0, params)}
+        vectors = (q1, q2, q1 - q2, g) if part == "U" else (q1, q2, q1 - q2, p1, p2, g)
+        return {"": _scalar_features(_vectors(*vectors), 3, params)}
+
+    def vector_terms(self, z, *context):
+        """Invariant features and equivariant vectors of one term: ``dz_k = sum_b f_kb v_b``.
+
+        The vectors are ``q1, q2, p1, p2, g``; the features the Gram matrix of
+        ``(q1, q2, q1 - q2, p1, p2, g)``, the lengths ``|q1|, |q2|, |q1 - q2|``, their
+        inverses (central forces) and ``params``. The state is four blocks of one vector.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 12)
+        *context : g (..., 3), params (..., 6)
+            The system of each state; by default this one's (:meth:`context`).
+
+        Returns
+        -------
+        features : tensor of shape (..., 1, 1, 33)
+        vectors : tensor of shape (..., 1, 1, 5, 3)
+        """
+        g, params = context or self.context(z)
+        # q1, q2, p1, p2 and g; a view of z of its own, so that the gradients of the vectors
+        # and of the features add up at z in the same order as before they shared this hook
+        vectors = _vectors(*z.unflatten(-1, (4, 3)).unbind(-2), g)[..., None, None, :, :]
+        q1, q2, p1, p2 = split_state(z)
+        features = _scalar_features(_vectors(q1, q2, q1 - q2, p1, p2, g), 3, params, inverse_lengths=True)
+        return features[..., None, :], vectors
+
+    def dimensionless(self, z, *context):
+        """States and systems in the units of each system: mass ``m1``, length ``L1``, time
+        ``sqrt(m1 / k1)``; the parameters become ratios.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 12)
+        *context : g (..., 3), params (..., 6)
+            The system of each state; by default this one's (:meth:`context`).
+
+        Returns
+        -------
+        z, g, params : tensors of the shapes of ``z`` and the context
+        """
+        import torch
+
+        g, params = context or self.context(z)
+        mass, length, time = _scales(params)
+        q, p = z[..., :6] / length, z[..., 6:] * time / (mass * length)
+        ratios = params / torch.cat([mass, mass, mass / time**2, mass / time**2, length, length], dim=-1)
+        return torch.cat([q, p], dim=-1), g * time**2 / length, ratios
+
+    def with_energy_units(self, energy, g, params):
+        """A dimensionless energy (...) in the units of the systems ``g`` (..., 3), ``params``
+        (..., 6) (:meth:`dimensionless`)."""
+        mass, length, time = _scales(params)
+        return energy * (mass * length**2 / time**2)[..., 0]
+
+    def with_field_units(self, field, g, params):
+        """A dimensionless time derivative (..., 12) in the units of the systems ``g``,
+        ``params``: ``dq/dt`` a length per time, ``dp/dt`` a force."""
+        import torch
+
+        mass, length, time = _scales(params)
+        return torch.cat([field[..., :6] * length / time, field[..., 6:] * mass * length / time**2], -1)
 
     def _time_scales(self):
         return {

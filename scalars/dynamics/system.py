@@ -96,6 +96,11 @@ class System:
     event_ndim : dict of str to int
         Trailing axes of a parameter that belong to one system (1 for a vector); 0 if
         not listed.
+    n_positive_features : int
+        How many of the last features of the system's hooks for the learned models
+        (``invariant_features``, ``vector_terms``, and the raw inputs ``z, *context``) are
+        positive parameters of the system, of which a ``modulated`` model takes monomials;
+        0 if none.
     """
 
     group = None
@@ -104,6 +109,7 @@ class System:
     dim = 3
     dimensions = {"t": "[time]"}
     event_ndim = {}
+    n_positive_features = 0
 
     @property
     def parameter_names(self):
@@ -180,6 +186,21 @@ class System:
     def hamiltonian(self, z):
         """The Hamiltonian of states ``z`` (..., state_size), numpy or torch: shape (...)."""
         raise NotImplementedError
+
+    def context(self, z):
+        """The system of each state as the learned models take it, besides the state.
+
+        The models of :mod:`scalars.dynamics.models` are called ``vector_field(z,
+        *context)``; without a context they use this one, lined up with states ``z``
+        (..., state_size). Nothing here: a model of one system learns its parameters as
+        constants. :class:`~scalars.dynamics.DoubleSpringPendulum` gives ``g, params``, so
+        that one model learns from many systems.
+
+        Returns
+        -------
+        tuple of tensors of shape (..., k)
+        """
+        return ()
 
     def energy(self, z):
         """The conserved total energy of states ``z`` (..., state_size): shape (...).
