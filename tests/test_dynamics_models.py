@@ -4,8 +4,10 @@ import torch
 
 from scalars.dynamics import (
     DoubleSpringPendulum,
+    HamiltonianNetwork,
     MLPHNN,
     MLPNeuralODE,
+    NeuralODE,
     ScalarHNN,
     ScalarNeuralODE,
     evaluate,
@@ -287,3 +289,113 @@ def test_a_float32_state_keeps_a_float32_model():
     model = ScalarHNN(hidden=8)
     model.load_state_dict(ScalarHNN(hidden=8).state_dict())
     assert next(model.parameters()).dtype == torch.float32
+
+
+# The pendulum's hooks, through which the four models are the generic ones.
+
+SYSTEM = DoubleSpringPendulum(m1=1.3, m2=0.7, k1=2.0, k2=1.5, L1=0.9, L2=1.1, g=(0.2, -0.3, -1.0))
+
+
+def _gram_upper(vectors):
+    i, j = np.triu_indices(vectors.shape[-2])
+    return np.einsum("...id,...id->...i", vectors[..., i, :], vectors[..., j, :])
+
+
+def test_the_pendulum_hooks_give_the_gram_entries_lengths_and_parameters():
+    z, g, params = (x.numpy() for x in _inputs())
+    q1, q2, p1, p2 = z[:, 0:3], z[:, 3:6], z[:, 6:9], z[:, 9:12]
+    lengths = np.linalg.norm(np.stack([q1, q2, q1 - q2], 1), axis=-1)
+    expected = {
+        "K": np.concatenate([_gram_upper(np.stack([p1, p2, g], 1)), params], -1),
+        "U": np.concatenate([_gram_upper(np.stack([q1, q2, q1 - q2, g], 1)), lengths, params], -1),
+        "H": np.concatenate([_gram_upper(np.stack([q1, q2, q1 - q2, p1, p2, g], 1)), lengths, params], -1),
+    }
+    for part, features in expected.items():
+        groups = SYSTEM.invariant_features(torch.tensor(z), part, torch.tensor(g), torch.tensor(params))
+        assert list(groups) == [""] and groups[""].shape == (6, 1, features.shape[-1])
+        np.testing.assert_allclose(groups[""][:, 0].numpy(), features, rtol=1e-14, atol=1e-14)
+    features, vectors = SYSTEM.vector_terms(*(torch.tensor(x) for x in (z, g, params)))
+    terms = np.concatenate([expected["H"][:, :24], 1 / lengths, params], -1)  # Gram, lengths, inverses, params
+    assert features.shape == (6, 1, 1, 33) and vectors.shape == (6, 1, 1, 5, 3)
+    np.testing.assert_allclose(features[:, 0, 0].numpy(), terms, rtol=1e-14, atol=1e-14)
+    np.testing.assert_array_equal(vectors[:, 0, 0].numpy(), np.stack([q1, q2, p1, p2, g], 1))
+
+
+def test_the_pendulum_context_is_its_own_g_and_parameters_and_the_models_default_to_it():
+    z = _inputs()[0]
+    g, params = SYSTEM.context(z)
+    np.testing.assert_array_equal(g.numpy(), np.broadcast_to(SYSTEM.g, (6, 3)))
+    np.testing.assert_array_equal(params.numpy()[0], [1.3, 0.7, 2.0, 1.5, 0.9, 1.1])
+    batch = DoubleSpringPendulum(m1=[1.0, 2.0], g=[[0, 0, -1.0], [0, 1.0, 0]])
+    g, params = batch.context(torch.zeros(2, 7, 12, dtype=torch.float64))
+    assert g.shape == (2, 7, 3) and params.shape == (2, 7, 6)
+    assert params[1, 3, 0] == 2.0 and g[1, 3, 1] == 1.0
+    for cls, kwargs in ((HamiltonianNetwork, dict(dimensionless=True, modulated=True)), (NeuralODE, {})):
+        model = _random_system_model(cls, **kwargs)
+        torch.testing.assert_close(model.vector_field(z), model.vector_field(z, *SYSTEM.context(z)), rtol=0, atol=0)
+
+
+def _random_system_model(cls, **kwargs):
+    torch.manual_seed(0)
+    model = cls(SYSTEM, hidden=16, **kwargs).double()
+    for parameter in model.parameters():
+        torch.nn.init.normal_(parameter, std=0.3)
+    z, g, params = _inputs(50, seed=1)
+    return model.fit_scaling(z, g, params)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(separable=False, method="rk4"), dict(dimensionless=True, modulated=True)])
+def test_a_hamiltonian_network_of_a_pendulum_is_exactly_o3_invariant(kwargs):
+    model = _random_system_model(HamiltonianNetwork, **kwargs)
+    z, g, params = _inputs()
+    energy = model.hamiltonian(z, g, params)
+    for element in _rotation_and_reflection(2):
+        moved = _vectors(z, g) @ torch.tensor(element).T
+        torch.testing.assert_close(model.hamiltonian(*_state(moved), params), energy, rtol=1e-12, atol=1e-12)
+    raw = _random_system_model(HamiltonianNetwork, raw=True)
+    with pytest.raises(AssertionError):
+        assert_invariant(lambda X: raw.hamiltonian(*_state(X), params), O3, _vectors(z, g), n_elements=2, rng=0)
+
+
+@pytest.mark.parametrize(
+    "cls, generic, kwargs",
+    [(ScalarHNN, HamiltonianNetwork, dict(hidden=16)),
+     (ScalarHNN, HamiltonianNetwork, dict(hidden=16, dimensionless=True, modulated=True)),
+     (MLPHNN, HamiltonianNetwork, dict(hidden=128, raw=True, separable=False, method="rk4")),
+     (ScalarNeuralODE, NeuralODE, dict(hidden=16, dimensionless=True)),
+     (MLPNeuralODE, NeuralODE, dict(hidden=128, raw=True))],
+)
+def test_the_pendulum_models_are_the_generic_ones_of_the_pendulum(cls, generic, kwargs):
+    torch.manual_seed(0)
+    specific = cls(**{k: v for k, v in kwargs.items() if k != "raw"}).double()
+    torch.manual_seed(0)
+    general = generic(DoubleSpringPendulum.emlp(), **kwargs).double()
+    assert isinstance(specific, generic)
+    state = specific.state_dict()
+    assert list(state) == list(general.state_dict())
+    assert all(torch.equal(state[name], value) for name, value in general.state_dict().items())
+    z, g, params = _inputs()
+    specific.fit_scaling(z, g, params), general.fit_scaling(z, g, params)
+    torch.testing.assert_close(specific.vector_field(z, g, params), general.vector_field(z, g, params), rtol=0, atol=0)
+
+
+def test_options_without_their_hooks_are_refused_by_name():
+    from scalars.dynamics import NBodySystem
+
+    system = NBodySystem([1.0, 2.0])
+    with pytest.raises(ValueError, match="dimensionless=True needs .* NBodySystem has none"):
+        HamiltonianNetwork(system, dimensionless=True)
+    with pytest.raises(ValueError, match="dimensionless=True"):
+        NeuralODE(system, dimensionless=True)
+    with pytest.raises(ValueError, match=r"modulated=True needs .*\(n_positive_features = 0\)"):
+        HamiltonianNetwork(system, modulated=True)
+
+
+def test_the_raw_neural_ode_of_n_bodies_reads_the_state():
+    from scalars.dynamics import NBodySystem
+
+    system = NBodySystem([1.0, 2.0, 3.0])
+    model = NeuralODE(system, hidden=8, raw=True).double()
+    assert model.nets["F"].skip.in_features == model.nets["F"].skip.out_features == 18
+    z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
+    assert torch.equal(model.vector_field(z), torch.zeros_like(z))  # no dynamics before training
