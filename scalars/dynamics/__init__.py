@@ -7,10 +7,13 @@
 - :func:`trajectory_data`: seeded, checksummed, cached training chunks and test
   trajectories of any system; :func:`pendulum_data`: the pendulum's protocols.
 - :class:`HamiltonianNetwork`, :class:`NeuralODE`: an invariant Hamiltonian network and an
-  equivariant neural ODE of any System that lists its invariants (n bodies: S(n) x E(3)).
-- :class:`ScalarHNN`, :class:`ScalarNeuralODE`: O(3)-invariant Hamiltonian network and
-  O(3)-equivariant neural ODE built from scalars; :class:`MLPHNN`, :class:`MLPNeuralODE`:
-  baselines on raw coordinates.
+  equivariant neural ODE of any System that lists its invariants (n bodies: S(n) x E(3);
+  the pendulum: O(3)), called with the system's context (``vector_field(z, *context)``);
+  ``raw=True`` gives the baselines on raw coordinates, ``dimensionless=True`` units
+  equivariance.
+- :class:`ScalarHNN`, :class:`ScalarNeuralODE`, :class:`MLPHNN`, :class:`MLPNeuralODE`:
+  the two for the pendulum, on its O(3) invariants or on raw coordinates, called with
+  ``(z, g, params)``.
 - :func:`train`, :func:`evaluate`: rollout-loss training and test rollouts.
 - :func:`rollout_error`, :func:`energy_drift`, :func:`angular_momentum_error`: metrics.
 - :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators, by name
