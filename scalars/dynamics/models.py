@@ -140,7 +140,9 @@ def _net_name(part, group):
 def _check_hooks(system, dimensionless, modulated):
     """Raise unless ``system`` has the hooks the options need."""
     if dimensionless and not hasattr(system, "dimensionless"):
-        raise ValueError(f"dimensionless=True needs a system with a dimensionless scaling; {type(system).__name__} has none")
+        raise ValueError(
+            f"dimensionless=True needs a system with a dimensionless scaling; {type(system).__name__} has none"
+        )
     if modulated and not system.n_positive_features:
         raise ValueError(f"modulated=True needs a system whose features end with positive parameters; "
                          f"{type(system).__name__} has none (n_positive_features = 0)")
@@ -160,7 +162,8 @@ class _Dynamics(nn.Module):
         return context or self.system.context(z)
 
     def _features(self, name, z, *context):
-        """Inputs (..., k) of the MLP ``self.nets[name]``."""
+        """Inputs (..., k) of the MLP ``self.nets[name]`` (..., n_terms, k for a Hamiltonian
+        network) at states ``z`` (..., n) in systems ``context``."""
         raise NotImplementedError
 
     def linear_parameters(self):

@@ -265,6 +265,16 @@ class DoubleSpringPendulum(System):
         dict of str to tensor
             One group ``""`` of one term: shape (..., 1, 12) for K, (..., 1, 19) for U,
             (..., 1, 30) for H.
+
+        Examples
+        --------
+        >>> import torch
+        >>> system = DoubleSpringPendulum.emlp()
+        >>> z = torch.tensor([[0, 0, -1.0, 0, 0, -2.0, 1.0, 0, 2.0, 0, 3.0, 1.0]])  # q1, q2, p1, p2
+        >>> system.invariant_features(z, "U")[""].shape
+        torch.Size([1, 1, 19])
+        >>> system.invariant_features(z, "K")[""][0, 0, :6].tolist()  # <p1,p1> <p1,p2> <p1,g> <p2,p2> <p2,g> <g,g>
+        [5.0, 2.0, -2.0, 10.0, -1.0, 1.0]
         """
         g, params = context or self.context(z)
         q1, q2, p1, p2 = split_state(z)
