@@ -72,3 +72,11 @@ def test_refuses_a_system_without_invariant_features_and_the_wrong_states():
         SparseHamiltonian(DoubleSpringPendulum.emlp()).fit(data)
     with pytest.raises(ValueError, match=r"\(n, C >= 2, 30\)"):
         SparseHamiltonian(NBodySystem(MASSES)).fit(data)
+
+
+def test_the_nbody_bench_refuses_unknown_models():
+    from scalars.bench import nbody_hnn
+
+    assert "sparse H" in nbody_hnn.MODELS
+    with pytest.raises(SystemExit):
+        nbody_hnn.main(["--quick", "--models", "sparse H,EGNN"])

@@ -143,14 +143,19 @@ class _SystemFeatures:
         probe = torch.as_tensor(np.random.default_rng(0).standard_normal((3, self.state_size)))
         shapes = {group: x.shape[-1] for group, x in system.invariant_features(probe, part).items()}
         names = getattr(system, "invariant_feature_names", None)
-        names = names(part) if names is not None else {group: [f"f{c}" for c in range(k)] for group, k in shapes.items()}
+        if names is None:
+            names = {group: [f"f{c}" for c in range(k)] for group, k in shapes.items()}
+        else:
+            names = names(part)
         if {group: len(columns) for group, columns in names.items()} != shapes:
             raise ValueError(f"invariant_feature_names({part!r}) does not name the columns of invariant_features")
         self.groups = {group: list(names[group]) for group in shapes}
         _, grads = self.base(probe, (), {group: range(k) for group, k in shapes.items()})
         half = self.state_size // 2
-        self.positions = {group: [bool(grads[group, c][..., :half].any()) for c in range(k)] for group, k in shapes.items()}
-        self.momenta = {group: [bool(grads[group, c][..., half:].any()) for c in range(k)] for group, k in shapes.items()}
+        uses = {group: [(grads[group, c][..., :half].any(), grads[group, c][..., half:].any()) for c in range(k)]
+                for group, k in shapes.items()}
+        self.positions = {group: [bool(q) for q, _ in columns] for group, columns in uses.items()}
+        self.momenta = {group: [bool(p) for _, p in columns] for group, columns in uses.items()}
 
     def base(self, z, context, needed, gradients=True):
         """Values (..., T) and gradients in z (..., T, state_size) of the base features
@@ -174,11 +179,6 @@ class _SystemFeatures:
                         terms.append(torch.zeros_like(z) if grad is None else grad)
                     values[group, c], grads[group, c] = value.detach(), torch.stack(terms, -2)
         return values, grads
-
-    def symbol(self, name):
-        import sympy
-
-        return sympy.Symbol(name)
 
 
 def _factor(name):
@@ -249,11 +249,15 @@ class _Library:
             return torch.autograd.grad((values @ coef).sum(), z)[0]
 
     def symbol(self, k):
-        """Feature ``k`` in sympy."""
+        """Feature ``k`` in sympy: one symbol named after a sum over terms, else the product
+        of the source's symbols of the base features."""
         group, i, j = self.terms[k]
         if self.source.summed:
-            return self.source.symbol(self.names[k])
-        return self.source.symbol(group, i) if j is None else self.source.symbol(group, i) * self.source.symbol(group, j)
+            import sympy
+
+            return sympy.Symbol(self.names[k])
+        symbol = self.source.symbol
+        return symbol(group, i) if j is None else symbol(group, i) * symbol(group, j)
 
 
 def _quadrature_weights(t):
