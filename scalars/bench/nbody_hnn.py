@@ -1,10 +1,10 @@
-"""Five gravitating bodies: models of a System, invariant and equivariant against raw.
+"""Five gravitating bodies: models of a System, invariant, equivariant and sparse, against raw.
 
-``python -m scalars bench nbody-hnn [--quick] [--seeds N] [--time-limit S]`` draws, for
-each seed, training chunks (5 points, 0.1 s apart) and test trajectories (10 s) of
-:class:`~scalars.dynamics.NBodySystem` with masses 1, 1.5, 0.5, 2, 1, G = 1 and softening
-0.5, from :func:`~scalars.dynamics.trajectory_data`, and trains three models with the
-same wall-clock budget:
+``python -m scalars bench nbody-hnn [--quick] [--seeds N] [--time-limit S] [--models M]``
+draws, for each seed, training chunks (5 points, 0.1 s apart) and test trajectories (10 s)
+of :class:`~scalars.dynamics.NBodySystem` with masses 1, 1.5, 0.5, 2, 1, G = 1 and
+softening 0.5, from :func:`~scalars.dynamics.trajectory_data`, trains three networks with
+the same wall-clock budget and fits a sparse H:
 
 - ``scalar HNN``: H = sum over particles of one MLP of per-particle invariants plus sum
   over pairs of one MLP of pair invariants (exactly S(5) x E(3)-invariant), separable,
