@@ -33,6 +33,10 @@ def test_recovers_exactly_the_true_terms(fitted):
     assert set(model.terms_) == set(TRUE_TERMS)
     for name, value in TRUE_TERMS.items():
         assert model.terms_[name] == pytest.approx(value, rel=1e-3)
+    # the linear residual alone would keep more: extra terms chase the quadrature's error
+    floor = min(m["mse"] for m in model.path_)
+    assert len(next(m["terms"] for m in model.path_ if m["mse"] <= 1.1 * floor)) > 2
+    assert [len(m["terms"]) for m in model.selection_][:2] == [1, 2]
     K, U = sympy.Symbol("sum_particles(|p_i|^2/m_i)"), sympy.Symbol("sum_pairs(m_i*m_j/s)")
     assert sympy.simplify(model.to_sympy() - (K / 2 - U)) == 0
 

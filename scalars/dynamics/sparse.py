@@ -24,11 +24,15 @@ Hamilton's equations are linear in the ``c_k``: integrated over a training chunk
 ``z(t_j) - z(t_0) = sum_k c_k int J grad phi_k(z(t)) dt``, with the integrals taken by the
 quadrature that is exact for polynomials through the chunk's points. That is one linear
 least-squares problem, solved sparsely by :func:`scalars.laws.stlsq` over a path of
-thresholds, first on the library without products, then with them. The sparsest model
-whose residual is within a small factor of the best is kept (the quadrature over 5 points
-leaves a floor of about 5e-4 of the target that more terms can only chase), and its few
-coefficients are polished on the rollout loss (Gauss-Newton, each rollout integrated like
-the test rollouts). The result integrates like any Hamiltonian network:
+thresholds, first on the library without products, then with them. The quadrature over
+5 points leaves a floor in the residual that more terms can only chase (about 5e-4 of the
+target for the pendulum, 1e-4 for five bodies, most of it at close encounters), so the
+residual only bounds the size: the sparsest model within a small factor of the best
+residual is the largest considered, and of the best model of each size up to it, the
+sparsest that rolls the training chunks out (with its linear coefficients) within a small
+factor of the best of them is kept. Its few coefficients are then polished on the rollout
+loss (Gauss-Newton, each rollout integrated like the test rollouts). The result
+integrates like any Hamiltonian network:
 :meth:`SparseHamiltonian.rollout` has the signature :func:`scalars.dynamics.evaluate`
 expects.
 """
@@ -289,9 +293,11 @@ class SparseHamiltonian:
         Let products of two base features of a term into the library (pendulum: 377
         candidates instead of 26; five bodies: 53 instead of 11).
     rtol : float, default=0.1
-        The model kept is the sparsest of the thresholding paths whose linear residual is
-        at most ``1 + rtol`` times the smallest: below that, extra terms only fit the
-        error of the quadrature (or the noise), not the dynamics.
+        No model is larger than the sparsest of the thresholding paths whose linear
+        residual is at most ``1 + rtol`` times the smallest: below that, extra terms only
+        fit the error of the quadrature (or the noise), not the dynamics. Of the best
+        model of each size up to it, the one kept is the sparsest whose squared rollout
+        error over the training chunks is at most ``1 + rtol`` times the smallest.
     polish : bool, default=True
         Refit the coefficients of the kept terms on the rollout loss (Gauss-Newton).
     substeps : int, default=8
@@ -316,6 +322,10 @@ class SparseHamiltonian:
     path_ : list of dict
         The models of the thresholding paths, sparsest first: ``terms`` and ``mse``, the
         mean squared linear residual relative to the mean squared target.
+    selection_ : list of dict
+        The models rolled out to choose among, sparsest first: ``terms`` and
+        ``rollout_mse``, the mean squared rollout error over the training chunks with the
+        linear coefficients.
     rollout_mse_ : float
         Mean squared error of the polished rollouts over the training chunks.
     fit_seconds_ : float
