@@ -8,7 +8,7 @@
     python -m scalars bench regression     # EMLP regression benchmarks                      (--quick)
     python -m scalars bench pendulum       # pendulum rollout benchmark                      (--quick)
     python -m scalars bench nbody          # charged n-body: scalars against averaging       (--quick)
-    python -m scalars bench nbody-hnn      # 5 gravitating bodies: HNN of invariants vs raw   (--quick)
+    python -m scalars bench nbody-hnn      # 5 bodies: HNN and sparse H of invariants vs raw (--quick)
     python -m scalars bench emlp           # basis solves and the EMLP training step         (--quick)
     python -m scalars bench ddp            # nn.fit on two torchrun ranks against one          (--quick)
 
@@ -32,7 +32,7 @@ BENCHMARKS = {
     "emlp": ("scalars.bench.emlp", "equivariant-basis solves and the EMLP training step, beside emlp 1.0.3"),
     "nbody": ("scalars.bench.nbody", "charged n-body (EGNN protocol): scalar models against frame and group averaging"),
     "ddp": ("scalars.bench.ddp", "scalars.nn.fit on two torchrun ranks against one: loss curves and weights"),
-    "nbody-hnn": ("scalars.bench.nbody_hnn", "five gravitating bodies: Hamiltonian network of invariants against raw"),
+    "nbody-hnn": ("scalars.bench.nbody_hnn", "five gravitating bodies: Hamiltonian networks and a sparse H of invariants against raw"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
 }
 

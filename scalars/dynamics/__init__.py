@@ -19,7 +19,8 @@
 - :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators, by name
   from :data:`INTEGRATORS` or torchdiffeq.
 - :func:`plot_rollouts`: predicted against true test trajectories.
-- :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression.
+- :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression, of the
+  pendulum or of any System that lists its invariants (sums over particles and pairs).
 """
 
 from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendulum_data, sample_initial_states, trajectory_data

@@ -223,6 +223,33 @@ class NBodySystem(System):
             features["pairs"] = _stack(pairs)
         return features
 
+    def invariant_feature_names(self, part):
+        """Names of the columns of :meth:`invariant_features`, per group, as formulas of one
+        particle ``i`` or one pair ``i, j``.
+
+        Parameters
+        ----------
+        part : {"K", "U", "H"}
+
+        Returns
+        -------
+        dict of str to list of str
+            For gravity and ``"H"``: ``"particles"``: ``|p_i|^2, |p_i|^2/m_i, m_i``;
+            ``"pairs"``: ``r, r^2, 1/s, m_i*m_j/s, m_i*m_j, m_i+m_j, <q_i-q_j,p_i-p_j>,
+            |p_i-p_j|^2`` (``e_i*e_j`` for the couplings of Coulomb).
+        """
+        if part not in ("K", "U", "H"):
+            raise ValueError(f"part must be 'K', 'U' or 'H', got {part!r}")
+        c = "m" if self.kind == "gravity" else "e"
+        names = {}
+        if part in ("K", "H"):
+            names["particles"] = ["|p_i|^2", "|p_i|^2/m_i", "m_i"]
+        if part in ("U", "H"):
+            names["pairs"] = ["r", "r^2", "1/s", f"{c}_i*{c}_j/s", f"{c}_i*{c}_j", "m_i+m_j"]
+            if part == "H":
+                names["pairs"] += ["<q_i-q_j,p_i-p_j>", "|p_i-p_j|^2"]
+        return names
+
     def vector_terms(self, z):
         """Invariant features and vectors of the ordered pairs ``(i, j)``, ``j != i``.
 

@@ -1,16 +1,38 @@
-"""A symbolic Hamiltonian of the springy double pendulum, found by sparse regression.
+"""A symbolic Hamiltonian found by sparse regression on invariants: the springy double
+pendulum's, or that of any System that lists its invariant features.
 
-``H = sum_k c_k phi_k`` over a library of O(3) invariants of the state: the Gram entries
-of ``(q1, q2, q1 - q2, p1, p2, g)``, the lengths of the separations ``q1, q2, q1 - q2``
-and their inverses, and all products of two of those. Hamilton's equations are linear in
-the ``c_k``: integrated over a training chunk, ``z(t_j) - z(t_0) = sum_k c_k int J grad
-phi_k(z(t)) dt``, with the integrals taken by the quadrature that is exact for
-polynomials through the chunk's points. That is one linear least-squares problem, solved
-sparsely by :func:`scalars.laws.stlsq` over a path of thresholds, first on the library
-without products, then with them. The sparsest model whose residual is within a small
-factor of the best is kept (the quadrature over 5 points leaves a floor of about 5e-4 of
-the target that more terms can only chase), and its few coefficients are polished on the
-rollout loss (Gauss-Newton, each rollout integrated like the test rollouts). The result integrates like any Hamiltonian network:
+``H = sum_k c_k phi_k`` over a library of invariants built the same way for every system
+from *base features of terms*: a system's state splits into groups of terms (the
+particles, the pairs of particles) and every term of a group has the same base features
+(:meth:`NBodySystem.invariant_features <scalars.dynamics.NBodySystem.invariant_features>`:
+``|p_i|^2 / m_i`` per particle, ``m_i m_j / s`` per pair, ...). The candidates are, for
+each group and each base feature, the sum of the feature over the group's terms, then
+(``products=True``) for each group the sums over its terms of the products of two base
+features of the same term. Every candidate is invariant under the system's group,
+permutations of identical particles included, by construction; its gradient in the state
+comes from torch autograd. They are named after the sum they are:
+``sum_pairs(m_i*m_j/s)``, ``sum_particles(|p_i|^2/m_i)``,
+``sum_pairs(r*(m_i+m_j))`` (a factor with a ``+`` in parentheses).
+
+The springy double pendulum is the same machinery with one group of one term (no sum in
+the names): its base features are the Gram entries of ``(q1, q2, q1 - q2, p1, p2, g)``
+(without the constant ``<g,g>``), the lengths of the separations ``q1, q2, q1 - q2`` and
+their inverses, with analytic gradients, and the products are all products of two of
+those.
+
+Hamilton's equations are linear in the ``c_k``: integrated over a training chunk,
+``z(t_j) - z(t_0) = sum_k c_k int J grad phi_k(z(t)) dt``, with the integrals taken by the
+quadrature that is exact for polynomials through the chunk's points. That is one linear
+least-squares problem, solved sparsely by :func:`scalars.laws.stlsq` over a path of
+thresholds, first on the library without products, then with them. The quadrature over
+5 points leaves a floor in the residual that more terms can only chase (about 5e-4 of the
+target for the pendulum, 1e-4 for five bodies, most of it at close encounters), so the
+residual only bounds the size: the sparsest model within a small factor of the best
+residual is the largest considered, and of the best model of each size up to it, the
+sparsest that rolls the training chunks out (with its linear coefficients) within a small
+factor of the best of them is kept. Its few coefficients are then polished on the rollout
+loss (Gauss-Newton, each rollout integrated like the test rollouts). The result
+integrates like any Hamiltonian network:
 :meth:`SparseHamiltonian.rollout` has the signature :func:`scalars.dynamics.evaluate`
 expects.
 """
@@ -47,79 +69,199 @@ def _selection():
     return maps
 
 
-class _Library:
-    """The candidate features: base invariants and their products, with gradients in z."""
+class _PendulumFeatures:
+    """Base features of the springy double pendulum: one group, ``"state"``, of one term.
 
-    def __init__(self, products=True):
+    The Gram entries of ``(q1, q2, q1 - q2, p1, p2, g)`` but ``<g,g>``, then ``|v|`` and
+    ``1/|v|`` of the separations, with analytic gradients; the context is ``g``.
+    """
+
+    state_size = 12
+    summed = False  # one term: candidates are named and printed as the feature itself
+    analytic = True  # gradients come with the values, no autograd
+
+    def __init__(self):
         self.pairs = [(i, j) for i in range(6) for j in range(i, 6) if (i, j) != (5, 5)]  # <g,g> is constant
-        base = [f"<{_VECTORS[i]},{_VECTORS[j]}>" for i, j in self.pairs]
+        names = [f"<{_VECTORS[i]},{_VECTORS[j]}>" for i, j in self.pairs]
         for i in range(_SEPARATIONS):
-            base += [f"|{_VECTORS[i]}|", f"1/|{_VECTORS[i]}|"]
-        self.n_base = len(base)
-        self.terms = [(i, None) for i in range(self.n_base)]
-        if products:
-            self.terms += list(combinations_with_replacement(range(self.n_base), 2))
-        self.names = [base[i] if j is None else f"{base[i]}*{base[j]}" for i, j in self.terms]
-        self._maps = _selection()
+            names += [f"|{_VECTORS[i]}|", f"1/|{_VECTORS[i]}|"]
+        self.groups = {"state": names}
         # which base features involve positions and which momenta, for separability
         uses = [({i, j} - _KINETIC, {i, j} - _POTENTIAL) for i, j in self.pairs] + [({0}, set())] * (2 * _SEPARATIONS)
-        self._positions = [bool(q) for q, _ in uses]
-        self._momenta = [bool(p) for _, p in uses]
+        self.positions = {"state": [bool(q) for q, _ in uses]}
+        self.momenta = {"state": [bool(p) for _, p in uses]}
+        self._maps = _selection()
 
-    def separable(self, terms):
-        """Whether the features ``terms`` (indices) are each a function of q alone or p alone."""
-        base = {b for k in terms for b in self.terms[k] if b is not None}
-        if any(self._positions[b] and self._momenta[b] for b in base):
-            return False
-        return all(
-            j is None or not ((self._positions[i] or self._positions[j]) and (self._momenta[i] or self._momenta[j]))
-            for i, j in (self.terms[k] for k in terms)
-        )
-
-    def base(self, z, g, needed):
-        """Base features ``needed`` (indices): dicts of values (...) and gradients in z (..., 12)."""
+    def base(self, z, context, needed, gradients=True):
+        """Values (..., 1) and gradients in z (..., 1, 12) of the base features ``needed``
+        (``{"state": columns}``), as dicts keyed by ``(group, column)``."""
+        if not context:
+            raise TypeError("the pendulum's SparseHamiltonian needs the gravity vector g after the state")
+        g = context[0]
         maps = torch.as_tensor(self._maps, dtype=z.dtype, device=z.device)
         vectors = [z @ maps[i].T for i in range(5)] + [g.expand(z.shape[:-1] + (3,))]
         values, grads = {}, {}
-        for b in needed:
+        for b in needed.get("state", ()):
             if b < len(self.pairs):
                 i, j = self.pairs[b]
-                values[b] = (vectors[i] * vectors[j]).sum(-1)
-                grads[b] = vectors[j] @ maps[i] + vectors[i] @ maps[j]
-                continue
-            i, inverse = divmod(b - len(self.pairs), 2)
-            length = vectors[i].pow(2).sum(-1).sqrt()
-            grad = (vectors[i] / length[..., None]) @ maps[i]
-            values[b], grads[b] = (1 / length, -grad / length[..., None] ** 2) if inverse else (length, grad)
+                value = (vectors[i] * vectors[j]).sum(-1)
+                grad = vectors[j] @ maps[i] + vectors[i] @ maps[j]
+            else:
+                i, inverse = divmod(b - len(self.pairs), 2)
+                length = vectors[i].pow(2).sum(-1).sqrt()
+                grad = (vectors[i] / length[..., None]) @ maps[i]
+                value, grad = (1 / length, -grad / length[..., None] ** 2) if inverse else (length, grad)
+            values["state", b], grads["state", b] = value[..., None], grad[..., None, :]
         return values, grads
 
-    def features(self, z, g, terms):
-        """Features ``terms`` (indices) (..., K) and their gradients (..., K, 12)."""
-        pairs = [self.terms[k] for k in terms]
-        values, grads = self.base(z, g, sorted({b for pair in pairs for b in pair if b is not None}))
-        out, out_grads = [], []
-        for i, j in pairs:
-            if j is None:
-                out.append(values[i])
-                out_grads.append(grads[i])
-            else:
-                out.append(values[i] * values[j])
-                out_grads.append(values[i][..., None] * grads[j] + values[j][..., None] * grads[i])
-        return torch.stack(out, -1), torch.stack(out_grads, -2)
-
-    def symbol(self, k):
-        """Feature ``k`` in sympy, lengths as square roots of Gram entries."""
+    def symbol(self, group, b):
+        """Base feature ``b`` in sympy, lengths as square roots of Gram entries."""
         import sympy
 
-        def base(b):
-            if b < len(self.pairs):
-                return sympy.Symbol(self.names[b])
-            vector = _VECTORS[(b - len(self.pairs)) // 2]
-            length = sympy.sqrt(sympy.Symbol(f"<{vector},{vector}>"))
-            return length if (b - len(self.pairs)) % 2 == 0 else 1 / length
+        if b < len(self.pairs):
+            return sympy.Symbol(self.groups[group][b])
+        vector = _VECTORS[(b - len(self.pairs)) // 2]
+        length = sympy.sqrt(sympy.Symbol(f"<{vector},{vector}>"))
+        return length if (b - len(self.pairs)) % 2 == 0 else 1 / length
 
-        i, j = self.terms[k]
-        return base(i) if j is None else base(i) * base(j)
+
+class _SystemFeatures:
+    """Base features of a System: the groups of ``system.invariant_features(z, part)``.
+
+    Names come from ``system.invariant_feature_names(part)`` when the system has it (else
+    ``f0, f1, ...``). Which features depend on positions (the first half of ``z``) and which
+    on momenta is read off their gradients at a few random states (an exact zero there is
+    a structural zero). Gradients come from torch autograd.
+    """
+
+    summed = True
+    analytic = False
+
+    def __init__(self, system, part="H"):
+        if not hasattr(system, "invariant_features"):
+            raise TypeError(
+                f"SparseHamiltonian needs a System with invariant_features(z, part); {type(system).__name__} has none"
+            )
+        self.system, self.part = system, part
+        self.state_size = system.state_size
+        probe = torch.as_tensor(np.random.default_rng(0).standard_normal((3, self.state_size)))
+        shapes = {group: x.shape[-1] for group, x in system.invariant_features(probe, part).items()}
+        names = getattr(system, "invariant_feature_names", None)
+        if names is None:
+            names = {group: [f"f{c}" for c in range(k)] for group, k in shapes.items()}
+        else:
+            names = names(part)
+        if {group: len(columns) for group, columns in names.items()} != shapes:
+            raise ValueError(f"invariant_feature_names({part!r}) does not name the columns of invariant_features")
+        self.groups = {group: list(names[group]) for group in shapes}
+        _, grads = self.base(probe, (), {group: range(k) for group, k in shapes.items()})
+        half = self.state_size // 2
+        uses = {group: [(grads[group, c][..., :half].any(), grads[group, c][..., half:].any()) for c in range(k)]
+                for group, k in shapes.items()}
+        self.positions = {group: [bool(q) for q, _ in columns] for group, columns in uses.items()}
+        self.momenta = {group: [bool(p) for _, p in columns] for group, columns in uses.items()}
+
+    def base(self, z, context, needed, gradients=True):
+        """Values (..., T) and gradients in z (..., T, state_size) of the base features
+        ``needed`` (``{group: columns}``) of the T terms of each group, as dicts keyed by
+        ``(group, column)``. Without ``gradients`` the values keep the autograd graph of ``z``."""
+        if context:
+            raise TypeError(f"a SparseHamiltonian of a System takes the state alone, got {len(context)} more arguments")
+        if not gradients:
+            groups = self.system.invariant_features(z, self.part)
+            return {(group, c): groups[group][..., c] for group, columns in needed.items() for c in columns}, None
+        values, grads = {}, {}
+        with torch.enable_grad():
+            z = z.detach().requires_grad_(True)
+            groups = self.system.invariant_features(z, self.part)
+            for group, columns in needed.items():
+                for c in columns:
+                    value = groups[group][..., c]
+                    terms = []
+                    for term in range(value.shape[-1]):
+                        grad = torch.autograd.grad(value[..., term].sum(), z, retain_graph=True, allow_unused=True)[0]
+                        terms.append(torch.zeros_like(z) if grad is None else grad)
+                    values[group, c], grads[group, c] = value.detach(), torch.stack(terms, -2)
+        return values, grads
+
+
+def _factor(name):
+    """A factor of a product name, in parentheses if it is a sum."""
+    return f"({name})" if "+" in name else name
+
+
+class _Library:
+    """The candidates of a feature source: base features summed over the terms of each
+    group, then (``products``) products of two base features of a term summed over terms."""
+
+    def __init__(self, source, products=True):
+        self.source = source
+        self.terms = [(group, i, None) for group, names in source.groups.items() for i in range(len(names))]
+        self.n_base = len(self.terms)
+        if products:
+            self.terms += [
+                (group, i, j) for group, names in source.groups.items()
+                for i, j in combinations_with_replacement(range(len(names)), 2)
+            ]
+        self.names = [self._name(*term) for term in self.terms]
+
+    def _name(self, group, i, j):
+        names = self.source.groups[group]
+        inner = names[i] if j is None else f"{_factor(names[i])}*{_factor(names[j])}"
+        return f"sum_{group}({inner})" if self.source.summed else inner
+
+    def separable(self, terms):
+        """Whether the features ``terms`` (indices) are each a function of q alone or p alone."""
+        positions, momenta = self.source.positions, self.source.momenta
+        for k in terms:
+            group, *factors = self.terms[k]
+            factors = [b for b in factors if b is not None]
+            if any(positions[group][b] for b in factors) and any(momenta[group][b] for b in factors):
+                return False
+        return True
+
+    def features(self, z, context, terms, gradients=True):
+        """Features ``terms`` (indices) (..., K) and, with ``gradients``, their gradients
+        (..., K, state_size)."""
+        chosen = [self.terms[k] for k in terms]
+        needed = {}
+        for group, i, j in chosen:
+            needed.setdefault(group, set()).update(b for b in (i, j) if b is not None)
+        values, grads = self.source.base(z, context, {group: sorted(b) for group, b in needed.items()}, gradients)
+        out, out_grads = [], []
+        for group, i, j in chosen:
+            a = values[group, i]
+            if j is None:
+                out.append(a.sum(-1))
+                if gradients:
+                    out_grads.append(grads[group, i].sum(-2))
+            else:
+                b = values[group, j]
+                out.append((a * b).sum(-1))
+                if gradients:
+                    out_grads.append((a[..., None] * grads[group, j] + b[..., None] * grads[group, i]).sum(-2))
+        return torch.stack(out, -1), torch.stack(out_grads, -2) if gradients else None
+
+    def gradient(self, z, context, terms, coef):
+        """``dH/dz`` (..., state_size) of ``H = sum_k coef_k phi_k`` over the features ``terms``."""
+        if self.source.analytic:
+            _, grads = self.features(z, context, terms)
+            return (coef[:, None] * grads).sum(-2)
+        with torch.enable_grad():
+            z = z.detach().requires_grad_(True)
+            values, _ = self.features(z, context, terms, gradients=False)
+            return torch.autograd.grad((values @ coef).sum(), z)[0]
+
+    def symbol(self, k):
+        """Feature ``k`` in sympy: one symbol named after a sum over terms, else the product
+        of the source's symbols of the base features."""
+        group, i, j = self.terms[k]
+        if self.source.summed:
+            import sympy
+
+            return sympy.Symbol(self.names[k])
+        symbol = self.source.symbol
+        return symbol(group, i) if j is None else symbol(group, i) * symbol(group, j)
 
 
 def _quadrature_weights(t):
@@ -135,16 +277,27 @@ def _quadrature_weights(t):
 
 
 class SparseHamiltonian:
-    """``H = sum_k c_k phi_k(invariants)`` of the springy double pendulum, with few terms.
+    """``H = sum_k c_k phi_k(invariants)`` with few terms, of the springy double pendulum or
+    of any System with ``invariant_features``.
 
     Parameters
     ----------
+    system : System, optional
+        A system with ``invariant_features(z, part)`` (:class:`~scalars.dynamics.NBodySystem`):
+        the library is built from its features of ``part="H"`` and the model is called with
+        the state alone, ``hamiltonian(z)``, ``rollout(z0, t)``, fitted on a
+        :class:`~scalars.dynamics.TrajectoryData`. Default: the springy double pendulum,
+        called with ``g`` (and ``params``, ignored) after the state, fitted on a
+        :class:`~scalars.dynamics.PendulumData`.
     products : bool, default=True
-        Let products of two base features into the library (377 candidates instead of 26).
+        Let products of two base features of a term into the library (pendulum: 377
+        candidates instead of 26; five bodies: 53 instead of 11).
     rtol : float, default=0.1
-        The model kept is the sparsest of the thresholding paths whose linear residual is
-        at most ``1 + rtol`` times the smallest: below that, extra terms only fit the
-        error of the quadrature (or the noise), not the dynamics.
+        No model is larger than the sparsest of the thresholding paths whose linear
+        residual is at most ``1 + rtol`` times the smallest: below that, extra terms only
+        fit the error of the quadrature (or the noise), not the dynamics. Of the best
+        model of each size up to it, the one kept is the sparsest whose squared rollout
+        error over the training chunks is at most ``1 + rtol`` times the smallest.
     polish : bool, default=True
         Refit the coefficients of the kept terms on the rollout loss (Gauss-Newton).
     substeps : int, default=8
@@ -155,7 +308,11 @@ class SparseHamiltonian:
     Attributes
     ----------
     feature_names_ : list of str
-        Names of the candidate features, e.g. ``<q1-q2,q1-q2>``, ``|q1|``, ``<p1,p1>*|q1|``.
+        Names of the candidate features. Pendulum: ``<q1-q2,q1-q2>``, ``|q1|``,
+        ``<p1,p1>*|q1|``. A System: the sum over a group's terms of a base feature or of a
+        product of two, ``sum_particles(|p_i|^2/m_i)``, ``sum_pairs(m_i*m_j/s)``,
+        ``sum_pairs(r*(m_i+m_j))``, with the base names of
+        ``system.invariant_feature_names(part)`` (``f0, f1, ...`` if it has none).
     coef_ : ndarray of shape (n_candidates,)
         Coefficient of each candidate, zero for those left out.
     terms_ : dict of str to float
@@ -165,12 +322,17 @@ class SparseHamiltonian:
     path_ : list of dict
         The models of the thresholding paths, sparsest first: ``terms`` and ``mse``, the
         mean squared linear residual relative to the mean squared target.
+    selection_ : list of dict
+        The models rolled out to choose among, sparsest first: ``terms`` and
+        ``rollout_mse``, the mean squared rollout error over the training chunks with the
+        linear coefficients.
     rollout_mse_ : float
         Mean squared error of the polished rollouts over the training chunks.
     fit_seconds_ : float
         Wall-clock time of :meth:`fit`.
     params_ : ndarray of shape (6,)
-        ``m1, m2, k1, k2, L1, L2`` of the training system; the coefficients hold them.
+        Pendulum only: ``m1, m2, k1, k2, L1, L2`` of the training system; the coefficients
+        hold them.
 
     Examples
     --------
@@ -181,9 +343,18 @@ class SparseHamiltonian:
     <p1,p1>/2 + <p2,p2>/2 + <q1,q1>/2 - <q1,g> - <q2,g> + <q1-q2,q1-q2> - sqrt(<q1,q1>) - 2*sqrt(<q1-q2,q1-q2>)
     >>> evaluate(model, data)["rollout_error"] < 1e-6
     True
+
+    Five gravitating bodies (``U = -G m_i m_j / s`` per pair, ``K = |p_i|^2 / (2 m_i)``):
+
+    >>> from scalars.dynamics import NBodySystem, trajectory_data
+    >>> system = NBodySystem([1.0, 1.5, 0.5, 2.0, 1.0], softening=0.5)
+    >>> model = SparseHamiltonian(system).fit(trajectory_data(system, 50, 2, dt=0.1, duration=1.0))
+    >>> print(model.to_sympy())
+    -sum_pairs(m_i*m_j/s) + sum_particles(|p_i|^2/m_i)/2
     """
 
-    def __init__(self, products=True, rtol=0.1, polish=True, substeps=8, order=4):
+    def __init__(self, system=None, products=True, rtol=0.1, polish=True, substeps=8, order=4):
+        self.system = system
         self.products = products
         self.rtol = rtol
         self.polish = polish
@@ -195,9 +366,11 @@ class SparseHamiltonian:
 
         Parameters
         ----------
-        data : PendulumData
-            ``train`` (n, C, 12) chunks at times ``t_chunk`` (C,), with ``train_g`` (n, 3)
-            and ``train_params`` (n, 6), all of one system (the ``"emlp"`` variant).
+        data : PendulumData or TrajectoryData
+            Pendulum: ``train`` (n, C, 12) chunks at times ``t_chunk`` (C,), with
+            ``train_g`` (n, 3) and ``train_params`` (n, 6), all of one system (the
+            ``"emlp"`` variant). A System: ``train`` (n, C, state_size) of that system
+            (:func:`~scalars.dynamics.trajectory_data`).
 
         Returns
         -------
@@ -206,31 +379,41 @@ class SparseHamiltonian:
         Raises
         ------
         ValueError
-            If the chunks come from several systems, or have fewer than 2 points.
+            If the chunks come from several systems, or have fewer than 2 points or the
+            wrong state size.
+        TypeError
+            For a system without ``invariant_features``.
         """
         start = time.perf_counter()
-        params = np.asarray(data.train_params, dtype=float)
-        if not np.allclose(params, params[:1]):
-            raise ValueError(
-                "SparseHamiltonian fits one system, but data.train_params has several "
-                "(variant='units'); its coefficients are numbers, not functions of the parameters"
-            )
+        if self.system is None:
+            source = _PendulumFeatures()
+            params = np.asarray(data.train_params, dtype=float)
+            if not np.allclose(params, params[:1]):
+                raise ValueError(
+                    "SparseHamiltonian fits one system, but data.train_params has several "
+                    "(variant='units'); its coefficients are numbers, not functions of the parameters"
+                )
+            self.params_ = params[0]
+            context = [torch.as_tensor(np.asarray(data.train_g, dtype=float))[:, None]]
+        else:
+            source = _SystemFeatures(self.system)
+            context = []
         chunks = torch.as_tensor(np.asarray(data.train, dtype=float))
-        if chunks.ndim != 3 or chunks.shape[1] < 2 or chunks.shape[2] != 12:
-            raise ValueError(f"data.train must have shape (n, C >= 2, 12), got {tuple(chunks.shape)}")
-        g = torch.as_tensor(np.asarray(data.train_g, dtype=float))
+        if chunks.ndim != 3 or chunks.shape[1] < 2 or chunks.shape[2] != source.state_size:
+            raise ValueError(
+                f"data.train must have shape (n, C >= 2, {source.state_size}), got {tuple(chunks.shape)}"
+            )
         t = torch.as_tensor(np.asarray(data.t_chunk, dtype=float))
-        self._library = _Library(self.products)
+        self._library = _Library(source, self.products)
         self.feature_names_ = list(self._library.names)
-        self.params_ = params[0]
         with _one_thread():
-            self._fit(chunks, g, t)
+            self._fit(chunks, context, t)
         self.terms_ = {self.feature_names_[k]: float(self.coef_[k]) for k in np.flatnonzero(self.coef_)}
         self.fit_seconds_ = time.perf_counter() - start
         return self
 
-    def _fit(self, chunks, g, t):
-        design, target = self._linear_problem(chunks, g, t)
+    def _fit(self, chunks, context, t):
+        design, target = self._linear_problem(chunks, context, t)
         self.design_rms_ = np.sqrt((design**2).mean(0))
         gram, moment = design.T @ design / len(design), design.T @ target / len(design)
         yy = float(target @ target / len(design))
@@ -241,32 +424,66 @@ class SparseHamiltonian:
         ranked = sorted(models.items(), key=lambda item: (len(item[0]), item[1]["mse"]))
         self.path_ = [dict(terms=[self.feature_names_[k] for k in terms], mse=m["mse"] / yy) for terms, m in ranked]
         floor = min(m["mse"] for m in models.values())
-        terms, model = next((terms, m) for terms, m in ranked if m["mse"] <= (1 + self.rtol) * floor)
+        terms, model = self._select(ranked, floor, chunks, context, t)
         best = model["coef"]
         if self.polish:
             best = np.zeros(len(moment))
-            best[list(terms)], self.rollout_mse_ = self._polish(np.array(terms), model["coef"][list(terms)], chunks, g, t)
+            best[list(terms)], self.rollout_mse_ = self._polish(
+                np.array(terms), model["coef"][list(terms)], chunks, context, t
+            )
         self.coef_ = best
 
-    def _linear_problem(self, chunks, g, t):
-        """Design (n (C-1) 12, K) and target: chunk increments against integrated fields."""
-        n, C, _ = chunks.shape
+    def _select(self, ranked, floor, chunks, context, t):
+        """The sparsest model that rolls out the training chunks as well as any, to ``rtol``.
+
+        The linear residual has a floor, the error of the quadrature, which extra terms
+        chase (close encounters of bodies, where 5 points resolve the motion poorly): the
+        sparsest model within ``1 + rtol`` of that floor bounds the size. Among the best
+        model of each size up to it, each is rolled out from the chunk starts with its
+        linear coefficients, and the sparsest whose squared rollout error is within
+        ``1 + rtol`` of the smallest is kept.
+        """
+        largest = next(len(terms) for terms, m in ranked if m["mse"] <= (1 + self.rtol) * floor)
+        candidates = {}
+        for terms, model in ranked:  # by size, then linear residual: the first of each size is its best
+            if len(terms) <= largest and len(terms) not in candidates:
+                candidates[len(terms)] = (terms, model)
+        candidates = [candidates[size] for size in sorted(candidates)]
+        starts, truth = chunks[:, 0], chunks[:, 1:]
+        initial = [c[:, 0] for c in context]  # one per chunk, without the time axis
+        errors = []
+        for terms, model in candidates:
+            with torch.no_grad():
+                zs = self._rollout(np.array(terms), torch.as_tensor(model["coef"][list(terms)]), starts, t, initial)
+            error = float(((zs[:, 1:] - truth) ** 2).mean())
+            errors.append(error if np.isfinite(error) else np.inf)
+        self.selection_ = [
+            dict(terms=[self.feature_names_[k] for k in terms], rollout_mse=error)
+            for (terms, _), error in zip(candidates, errors)
+        ]
+        smallest = min(errors)
+        return next(candidate for candidate, error in zip(candidates, errors) if error <= (1 + self.rtol) * smallest)
+
+    def _linear_problem(self, chunks, context, t):
+        """Design (n (C-1) D, K) and target: chunk increments against integrated fields."""
+        n, C, D = chunks.shape
         features = np.arange(len(self._library.terms))
         with torch.no_grad():
-            _, grads = self._library.features(chunks, g[:, None], features)  # (n, C, K, 12)
-        fields = torch.cat([grads[..., 6:], -grads[..., :6]], dim=-1)
+            _, grads = self._library.features(chunks, context, features)  # (n, C, K, D)
+        fields = torch.cat([grads[..., D // 2 :], -grads[..., : D // 2]], dim=-1)
         weights = torch.as_tensor(_quadrature_weights(t.numpy()))
-        integrals = torch.einsum("ji,nikd->njdk", weights, fields)  # (n, C-1, 12, K)
+        integrals = torch.einsum("ji,nikd->njdk", weights, fields)  # (n, C-1, D, K)
         increments = chunks[:, 1:] - chunks[:, :1]
         return integrals.reshape(-1, len(features)).numpy(), increments.reshape(-1).numpy()
 
-    def _polish(self, terms, coef, chunks, g, t):
+    def _polish(self, terms, coef, chunks, context, t):
         """Coefficients of ``terms`` minimising the squared rollout error over the chunks."""
         truth = chunks[:, 1:].reshape(-1).numpy()
+        context = [c[:, 0] for c in context]  # one per chunk, without the time axis
 
         def residual(c):
             with torch.no_grad():
-                zs = self._rollout(terms, torch.as_tensor(c), chunks[:, 0], t, g)
+                zs = self._rollout(terms, torch.as_tensor(c), chunks[:, 0], t, context)
             return zs[:, 1:].reshape(-1).numpy() - truth
 
         solution = optimize.least_squares(residual, coef, x_scale="jac", xtol=1e-10, ftol=1e-12, gtol=1e-12, max_nfev=20)
@@ -277,41 +494,52 @@ class SparseHamiltonian:
         terms = np.flatnonzero(self.coef_)
         return terms, torch.as_tensor(self.coef_[terms])
 
-    def hamiltonian(self, z, g, params=None):
-        """H of states ``z`` (..., 12) in gravity ``g`` (..., 3), shape (...), torch or numpy."""
+    def hamiltonian(self, z, *context):
+        """H of states ``z`` (..., state_size), shape (...), torch or numpy.
+
+        Pendulum: ``hamiltonian(z, g)`` with gravity ``g`` (..., 3) (a third argument,
+        ``params``, is ignored); a System: ``hamiltonian(z)``.
+        """
         terms, coef = self._terms()
-        values, _ = self._library.features(*_tensors(z, g), terms)
+        tensor, *context = _tensors(z, *context)
+        values, _ = self._library.features(tensor, context, terms, gradients=False)
         return _like(z, values @ coef)
 
-    def vector_field(self, z, g, params=None):
-        """Hamilton's equations ``dz/dt = (dH/dp, -dH/dq)`` (..., 12); ``params`` is ignored
-        (the coefficients hold the system's constants)."""
+    def vector_field(self, z, *context):
+        """Hamilton's equations ``dz/dt = (dH/dp, -dH/dq)`` (..., state_size).
+
+        Arguments as :meth:`hamiltonian`; ``params`` is ignored (the coefficients hold the
+        system's constants).
+        """
         terms, coef = self._terms()
-        return _like(z, self._field(terms, coef, *_tensors(z, g)))
+        return _like(z, self._field(terms, coef, *_tensors(z, *context)))
 
-    def _field(self, terms, coef, z, g):
-        _, grads = self._library.features(z, g, terms)
-        gradient = (coef[:, None] * grads).sum(-2)
-        return torch.cat([gradient[..., 6:], -gradient[..., :6]], dim=-1)
+    def _field(self, terms, coef, z, *context):
+        gradient = self._library.gradient(z, context, terms, coef)
+        half = z.shape[-1] // 2
+        return torch.cat([gradient[..., half:], -gradient[..., :half]], dim=-1)
 
-    def rollout(self, z0, t, g, params=None):
-        """Trajectories (..., T, 12) from states ``z0`` (..., 12) at times ``t`` (T,).
+    def rollout(self, z0, t, *context):
+        """Trajectories (..., T, state_size) from states ``z0`` (..., state_size) at times
+        ``t`` (T,); after them ``g`` (and ``params``, ignored) for the pendulum.
 
         Leapfrog of order ``order`` when H is separable, RK4 otherwise, ``substeps``
         steps per interval; torch tensors in and out, as :func:`scalars.dynamics.evaluate`
         passes them.
         """
         terms, coef = self._terms()
+        z0, t, *context = _tensors(z0, t, *context)
         with _one_thread():
-            return self._rollout(terms, coef, *_tensors(z0, t, g))
+            return self._rollout(terms, coef, z0, t, context)
 
-    def _rollout(self, terms, coef, z0, t, g):
-        field = lambda z: self._field(terms, coef, z, g)  # noqa: E731
+    def _rollout(self, terms, coef, z0, t, context):
+        field = lambda z: self._field(terms, coef, z, *context)  # noqa: E731
         method = f"leapfrog{self.order}" if self._library.separable(terms) else "rk4"
         return integrate(field, z0, t, method, self.substeps)
 
     def to_sympy(self, tolerance=1e-6, max_denominator=100):
-        """H as a sympy expression in the invariants, lengths written as ``sqrt(<q1,q1>)``.
+        """H as a sympy expression in the invariants: for the pendulum lengths written as
+        ``sqrt(<q1,q1>)``; for a System one symbol per candidate, ``sum_pairs(m_i*m_j/s)``.
 
         Coefficients are rounded as by :func:`scalars.laws.rationalize`, each term sized
         by its contribution to the training targets.
