@@ -69,11 +69,11 @@ def test_hamiltonian_is_exactly_e3_and_permutation_invariant(fitted):
 
 
 def test_refuses_a_system_without_invariant_features_and_the_wrong_states():
-    from scalars.dynamics import DoubleSpringPendulum, pendulum_data
+    from scalars.dynamics import ChargedParticleInMagneticField, pendulum_data
 
     data = pendulum_data(4, 1, duration=2.0)
     with pytest.raises(TypeError, match="invariant_features"):
-        SparseHamiltonian(DoubleSpringPendulum.emlp()).fit(data)
+        SparseHamiltonian(ChargedParticleInMagneticField()).fit(data)
     with pytest.raises(ValueError, match=r"\(n, C >= 2, 30\)"):
         SparseHamiltonian(NBodySystem(MASSES)).fit(data)
 
