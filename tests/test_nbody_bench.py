@@ -52,3 +52,30 @@ def test_message_passing_is_permutation_equivariant_and_frame_averaging_adds_e3(
         torch.testing.assert_close(moved, act_on_inputs("S(5)xE(3)", permutation, net(X), "5P"))
         averaged = FrameAveraging(net, "E(3)", layout, output="5P")
         assert assert_equivariant(averaged, "S(5)xE(3)", X, layout=layout, output="5P") < 1e-10
+
+
+def test_the_force_law_is_e3_x_s5_equivariant_on_flat_rows():
+    law = nbody.PairForceLaw(steps=20)
+    law.coefficients.copy_(torch.as_tensor(np.random.default_rng(1).standard_normal(len(law.coefficients)) / 10))
+    X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
+    X[:, :5] = torch.sign(X[:, :5])
+    with torch.no_grad():
+        assert assert_equivariant(law, "S(5)xE(3)", X, layout="5T0+5P+5T1", output="5P") < 1e-10
+
+
+def test_the_force_law_fit_finds_a_law_in_its_library():
+    rng = np.random.default_rng(0)
+    X = torch.as_tensor(rng.standard_normal((60, 35)))
+    X[:, :5] = torch.sign(X[:, :5])
+    X[:, 5:20] *= 3  # spread out: few close encounters, a smooth loss
+    X[:, 20:] *= 0.3
+    truth = nbody.PairForceLaw(steps=50)
+    truth.coefficients[2] = 1.0  # the Coulomb law softened at 0.2
+    law = nbody.PairForceLaw(steps=50)
+    with torch.no_grad():
+        y = truth(X)
+        no_force = float(((law(X[40:]) - y[40:]) ** 2).mean())
+    history = law.fit(X[:40], y[:40], X[40:], y[40:], iterations=8, progress=False)
+    assert no_force > 1e-3 and min(history) < 1e-8  # from x + t v to the law
+    with torch.no_grad():  # the kept coefficients are those of the best validation iterate
+        assert float(((law(X[40:]) - y[40:]) ** 2).mean()) == pytest.approx(min(history), rel=1e-9)
