@@ -79,3 +79,12 @@ def test_the_force_law_fit_finds_a_law_in_its_library():
     assert no_force > 1e-3 and min(history) < 1e-8  # from x + t v to the law
     with torch.no_grad():  # the kept coefficients are those of the best validation iterate
         assert float(((law(X[40:]) - y[40:]) ** 2).mean()) == pytest.approx(min(history), rel=1e-9)
+
+
+def test_the_force_law_prints_its_terms():
+    sympy = pytest.importorskip("sympy")
+    law = nbody.PairForceLaw(steps=1)
+    law.coefficients[1] = 1.0
+    r, charges = sympy.symbols("r e_i*e_j", positive=True)
+    f = law.to_sympy()
+    assert float(f.subs({r: 0.5, charges: -1.0})) == pytest.approx(-1 / (0.25 + 0.01) ** 1.5)

@@ -146,6 +146,16 @@ class PairForceLaw(nn.Module):
             x = x + dt * v
         return x.reshape(len(X), 3 * k)
 
+    def to_sympy(self, digits=4):
+        """The fitted ``f(r, e_i e_j)`` as a sympy expression in ``r`` and ``e_i*e_j``, coefficients
+        rounded to ``digits`` significant digits."""
+        import sympy
+
+        r, charges = sympy.symbols("r e_i*e_j", positive=True)
+        laws = [charges / (r**2 + sympy.Float(eps) ** 2) ** sympy.Rational(3, 2) for eps in self.SOFTENINGS]
+        laws.append(1 / (r**2 + sympy.Float(0.01)) ** sympy.Rational(3, 2))
+        return sum(sympy.Float(float(c), digits) * law for c, law in zip(self.coefficients, laws))
+
     def fit(self, X, y, X_validation, y_validation, iterations=15, chunk=1000, progress=True):
         """Levenberg-Marquardt on the training MSE; returns the validation MSE of each iteration."""
         from torch.func import jacfwd
@@ -248,6 +258,7 @@ def _models(epochs, seed, time_limit=None):
         law = PairForceLaw()
         X, y = torch.as_tensor(X), torch.as_tensor(y)
         history = law.fit(X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:], progress=progress)
+        print(f"  f(r, e_i e_j) = {law.to_sympy()}", flush=True)
         return (lambda X: _predict_torch(law, X)), len(history), int(np.argmin(history)) + 1
 
     params = dict(group="E(3)", layout=layout, output="5T1", particles=5)
