@@ -111,7 +111,8 @@ class PairForceLaw(nn.Module):
     The force on particle ``i`` is ``sum_j f(r_ij, e_i e_j) (x_i - x_j)`` with ``r_ij =
     |x_i - x_j|`` and charges ``e``, and ``f = sum_b c_b phi_b`` over a small library of
     softened inverse-square laws, ``phi = e_i e_j / (r^2 + eps^2)^(3/2)`` for each ``eps``
-    of :attr:`SOFTENINGS` and one charge-blind ``1 / (r^2 + 0.1^2)^(3/2)``: an
+    of :attr:`SOFTENINGS` and one charge-blind ``1 / (r^2 + 0.1^2)^(3/2)``
+    (:attr:`BLIND_SOFTENING`): an
     ``S(5) x E(3)``-equivariant law, linear in its ``c``. The positions move by
     ``steps`` kick-drift steps over :attr:`duration` (the generator's own step, 1e-3).
     The coefficients are fitted by Levenberg-Marquardt on the mean squared error of the
@@ -121,6 +122,7 @@ class PairForceLaw(nn.Module):
     """
 
     SOFTENINGS = (0.05, 0.1, 0.2, 0.4)
+    BLIND_SOFTENING = 0.1
     duration = 1.0
 
     def __init__(self, steps=1000, particles=5):
@@ -140,7 +142,8 @@ class PairForceLaw(nn.Module):
         for _ in range(self.steps):
             separation = x[:, self.i] - x[:, self.j]
             r2 = (separation * separation).sum(-1)
-            laws = [charges / (r2 + eps**2) ** 1.5 for eps in self.SOFTENINGS] + [1 / (r2 + 0.01) ** 1.5]
+            laws = [charges / (r2 + eps**2) ** 1.5 for eps in self.SOFTENINGS]
+            laws.append(1 / (r2 + self.BLIND_SOFTENING**2) ** 1.5)
             pair = (torch.stack(laws, -1) @ c)[..., None] * separation
             v = v + dt * pair.reshape(len(X), k, k - 1, 3).sum(2)
             x = x + dt * v
@@ -153,7 +156,7 @@ class PairForceLaw(nn.Module):
 
         r, charges = sympy.symbols("r e_i*e_j", positive=True)
         laws = [charges / (r**2 + sympy.Float(eps) ** 2) ** sympy.Rational(3, 2) for eps in self.SOFTENINGS]
-        laws.append(1 / (r**2 + sympy.Float(0.01)) ** sympy.Rational(3, 2))
+        laws.append(1 / (r**2 + sympy.Float(self.BLIND_SOFTENING) ** 2) ** sympy.Rational(3, 2))
         return sum(sympy.Float(float(c), digits) * law for c, law in zip(self.coefficients, laws))
 
     def fit(self, X, y, X_validation, y_validation, iterations=15, chunk=1000, progress=True):
