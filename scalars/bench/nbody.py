@@ -164,24 +164,24 @@ class PairForceLaw(nn.Module):
         from torch.func import jacfwd
         from tqdm.auto import tqdm
 
-        def mse(c, X, y):
-            return float(((self(X, c) - y) ** 2).mean())
+        def residual(c, X, y):
+            return (y - self(X, c)).reshape(-1)
 
         c, damping = self.coefficients.clone(), 1e-3
-        loss, history, best = mse(c, X, y), [], np.inf
+        current = residual(c, X, y)  # kept from the accepted step: one rollout less per iteration
+        history, best = [], np.inf
         for _ in tqdm(range(iterations), disable=not progress, desc="force law"):
             jacobian = torch.cat([jacfwd(lambda c: self(X[s : s + chunk], c))(c).reshape(-1, len(c))
                                   for s in range(0, len(X), chunk)])
-            residual = (y - self(X, c)).reshape(-1)
-            normal, gradient = jacobian.T @ jacobian, jacobian.T @ residual
+            normal, gradient = jacobian.T @ jacobian, jacobian.T @ current
             while damping < 1e6:
                 step = torch.linalg.solve(normal + damping * torch.diag(torch.diag(normal)), gradient)
-                trial = mse(c + step, X, y)
-                if trial < loss:
-                    c, loss, damping = c + step, trial, damping / 3
+                trial = residual(c + step, X, y)
+                if trial.pow(2).mean() < current.pow(2).mean():
+                    c, current, damping = c + step, trial, damping / 3
                     break
                 damping *= 10
-            history.append(mse(c, X_validation, y_validation))
+            history.append(float(residual(c, X_validation, y_validation).pow(2).mean()))
             if history[-1] < best:
                 best = history[-1]
                 self.coefficients.copy_(c)
