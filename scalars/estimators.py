@@ -300,18 +300,25 @@ class EquivariantMLPRegressor(_EquivariantBase):
     :func:`scalars.nn.fit`): every rank fits on the same data and ends with the same model.
 
     The ``"auto"`` defaults scale with the number ``n`` of training samples
-    (``_defaults_for``): a fixed budget of 3000 Adam steps, so ``max_epochs`` is
-    ``ceil(3000 / ceil(n_train / batch_size))`` (small sets get many epochs, large ones a
-    few; ``n_train`` excludes the validation split); hidden layers ``(64, 64)`` below 10,000
-    samples and ``(128, 128)`` from 10,000; below 10,000 samples no validation split (a few
-    held-out samples pick epochs at random, and early stopping cut the cosine schedule
-    short) and the last 20% of the budget is full-batch L-BFGS on all the data (``polish``
-    of :func:`scalars.nn.fit`, one evaluation costing an epoch of steps); from 10,000
-    samples 10% are held out to pick the best epoch (training stops after ``patience``
-    epochs without improvement) and there is no L-BFGS. The
-    invariants are standardised (``encoding=None``) and there is no weight decay. The
-    values used are the fitted attributes ``hidden_layer_sizes_``, ``max_epochs_``,
-    ``validation_fraction_`` and ``polish_``.
+    (``_defaults_for``):
+
+    - a fixed budget of 3000 steps (Adam's, then L-BFGS's), so ``max_epochs`` is
+      ``ceil(3000 / ceil(n_train / batch_size))`` (small sets get many epochs, large ones
+      a few; ``n_train`` excludes the validation split);
+    - hidden layers ``(64, 64)`` below 10,000 samples and ``(128, 128)`` from 10,000;
+    - below 10,000 samples no validation split (a few held-out samples pick epochs at
+      random, and early stopping cut the cosine schedule short), weight decay ``1e-3``
+      in Adam, and the last half of the budget full-batch L-BFGS on all the data
+      (``polish`` of :func:`scalars.nn.fit`, one evaluation costing an epoch of steps);
+    - from 10,000 samples 10% held out to pick the best epoch (training stops after
+      ``patience`` epochs without improvement), no weight decay and no L-BFGS.
+
+    Each coefficient MLP ends in a rank-4 :class:`~scalars.nn.BilinearReadout`, which adds
+    products of pairs of its last hidden features: targets that are polynomials of the
+    invariants (amplitudes, moments of inertia) then extrapolate to the tails of the data.
+    The invariants are standardised (``encoding=None``). The values used are the fitted
+    attributes ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``,
+    ``weight_decay_`` and ``polish_``.
 
     Parameters
     ----------
@@ -322,10 +329,12 @@ class EquivariantMLPRegressor(_EquivariantBase):
     encoding : {None, "log", "rbf"}, default=None
         Per-feature encoding of heavy-tailed invariants, see :class:`scalars.nn.InvariantEncoder`.
     learning_rate : float, default=3e-3
-    weight_decay : float, default=0.0
+    weight_decay : float or "auto", default="auto"
+        Of Adam (an L2 penalty on the gradient; the L-BFGS polish has none). ``"auto"``:
+        ``1e-3`` below 10,000 training samples, 0 from 10,000.
     batch_size : int, default=256
     max_epochs : int or "auto", default="auto"
-        ``"auto"``: as many epochs as make 3000 Adam steps.
+        ``"auto"``: as many epochs as make 3000 steps.
     validation_fraction : float or "auto", default="auto"
         ``"auto"``: 0 below 10,000 training samples (no early stopping, L-BFGS polish), 0.1
         from 10,000 (best epoch on the split, no polish). A number: that split, and L-BFGS
@@ -342,6 +351,10 @@ class EquivariantMLPRegressor(_EquivariantBase):
         (e.g. ``(384, 384, 384)`` as in the EMLP paper) and ``encoding`` unused. It is
         equivariant under the group ``G`` of the layout; with ``particles`` it does not
         impose the permutations of the particles (as the EMLP paper's models).
+    bilinear : int, default=4
+        Rank of the :class:`~scalars.nn.BilinearReadout` ending each coefficient MLP; 0 for
+        a linear output layer. Unused by ``backbone="emlp"``, which has its own bilinear
+        layers.
 
     Attributes
     ----------
@@ -350,7 +363,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         The trained network (float64).
     history_ : scalars.nn.History
         Training and validation loss per epoch.
-    hidden_layer_sizes_, max_epochs_, validation_fraction_ : tuple of int, int, float
+    hidden_layer_sizes_, max_epochs_, validation_fraction_, weight_decay_ : tuple of int, int, float, float
         The settings used, after resolving ``"auto"``.
     polish_ : float
         Share of the budget given to full-batch L-BFGS.
@@ -362,7 +375,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         "hidden_layer_sizes": ["array-like", StrOptions({"auto"})],
         "encoding": [StrOptions({"log", "rbf"}), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
@@ -370,6 +383,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
         "backbone": [StrOptions({"scalars", "emlp"})],
+        "bilinear": [Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -381,7 +395,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         hidden_layer_sizes="auto",
         encoding=None,
         learning_rate=3e-3,
-        weight_decay=0.0,
+        weight_decay="auto",
         batch_size=256,
         max_epochs="auto",
         validation_fraction="auto",
@@ -389,6 +403,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         random_state=None,
         verbose=False,
         backbone="scalars",
+        bilinear=4,
     ):
         self.group = group
         self.layout = layout
@@ -405,6 +420,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.random_state = random_state
         self.verbose = verbose
         self.backbone = backbone
+        self.bilinear = bilinear
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -443,6 +459,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
                     self.particles,
                     hidden,
                     self.encoding,
+                    bilinear=self.bilinear,
                 ).double()
         X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
         head.fit_statistics(X, y)
@@ -455,7 +472,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
             max_epochs=self.max_epochs_,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
-            weight_decay=self.weight_decay,
+            weight_decay=self.weight_decay_,
             validation_fraction=self.validation_fraction_,
             patience=self.patience,
             seed=seed,
@@ -485,7 +502,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         return self._as_target(columns.numpy(), X)
 
     def _resolve_settings(self, n_samples):
-        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``polish_``."""
+        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``weight_decay_``, ``polish_``."""
         auto = _defaults_for(n_samples, self.batch_size)
         hidden = auto["hidden_layer_sizes"] if _is_auto(self.hidden_layer_sizes) else tuple(self.hidden_layer_sizes)
         if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
@@ -493,6 +510,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         fraction = auto["validation_fraction"] if _is_auto(self.validation_fraction) else self.validation_fraction
         self.hidden_layer_sizes_ = hidden
         self.validation_fraction_ = fraction
+        self.weight_decay_ = auto["weight_decay"] if _is_auto(self.weight_decay) else self.weight_decay
         self.polish_ = auto["polish"] if fraction == 0 else 0.0
         self.max_epochs_ = _epochs_for(n_samples, fraction, self.batch_size) if _is_auto(self.max_epochs) else self.max_epochs
 
@@ -513,7 +531,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         return outputs if self._emlp_backbone() else self.expansion_.to_columns(outputs)
 
 
-_STEPS = 3000  # Adam steps of the "auto" budget
+_STEPS = 3000  # steps of the "auto" budget
 _LARGE = 10_000  # training samples from which "auto" widens, holds out a split and drops L-BFGS
 _WARMUP = 0.05  # share of the Adam steps with a rising learning rate
 
@@ -523,7 +541,7 @@ def _is_auto(value):
 
 
 def _epochs_for(n_samples, validation_fraction, batch_size):
-    """Epochs that make ``_STEPS`` Adam steps on the training split."""
+    """Epochs that make ``_STEPS`` steps on the training split."""
     n_train = n_samples - int(n_samples * validation_fraction)
     return math.ceil(_STEPS / math.ceil(n_train / batch_size))
 
@@ -533,7 +551,7 @@ def _defaults_for(n_samples, batch_size=256):
 
     Returns
     -------
-    dict with keys hidden_layer_sizes, max_epochs, validation_fraction, polish
+    dict with keys hidden_layer_sizes, max_epochs, validation_fraction, weight_decay, polish
     """
     large = n_samples >= _LARGE
     fraction = 0.1 if large else 0.0
@@ -541,7 +559,8 @@ def _defaults_for(n_samples, batch_size=256):
         hidden_layer_sizes=(128, 128) if large else (64, 64),
         max_epochs=_epochs_for(n_samples, fraction, batch_size),
         validation_fraction=fraction,
-        polish=0.0 if large else 0.2,
+        weight_decay=0.0 if large else 1e-3,
+        polish=0.0 if large else 0.5,
     )
 
 

@@ -243,14 +243,28 @@ def test_a_power_of_two_rescaling_of_x_gives_the_same_predictions_or_an_error(ex
 
 
 def test_auto_settings_scale_with_the_training_size():
+    import torch
+
     from scalars.estimators import _defaults_for
+    from scalars.nn import BilinearReadout
 
     small, large = _defaults_for(300), _defaults_for(10_000)
-    assert small == dict(hidden_layer_sizes=(64, 64), max_epochs=1500, validation_fraction=0.0, polish=0.2)
-    assert large == dict(hidden_layer_sizes=(128, 128), max_epochs=84, validation_fraction=0.1, polish=0.0)
+    assert small == dict(
+        hidden_layer_sizes=(64, 64), max_epochs=1500, validation_fraction=0.0, weight_decay=1e-3, polish=0.5
+    )
+    assert large == dict(
+        hidden_layer_sizes=(128, 128), max_epochs=84, validation_fraction=0.1, weight_decay=0.0, polish=0.0
+    )
     X = np.random.default_rng(0).normal(size=(40, 3))
     model = EquivariantMLPRegressor(group="O(3)", max_epochs=2, random_state=0).fit(X, (X**2).sum(1))
-    assert (model.hidden_layer_sizes_, model.max_epochs_, model.validation_fraction_, model.polish_) == ((64, 64), 2, 0.0, 0.2)
-    explicit = EquivariantMLPRegressor(group="O(3)", hidden_layer_sizes=(8,), max_epochs=2, validation_fraction=0.25)
+    settings = (model.hidden_layer_sizes_, model.max_epochs_, model.validation_fraction_, model.weight_decay_, model.polish_)
+    assert settings == ((64, 64), 2, 0.0, 1e-3, 0.5)
+    explicit = EquivariantMLPRegressor(
+        group="O(3)", hidden_layer_sizes=(8,), max_epochs=2, validation_fraction=0.25, weight_decay=0.0, bilinear=0
+    )
     explicit.fit(X, (X**2).sum(1))
-    assert (explicit.hidden_layer_sizes_, explicit.validation_fraction_, explicit.polish_) == ((8,), 0.25, 0.0)
+    assert (explicit.hidden_layer_sizes_, explicit.validation_fraction_, explicit.weight_decay_, explicit.polish_) == (
+        (8,), 0.25, 0.0, 0.0
+    )
+    assert isinstance(model.module_.blocks[0].net[-1], BilinearReadout)
+    assert isinstance(explicit.module_.blocks[0].net[-1], torch.nn.Linear)

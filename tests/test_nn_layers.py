@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from scalars.nn import Standardizer, mlp
+from scalars.nn import BilinearReadout, Standardizer, mlp
 
 
 def _data(n=500, seed=0):
@@ -18,6 +18,25 @@ def test_mlp_layers_widths_and_output_bias():
     assert [type(layer) for layer in net][1::2] == [nn.Tanh, nn.Tanh]
     assert linears[-1].bias is None and linears[0].bias is not None
     assert isinstance(mlp(3, 1, ())[0], nn.Linear) and len(mlp(3, 1, ())) == 1
+
+
+def test_bilinear_readout_adds_the_mean_of_products_to_the_linear_output():
+    torch.manual_seed(0)
+    readout = BilinearReadout(5, 2, rank=3).double()
+    h = torch.randn(7, 5, dtype=torch.float64)
+    left, right = readout.left.weight.reshape(2, 3, 5), readout.right.weight.reshape(2, 3, 5)
+    products = torch.einsum("kri,ni,krj,nj->nk", left, h, right, h) / 3
+    torch.testing.assert_close(readout(h), readout.linear(h) + products, rtol=1e-12, atol=1e-12)
+    # quadratic: doubling h doubles the linear part and quadruples the products
+    torch.testing.assert_close(readout(2 * h) - 2 * readout.linear(h) + readout.linear.bias, 4 * products)
+    net = mlp(4, 2, (8,), bilinear=3)
+    assert isinstance(net[-1], BilinearReadout) and net[-1].linear.in_features == 8
+    assert net(torch.randn(6, 4)).shape == (6, 2)
+
+
+def test_bilinear_readout_needs_a_positive_rank():
+    with pytest.raises(ValueError, match="rank >= 1"):
+        BilinearReadout(4, 2, rank=0)
 
 
 def test_standardizer_centres_and_scales_and_leaves_constant_features_alone():

@@ -24,6 +24,8 @@ CASES = [
     (EquivariantMLPRegressor(**EQUIVARIANT), "max_epochs", 0),
     (EquivariantMLPRegressor(**EQUIVARIANT), "patience", 0),
     (EquivariantMLPRegressor(**EQUIVARIANT), "encoding", "sqrt"),
+    (EquivariantMLPRegressor(**EQUIVARIANT), "bilinear", -1),
+    (EquivariantMLPRegressor(**EQUIVARIANT), "weight_decay", "none"),
     (EquivariantMLPRegressor(**EQUIVARIANT), "random_state", "seed"),
     (InvariantFeatures(**EQUIVARIANT), "names", 3),
     (DimensionlessFeatures(**UNITS), "repeating", 0),

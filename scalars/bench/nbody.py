@@ -269,6 +269,7 @@ def _models(epochs, seed, time_limit=None):
         "scalars ridge": scalar(EquivariantRegressor(**params, degree=2, alpha=1e-6)),
         "scalars MLP": scalar(EquivariantMLPRegressor(
             **params, hidden_layer_sizes=(128, 128), max_epochs=epochs, batch_size=BATCH_SIZE, learning_rate=1e-3,
+            weight_decay=0.0, bilinear=0,  # the settings of the README's table
             validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION), patience=max(10, epochs // 5), random_state=seed,
         )),
         "FA-MLP": torch_model(plain_mlp, "S(5)xE(3)", "frame"),

@@ -27,10 +27,10 @@ __all__ = ["EquivariantHead", "InvariantMLP", "VectorHead", "TensorHead"]
 class _Block(nn.Module):
     """Coefficient functions of one block of terms: encoder then MLP, (..., m) -> (..., K)."""
 
-    def __init__(self, n_invariants, n_basis, hidden, encoding, activation):
+    def __init__(self, n_invariants, n_basis, hidden, encoding, activation, bilinear):
         super().__init__()
         self.encoder = InvariantEncoder(n_invariants, encoding)
-        self.net = mlp(self.encoder.n_outputs, n_basis, hidden, activation)
+        self.net = mlp(self.encoder.n_outputs, n_basis, hidden, activation, bilinear=bilinear)
 
     def forward(self, invariants):
         return self.net(self.encoder(invariants))
@@ -64,6 +64,9 @@ class EquivariantHead(nn.Module):
     encoding : {None, "log", "rbf"}, default=None
         Per-feature encoding of the invariants, see :class:`~scalars.nn.InvariantEncoder`.
     activation : nn.Module class, default=nn.SiLU
+    bilinear : int, default=0
+        Rank of a :class:`~scalars.nn.BilinearReadout` ending each coefficient MLP; 0 for
+        a linear output layer.
 
     Attributes
     ----------
@@ -74,12 +77,14 @@ class EquivariantHead(nn.Module):
         Target scale and (invariant outputs only) offset, set by :meth:`fit_statistics`.
     """
 
-    def __init__(self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
+    def __init__(
+        self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0
+    ):
         super().__init__()
         self.expansion = EquivariantExpansion(group, layout, output, particles)
         probe = torch.zeros(1, self.expansion.n_features, dtype=torch.float64)
         self.blocks = nn.ModuleList(
-            _Block(invariants.shape[-1], sum(self.expansion.basis_sizes(bases)), tuple(hidden), encoding, activation)
+            _Block(invariants.shape[-1], sum(self.expansion.basis_sizes(bases)), tuple(hidden), encoding, activation, bilinear)
             for invariants, bases in self.expansion.blocks(probe)
         )
         self.register_buffer("output_scale", torch.tensor(1.0))
@@ -138,19 +143,19 @@ class EquivariantHead(nn.Module):
 class InvariantMLP(EquivariantHead):
     """An invariant scalar ``f(invariants)``: an :class:`EquivariantHead` with ``output="T0"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
-        super().__init__(group, layout, "T0", particles, hidden, encoding, activation)
+    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0):
+        super().__init__(group, layout, "T0", particles, hidden, encoding, activation, bilinear)
 
 
 class VectorHead(EquivariantHead):
     """An equivariant vector ``sum_s f_s(invariants) b_s``: ``output="T1"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
-        super().__init__(group, layout, "T1", particles, hidden, encoding, activation)
+    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0):
+        super().__init__(group, layout, "T1", particles, hidden, encoding, activation, bilinear)
 
 
 class TensorHead(EquivariantHead):
     """An equivariant symmetric tensor ``sum_K f_K(invariants) T_K``: ``output="T2"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU):
-        super().__init__(group, layout, "T2", particles, hidden, encoding, activation)
+    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0):
+        super().__init__(group, layout, "T2", particles, hidden, encoding, activation, bilinear)

@@ -1,19 +1,21 @@
-"""The two building blocks of every network in the package: an MLP and an input standardiser.
+"""The building blocks of every network in the package: an MLP and an input standardiser.
 
 The equivariant heads (:mod:`scalars.nn.heads`) and the learned dynamics
 (:mod:`scalars.dynamics.models`) build their coefficient networks with :func:`mlp` and
 feed them inputs centred and scaled by a :class:`Standardizer` fitted on training data.
+An MLP may end in a :class:`BilinearReadout`, which adds products of pairs of its last
+hidden features to the linear output layer.
 """
 
 import torch
 from torch import nn
 
-__all__ = ["mlp", "Standardizer"]
+__all__ = ["mlp", "BilinearReadout", "Standardizer"]
 
 _CONSTANT = 1e-6  # spread, relative to the largest, below which a direction counts as constant
 
 
-def mlp(n_inputs, n_outputs, hidden=(64, 64), activation=nn.SiLU, output_bias=True):
+def mlp(n_inputs, n_outputs, hidden=(64, 64), activation=nn.SiLU, output_bias=True, bilinear=0):
     """A multilayer perceptron ``n_inputs -> hidden... -> n_outputs``.
 
     Parameters
@@ -25,18 +27,60 @@ def mlp(n_inputs, n_outputs, hidden=(64, 64), activation=nn.SiLU, output_bias=Tr
     activation : nn.Module class, default=nn.SiLU
     output_bias : bool, default=True
         Whether the output layer has a bias.
+    bilinear : int, default=0
+        With ``bilinear > 0`` the output layer is a :class:`BilinearReadout` of that rank.
 
     Returns
     -------
     nn.Sequential
-        ``Linear, activation, ..., Linear``, with torch's default initialisation.
+        ``Linear, activation, ..., Linear`` (or ``..., BilinearReadout``), with torch's
+        default initialisation.
     """
     sizes = (n_inputs, *hidden)
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out), activation()]
-    layers.append(nn.Linear(sizes[-1], n_outputs, bias=output_bias))
+    if bilinear:
+        layers.append(BilinearReadout(sizes[-1], n_outputs, bilinear, bias=output_bias))
+    else:
+        layers.append(nn.Linear(sizes[-1], n_outputs, bias=output_bias))
     return nn.Sequential(*layers)
+
+
+class BilinearReadout(nn.Module):
+    """An output layer ``W h + b`` plus, per output, the mean of ``rank`` products ``(A h)(B h)``.
+
+    Output ``k`` is ``(W h + b)_k + sum_r (A h)_{k r} (B h)_{k r} / rank``, with ``A``
+    and ``B`` of shape (n_outputs * rank, n_inputs): a low-rank quadratic form of the
+    last hidden features ``h``, added to the linear readout. A target quadratic in the
+    network's inputs (products of two invariants, as in scattering amplitudes and
+    moments of inertia) then stays quadratic where the data thin out, where a linear
+    readout of SiLU features grows only linearly. Deterministic, unlike the bilinear layer
+    of the reference EMLP code, which picks its products at random when it is built.
+
+    Parameters
+    ----------
+    n_inputs, n_outputs : int
+        Widths of ``h`` and of the output.
+    rank : int
+        Products per output.
+    bias : bool, default=True
+        Whether the linear part has a bias.
+    """
+
+    def __init__(self, n_inputs, n_outputs, rank, bias=True):
+        super().__init__()
+        if rank < 1:
+            raise ValueError(f"a bilinear readout needs rank >= 1, got {rank}")
+        self.rank = rank
+        self.linear = nn.Linear(n_inputs, n_outputs, bias=bias)
+        self.left = nn.Linear(n_inputs, n_outputs * rank, bias=False)
+        self.right = nn.Linear(n_inputs, n_outputs * rank, bias=False)
+
+    def forward(self, h):
+        """Map hidden features (..., n_inputs) to outputs (..., n_outputs)."""
+        products = (self.left(h) * self.right(h)).unflatten(-1, (-1, self.rank))
+        return self.linear(h) + products.mean(-1)
 
 
 class Standardizer(nn.Module):
