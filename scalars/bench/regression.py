@@ -162,7 +162,10 @@ def _format(value):
 
 
 def table(results):
-    """Markdown table: median [min, max] over seeds of our models beside the published rows."""
+    """Markdown table: median [min, max] over seeds of our models beside the published rows.
+
+    A model not run at some size (results merged from several runs) has an empty cell there.
+    """
     sizes = sorted(results.n_train.unique())
     header = "| task | method | " + " | ".join(f"{n:g}" for n in sizes) + " |"
     lines = [header, "|" + "---|" * (len(sizes) + 2)]
@@ -173,6 +176,7 @@ def table(results):
             stats = group.groupby("n_train").mse.agg(["median", "min", "max"])
             cells = [
                 f"{_format(stats.loc[n, 'median'])} [{_format(stats.loc[n, 'min'])}, {_format(stats.loc[n, 'max'])}]"
+                if n in stats.index else ""
                 for n in sizes
             ]
             lines.append(f"| {task} | **{model}** | " + " | ".join(cells) + " |")
