@@ -302,8 +302,9 @@ class EquivariantMLPRegressor(_EquivariantBase):
     The ``"auto"`` defaults scale with the number ``n`` of training samples
     (``_defaults_for``):
 
-    - a fixed budget of 3000 steps (Adam's, then L-BFGS's), so ``max_epochs`` is
-      ``ceil(3000 / ceil(n_train / batch_size))`` (small sets get many epochs, large ones
+    - a budget of 3000 steps (Adam's, then L-BFGS's) up to 10,000 samples and
+      ``3000 * n / 10,000`` beyond (about 85 epochs there), so ``max_epochs`` is
+      ``ceil(steps / ceil(n_train / batch_size))`` (small sets get many epochs, large ones
       a few; ``n_train`` excludes the validation split);
     - hidden layers ``(64, 64)`` below 10,000 samples and ``(128, 128)`` from 10,000;
     - below 10,000 samples no validation split (a few held-out samples pick epochs at
@@ -334,7 +335,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         ``1e-3`` below 10,000 training samples, 0 from 10,000.
     batch_size : int, default=256
     max_epochs : int or "auto", default="auto"
-        ``"auto"``: as many epochs as make 3000 steps.
+        ``"auto"``: as many epochs as make 3000 steps (``3000 * n / 10,000`` beyond 10,000 samples).
     validation_fraction : float or "auto", default="auto"
         ``"auto"``: 0 below 10,000 training samples (no early stopping, L-BFGS polish), 0.1
         from 10,000 (best epoch on the split, no polish). A number: that split, and L-BFGS
@@ -541,9 +542,10 @@ def _is_auto(value):
 
 
 def _epochs_for(n_samples, validation_fraction, batch_size):
-    """Epochs that make ``_STEPS`` steps on the training split."""
+    """Epochs that make ``_STEPS`` steps on the training split, ``_STEPS * n / _LARGE`` from ``_LARGE``."""
     n_train = n_samples - int(n_samples * validation_fraction)
-    return math.ceil(_STEPS / math.ceil(n_train / batch_size))
+    steps = _STEPS * max(1.0, n_samples / _LARGE)
+    return math.ceil(steps / math.ceil(n_train / batch_size))
 
 
 def _defaults_for(n_samples, batch_size=256):

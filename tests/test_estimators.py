@@ -255,6 +255,7 @@ def test_auto_settings_scale_with_the_training_size():
     assert large == dict(
         hidden_layer_sizes=(128, 128), max_epochs=84, validation_fraction=0.1, weight_decay=0.0, polish=0.0
     )
+    assert _defaults_for(30_000)["max_epochs"] == 85  # the steps grow with the data from 10,000: 9000 here
     X = np.random.default_rng(0).normal(size=(40, 3))
     model = EquivariantMLPRegressor(group="O(3)", max_epochs=2, random_state=0).fit(X, (X**2).sum(1))
     settings = (model.hidden_layer_sizes_, model.max_epochs_, model.validation_fraction_, model.weight_decay_, model.polish_)
