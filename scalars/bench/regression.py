@@ -10,7 +10,8 @@
   approximation of an RBF kernel whose length scales maximise the Gaussian-process
   marginal likelihood on (at most 400 of) the training samples.
 - ``scalars MLP``: :class:`~scalars.estimators.EquivariantMLPRegressor` with its default,
-  size-scaled settings (3000 Adam steps, width and early stopping or L-BFGS by size); same
+  size-scaled settings (3000 steps up to 10,000 samples, more beyond; width, weight decay,
+  early stopping or L-BFGS by size; a bilinear readout); same
   invariants and equivariant basis, coefficients from an MLP.
 - ``MLP``: a plain MLP on the raw coordinates, trained by the same loop.
 - ``scalars EMLP`` (only with ``--emlp``): ``EquivariantMLPRegressor(backbone="emlp")``,
