@@ -142,9 +142,7 @@ class PairForceLaw(nn.Module):
         for _ in range(self.steps):
             separation = x[:, self.i] - x[:, self.j]
             r2 = (separation * separation).sum(-1)
-            laws = [charges / (r2 + eps**2) ** 1.5 for eps in self.SOFTENINGS]
-            laws.append(1 / (r2 + self.BLIND_SOFTENING**2) ** 1.5)
-            pair = (torch.stack(laws, -1) @ c)[..., None] * separation
+            pair = (torch.stack(self._laws(r2, charges, 1.5), -1) @ c)[..., None] * separation
             v = v + dt * pair.reshape(len(X), k, k - 1, 3).sum(2)
             x = x + dt * v
         return x.reshape(len(X), 3 * k)
@@ -155,9 +153,13 @@ class PairForceLaw(nn.Module):
         import sympy
 
         r, charges = sympy.symbols("r e_i*e_j", positive=True)
-        laws = [charges / (r**2 + sympy.Float(eps) ** 2) ** sympy.Rational(3, 2) for eps in self.SOFTENINGS]
-        laws.append(1 / (r**2 + sympy.Float(self.BLIND_SOFTENING) ** 2) ** sympy.Rational(3, 2))
+        laws = self._laws(r**2, charges, sympy.Rational(3, 2))
         return sum(sympy.Float(float(c), digits) * law for c, law in zip(self.coefficients, laws))
+
+    def _laws(self, r2, charges, three_halves):
+        """The library's terms at squared distances ``r2``: torch tensors, or sympy expressions."""
+        laws = [charges / (r2 + eps**2) ** three_halves for eps in self.SOFTENINGS]
+        return laws + [1 / (r2 + self.BLIND_SOFTENING**2) ** three_halves]
 
     def fit(self, X, y, X_validation, y_validation, iterations=15, chunk=1000, progress=True):
         """Levenberg-Marquardt on the training MSE; returns the validation MSE of each iteration."""
