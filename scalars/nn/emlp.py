@@ -106,21 +106,30 @@ class EquivariantLinear(_ExactBuffers):
         maps = equivariant_blocks(rep_in, rep_out)
         if maps.dim == 0:
             raise ValueError(_no_maps(rep_in, rep_out))
-        invariants = equivariant_blocks(rep_out) if bias else None
-        W0 = nn.init.orthogonal_(torch.empty(rep_out.size, rep_in.size, dtype=torch.float64)).numpy()
-        b0 = np.random.default_rng(int(torch.randint(2**31, ()))).uniform(0, 1 / math.sqrt(rep_out.size), rep_out.size)
-        self.weights = self._blocks("weight", maps, W0)
-        self.biases = self._blocks("bias", invariants, b0[:, None]) if bias else nn.ParameterList()
+        self._maps = {"weight": maps, "bias": equivariant_blocks(rep_out) if bias else None}
+        self.weights = self._blocks("weight")
+        self.biases = self._blocks("bias") if bias else nn.ParameterList()
+        self.reset_parameters()
 
-    def _blocks(self, kind, maps, start):
-        """Coefficients of ``start`` (out, in) projected on each block; registers their bases and places."""
-        coefficients, places = [], []
+    @torch.no_grad()
+    def reset_parameters(self):
+        """Draw ``W`` orthogonal and ``b`` uniform in [0, 1/sqrt(size)) from torch's generator,
+        each projected onto its subspace (so :func:`scalars.nn.fit` draws them from its seed)."""
+        W0 = nn.init.orthogonal_(torch.empty(self.rep_out.size, self.rep_in.size, dtype=torch.float64)).numpy()
+        b0 = np.random.default_rng(int(torch.randint(2**31, ()))).uniform(0, 1 / math.sqrt(self.rep_out.size), self.rep_out.size)
+        for kind, start, parameters in (("weight", W0, self.weights), ("bias", b0[:, None], self.biases)):
+            for parameter, block in zip(parameters, self._maps[kind].blocks if len(parameters) else ()):
+                piece = start[block.out_index[:, None, :, None], block.in_index[None, :, None, :]]  # (m_out, m_in, o, i)
+                parameter.copy_(torch.as_tensor(np.einsum("xyoi,koi->xyk", piece, block.basis)))
+
+    def _blocks(self, kind):
+        """Coefficients of each block of ``kind`` (zeros until :meth:`reset_parameters`); registers bases and places."""
+        maps, coefficients, places = self._maps[kind], [], []
         n_in = maps.rep_in.size
         for index, block in enumerate(maps.blocks):
             self.register_exact(f"_{kind}_basis{index}", block.basis)
-            piece = start[block.out_index[:, None, :, None], block.in_index[None, :, None, :]]  # (m_out, m_in, o, i)
-            projected = np.einsum("xyoi,koi->xyk", piece, block.basis)
-            coefficients.append(nn.Parameter(torch.as_tensor(projected, dtype=torch.get_default_dtype())))
+            shape = (block.out_index.shape[0], block.in_index.shape[0], len(block.basis))
+            coefficients.append(nn.Parameter(torch.zeros(shape, dtype=torch.get_default_dtype())))
             places.append((block.out_index[:, :, None, None] * n_in + block.in_index[None, None, :, :]).ravel())
         flat = np.concatenate(places) if places else np.zeros(0, dtype=np.int64)
         self.register_buffer(f"_{kind}_places", torch.as_tensor(flat, dtype=torch.long), persistent=False)
@@ -229,9 +238,16 @@ class EquivariantBilinear(nn.Module):
                         o, i, m_out, m_in = leaf_out.size, leaf_in.size, len(out_index), len(in_index)
                         sources_first = n * o * m_in * (i + m_out) <= m_out * n * i * (m_in + o)  # fewer flops
                         self.families.append((o, i, sources_first))
-                        weights.append(nn.Parameter(torch.randn(m_out, m_in, n)))
+                        weights.append(nn.Parameter(torch.empty(m_out, m_in, n)))
                         break
         self.weights = nn.ParameterList(weights)
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self):
+        """Draw the weights N(0, 1) from torch's generator (so :func:`scalars.nn.fit` draws them from its seed)."""
+        for weight in self.weights:
+            weight.normal_()
 
     def forward(self, x):
         """(..., rep_in.size) -> (..., rep_out.size)."""
