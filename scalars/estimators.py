@@ -1,6 +1,6 @@
 """scikit-learn regressors whose predictions are exactly invariant or equivariant.
 
-Both estimators predict ``y = sum_k f_k(invariants) B_k`` (see :mod:`scalars._expansion`):
+Both estimators predict ``y = sum_k f_k(invariants) B_k`` (see :mod:`scalars.expansion`):
 the functions ``f_k`` of the invariant scalars are learned, the equivariant basis ``B_k``
 (the number 1, the input vectors, or symmetric tensors built from them) is fixed by the
 group. :class:`EquivariantRegressor` takes ``f_k`` linear in a basis of the invariants and
@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scalars._expansion import EquivariantExpansion
+from scalars.expansion import EquivariantExpansion
 from scalars.preprocessing import resolve_group_and_layout
 
 __all__ = ["EquivariantRegressor", "EquivariantMLPRegressor"]
@@ -53,6 +53,7 @@ class _EquivariantBase(RegressorMixin, BaseEstimator):
                 f"got {y.shape}"
             )
         self.expansion_ = expansion
+        self.rep_in_, self.rep_out_ = expansion.rep_in, expansion.output_rep
         return X, columns
 
     def _validate_predict_data(self, X):
@@ -129,6 +130,9 @@ class EquivariantRegressor(_EquivariantBase):
     ----------
     expansion_ : EquivariantExpansion
         The group, layout, output and particle structure.
+    rep_in_, rep_out_ : Rep
+        The representations on the input columns and on the output columns (read by
+        :func:`scalars.testing.assert_equivariant`).
     bases_ : list of transformers
         The fitted basis of each block of terms (one block, or particles and pairs).
     coef_ : ndarray of shape (n_coefficients,)
@@ -235,7 +239,7 @@ class EquivariantRegressor(_EquivariantBase):
             start = 0
             for slot, basis in zip(expansion.outputs, bases):
                 columns = expansion.basis_columns(slot, basis)  # (n, n_terms, K, width)
-                width = expansion._slot_columns(slot)
+                width = expansion.slot_columns(slot)
                 if slot.per_particle:
                     terms = np.einsum("ntp,ntko->ntopk", features, columns)
                     if block == 1:  # ordered pairs (i, j): particle i's output
@@ -360,6 +364,9 @@ class EquivariantMLPRegressor(_EquivariantBase):
     Attributes
     ----------
     expansion_ : EquivariantExpansion
+    rep_in_, rep_out_ : Rep
+        The representations the model is equivariant for: those of the expansion, or for
+        ``backbone="emlp"`` the network's (of ``G`` alone, without the particles' permutations).
     module_ : scalars.nn.EquivariantHead or scalars.nn.EMLP
         The trained network (float64).
     history_ : scalars.nn.History
@@ -482,6 +489,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
             polish=self.polish_,
         )
         self.module_ = head
+        self.rep_in_, self.rep_out_ = head.rep_in, head.rep_out
         return self
 
     def predict(self, X):

@@ -23,7 +23,7 @@ from sklearn.preprocessing import PolynomialFeatures
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from scalars._expansion import EquivariantExpansion
+from scalars.expansion import EquivariantExpansion
 from scalars._monomials import exponents
 from scalars.estimators import EquivariantRegressor, _ridge_solve
 from scalars.groups import Euclidean, SpecialOrthogonal, Unitary

@@ -13,46 +13,15 @@ of ``k`` holds the same number of slots for each particle, particle by particle;
 other term holds global slots shared by all particles (see :meth:`Layout.particle_of`).
 """
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalars.reps.layouts import parse_terms, per_particle, slots
+
 __all__ = ["Layout", "parse_terms"]
 
-_TERM = re.compile(
-    r"^\s*(\d*)\s*(?:[Tt]\s*(\d+)|[Tt]\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)|([Pp]))\s*$"
-)
 _KINDS = {(0, 0): "T0", (1, 0): "T1"}
-
-
-def parse_terms(spec, what="layout"):
-    """Terms ``(count, kind)`` of a string such as ``"5T0+5T1"``, ``"T2"`` or ``"2T(1,1)+P"``.
-
-    ``kind`` is ``"P"`` for a point or ``(p, q)`` for a tensor with ``p`` contravariant and
-    ``q`` covariant indices (``T1`` is ``(1, 0)``, ``T2`` is ``(2, 0)``).
-
-    Raises
-    ------
-    ValueError
-        Naming the string (``what`` says what it is) and the malformed term.
-    """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(f"{what} must be a string such as '5T0+5T1', got {spec!r}")
-    terms = []
-    for term in spec.split("+"):
-        match = _TERM.match(term)
-        if match is None:
-            raise ValueError(
-                f"{what} {spec!r}: term {term.strip()!r} is not of the form '<count>T<rank>', "
-                "'<count>T(p,q)' or '<count>P' (e.g. '5T0', '2T1', 'T2', 'T(1,1)', '3P')"
-            )
-        count, rank, p, q, point = match.groups()
-        kind = "P" if point else (int(rank), 0) if rank is not None else (int(p), int(q or 0))
-        terms.append((int(count) if count else 1, kind))
-    if not any(count for count, _ in terms):
-        raise ValueError(f"{what} {spec!r} has no columns")
-    return terms
 
 
 @dataclass(frozen=True)
@@ -78,6 +47,8 @@ class Layout:
         """
         if isinstance(spec, Layout):
             return spec
+        if not isinstance(spec, str) and hasattr(spec, "bind"):  # a Rep
+            return cls.from_rep(spec)
         terms = []
         for count, kind in parse_terms(spec):
             if kind != "P" and kind not in _KINDS:
@@ -87,6 +58,34 @@ class Layout:
                     "representations: scalars.reps.rep)"
                 )
             terms.append((count, "P" if kind == "P" else _KINDS[kind]))
+        return cls(tuple(terms))
+
+    @classmethod
+    def from_rep(cls, rep):
+        """The scalars-and-vectors view of a representation's columns (:func:`scalars.reps.slots`).
+
+        Raises
+        ------
+        ValueError
+            If a slot is a tensor, or a term mixes kinds: a layout holds terms of scalars,
+            vectors or points.
+        """
+        terms = []
+        for part in getattr(rep, "reps", (rep,)):  # a term per part: a particle term stays whole
+            kinds = {slot.kind for slot in slots(part)}
+            tensors = sorted(kinds - {"T0", "T1", "P"})
+            if tensors or len(kinds) > 1:
+                raise ValueError(
+                    f"the representation {rep} has a part {part} that is not one kind of slot "
+                    f"(scalars T0, vectors T1, points P): a layout cannot describe it"
+                )
+            count, kind = len(slots(part)), kinds.pop()
+            single = not hasattr(part, "external")  # a lone scalar, vector or point merges with its neighbours
+            if single and terms and terms[-1][1] == kind and terms[-1][2]:
+                terms[-1] = (terms[-1][0] + count, kind, True)
+            else:
+                terms.append((count, kind, single))
+        return cls(tuple((count, kind) for count, kind, _ in terms))
         return cls(tuple(terms))
 
     @classmethod
@@ -192,7 +191,7 @@ class Layout:
         """
         owners = []
         for count, _ in self.terms:
-            if count % k == 0:
+            if per_particle(count, k):
                 owners.extend(np.repeat(np.arange(k), count // k))
             else:
                 owners.extend([-1] * count)

@@ -9,11 +9,12 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
-from scalars._expansion import EquivariantExpansion
+from scalars.expansion import EquivariantExpansion
 from scalars._monomials import exponents, monomial_names, monomials
 from scalars.groups import Euclidean, Group, Orthogonal, ProductGroup, SpecialOrthogonal, get_group, invariant_degrees
 from scalars.invariants import determinants, gram_upper_flat, pair_indices
 from scalars.layout import Layout
+from scalars.reps import rep
 
 __all__ = ["InvariantFeatures", "lengths_and_cosines", "kernel_basis"]
 
@@ -143,6 +144,9 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         How the columns split into particles and terms.
     layout_ : Layout
         The column layout.
+    rep_in_, rep_out_ : Rep
+        The representations on the input columns and on the (invariant) output columns;
+        ``rep_out_`` is None when there are no output columns.
     n_features_in_ : int
         Number of input columns.
     feature_names_in_ : ndarray of str
@@ -196,6 +200,9 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             _check_slot_names(self.names, self.layout_)
         self.expansion_ = EquivariantExpansion(self.group_, self.layout_)
         self.n_output_features_ = len(self.get_feature_names_out())
+        self.rep_in_ = self.expansion_.rep_in
+        n = self.n_output_features_
+        self.rep_out_ = rep(f"{n}T0", self.group_) if n else None  # some layouts have no invariants (one vector of Sp)
         return self
 
     def _plain(self):
@@ -257,8 +264,8 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
         blocks = self.expansion_.blocks(X)
         if self.expansion_.particles is None:
             return blocks[0][0][:, 0]
-        sums = [
-            monomials(np.swapaxes(invariants, -1, -2), powers).sum(-1)
+        sums = [  # a block with no monomials (the pairs, when every slot is global) adds no columns
+            monomials(np.swapaxes(invariants, -1, -2), powers).sum(-1) if len(powers) else np.zeros((len(X), 0))
             for (invariants, _), powers in zip(blocks, self._powers())
         ]
         return np.concatenate(sums, axis=1)

@@ -3,6 +3,7 @@
 For the project's tests and for users' own models::
 
     from scalars.testing import assert_equivariant
+    assert_equivariant(model, X)      # a fitted estimator or module carries its reps
     assert_equivariant(model.predict, "O(3)", X, layout="5T0+5T1", output="T1")
     assert_equivariant(model.predict, "S(5)xO(3)", X, layout="5T0+5T1", output="5T1")
 
@@ -23,13 +24,15 @@ assertions return the largest error they measured.
 import numpy as np
 
 from scalars._backend import as_backend_of, is_dataframe, to_numpy
-from scalars.groups import get_group
-from scalars.reps import Rep, rep
+from scalars.groups import Group, get_group
+from scalars.reps import Rep, rep, slots
 from scalars.units.testing import assert_units_equivariant
 
 __all__ = [
     "assert_invariant",
     "assert_equivariant",
+    "equivariance_error",
+    "carried_reps",
     "assert_units_equivariant",
     "act_on_inputs",
     "default_tolerance",
@@ -118,15 +121,115 @@ def _error(actual, expected, what):
     return float(np.max(np.abs(actual - expected), initial=0.0)) / scale, scale
 
 
-def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, rng=None, rtol=None):
+def carried_reps(model):
+    """``(func, rep_in, rep_out)`` of a model that carries its representations, else None.
+
+    A fitted estimator exposes ``rep_in_`` and ``rep_out_`` (``func`` is its ``predict``, or
+    ``transform`` for a transformer); a torch module exposes ``rep_in`` and ``rep_out``
+    (``func`` calls it, numpy inputs as tensors of the same dtype).
+    """
+    for suffix in ("_", ""):
+        rep_in, rep_out = getattr(model, "rep_in" + suffix, None), getattr(model, "rep_out" + suffix, None)
+        if isinstance(rep_in, Rep) and isinstance(rep_out, Rep):
+            break
+    else:
+        return None
+    if hasattr(model, "predict"):
+        return model.predict, rep_in, rep_out
+    if hasattr(model, "transform"):
+        return model.transform, rep_in, rep_out
+
+    def module(X):
+        import torch
+
+        with torch.no_grad():
+            return model(torch.as_tensor(X) if isinstance(X, np.ndarray) else X)
+
+    return module, rep_in, rep_out
+
+
+def _invariant_rep(rep_):
+    """Whether every column of ``rep_`` is a scalar (any number of invariant columns)."""
+    return all(slot.kind == "T0" for slot in slots(rep_))
+
+
+def _resolve(func, group, X, layout, output):
+    """``(func, group, inputs, layouts, output)`` of either calling convention."""
+    reps = carried_reps(func)
+    if reps is not None and X is None and group is not None and not isinstance(group, (str, Group)):
+        if layout is not None:
+            raise TypeError(
+                f"{type(func).__name__} carries its representations (rep_in: {reps[1]!r}, rep_out: "
+                f"{reps[2]!r}): call assert_equivariant(model, X) without a layout"
+            )
+        func, rep_in, rep_out = reps
+        return func, rep_in.group, (group,), (rep_in,), "T0" if _invariant_rep(rep_out) else rep_out
+    if group is None or X is None:
+        raise TypeError(
+            "assert_equivariant(func, group, X, layout=..., output=...) needs the group and X for a plain "
+            "function; a fitted estimator or module with rep_in_/rep_out_ (rep_in/rep_out) needs only X"
+        )
+    group = get_group(group)
+    several = isinstance(X, (tuple, list))
+    inputs = tuple(X) if several else (X,)
+    layouts = tuple(layout) if several and isinstance(layout, (tuple, list)) else (layout,) * len(inputs)
+    if len(layouts) != len(inputs):
+        raise ValueError(f"{len(inputs)} inputs but {len(layouts)} layouts")
+    return func, group, inputs, layouts, output
+
+
+def _errors(func, group, X, layout, output, n_elements, rng):
+    """Yield ``(index, g, relative error, output scale, output name)`` for random elements ``g``."""
+    func, group, inputs, layouts, output = _resolve(func, group, X, layout, output)
+    rng = np.random.default_rng(rng)
+    Y = _array(func(*inputs))
+    n_samples = len(to_numpy(Y)) if np.ndim(to_numpy(Y)) else 1
+    invariant = isinstance(output, str) and output == "T0"  # any number of invariant columns
+    out_rep = None if layouts[0] is None or invariant else _as_rep(output, group)
+    for index in range(n_elements):
+        g = group.sample(rng=rng)
+        moved = _array(func(*(act_on_inputs(group, g, x, lay) for x, lay in zip(inputs, layouts))))
+        if invariant:
+            expected = Y
+        elif out_rep is None:
+            expected = _act_on_vector_output(group, g, Y, output)
+        else:
+            moved, expected = _columns(moved, n_samples), out_rep.act(g, _columns(Y, n_samples))
+        error, scale = _error(moved, expected, f"{group.name} element {index} ({output} output)")
+        yield index, g, error, scale, f"{group.name} element {index} ({output} output)", (inputs, Y)
+
+
+def equivariance_error(func, group=None, X=None, layout=None, output="T1", n_elements=3, rng=None):
+    """The measured equivariance errors ``|func(g . X) - g . func(X)|``, without asserting.
+
+    Same calling conventions as :func:`assert_equivariant`: ``equivariance_error(model, X)``
+    for a model that carries its representations, or ``equivariance_error(func, group, X,
+    layout=..., output=...)``.
+
+    Returns
+    -------
+    ndarray of shape (n_elements,)
+        For each random element, the largest |difference| relative to the output scale
+        (the largest output magnitude, at least 1).
+    """
+    return np.array([error for _, _, error, _, _, _ in _errors(func, group, X, layout, output, n_elements, rng)])
+
+
+def assert_equivariant(func, group=None, X=None, layout=None, output="T1", n_elements=3, rng=None, rtol=None):
     """Check ``func(g . X) == g . func(X)`` for random elements ``g`` of ``group``.
+
+    Two calling conventions: ``assert_equivariant(model, X)`` for a fitted estimator
+    (``rep_in_``, ``rep_out_``) or a torch module (``rep_in``, ``rep_out``), which carry
+    their group, layout and output as e3nn's modules carry their irreps; or
+    ``assert_equivariant(func, group, X, layout=..., output=...)`` for any function.
 
     Parameters
     ----------
-    func : callable
+    func : callable, fitted estimator or torch module
         Maps ``X`` (or ``*X`` for a tuple of inputs) to outputs; numpy, torch or pandas.
     group : str or Group
-        Any group, e.g. ``"O(3)"``, ``"U(2)"``, ``"E(3)"`` or ``"S(5)xO(3)"``.
+        Any group, e.g. ``"O(3)"``, ``"U(2)"``, ``"E(3)"`` or ``"S(5)xO(3)"``. Not given
+        for a model that carries its representations.
     X : array, DataFrame, or tuple of them
         Vectors (..., n, d) if ``layout`` is None, else flat rows (n_samples, n_features).
     layout : str, Layout or Rep (or a tuple of them for a tuple ``X``), optional
@@ -153,35 +256,19 @@ def assert_equivariant(func, group, X, layout=None, output="T1", n_elements=3, r
     ------
     AssertionError
         Naming the group, the element, the size of the violation and the tolerance.
+    TypeError
+        For a plain function without ``group`` and ``X``, or ``(model, X)`` given a layout
+        as well (an explicit group and layout override the model's own).
     """
-    group = get_group(group)
-    rng = np.random.default_rng(rng)
-    several = isinstance(X, (tuple, list))
-    inputs = tuple(X) if several else (X,)
-    layouts = tuple(layout) if several and isinstance(layout, (tuple, list)) else (layout,) * len(inputs)
-    if len(layouts) != len(inputs):
-        raise ValueError(f"{len(inputs)} inputs but {len(layouts)} layouts")
-    Y = _array(func(*inputs))
-    n_samples = len(to_numpy(Y)) if np.ndim(to_numpy(Y)) else 1
-    invariant = isinstance(output, str) and output == "T0"  # any number of invariant columns
-    out_rep = None if layouts[0] is None or invariant else _as_rep(output, group)
-    if rtol is None:
-        rtol = default_tolerance(*(to_numpy(x).dtype for x in inputs), to_numpy(Y).dtype)
     largest = 0.0
-    for index in range(n_elements):
-        g = group.sample(rng=rng)
-        moved = _array(func(*(act_on_inputs(group, g, x, lay) for x, lay in zip(inputs, layouts))))
-        if invariant:
-            expected = Y
-        elif out_rep is None:
-            expected = _act_on_vector_output(group, g, Y, output)
-        else:
-            moved, expected = _columns(moved, n_samples), out_rep.act(g, _columns(Y, n_samples))
-        error, scale = _error(moved, expected, f"{group.name} element {index} ({output} output)")
-        if not error <= rtol:  # also fails on NaN
+    for index, g, error, scale, what, (inputs, Y) in _errors(func, group, X, layout, output, n_elements, rng):
+        tolerance = rtol
+        if tolerance is None:
+            tolerance = default_tolerance(*(to_numpy(x).dtype for x in inputs), to_numpy(Y).dtype)
+        if not error <= tolerance:  # also fails on NaN
             raise AssertionError(
-                f"{group.name} element {index} ({output} output): max |difference| {error * scale:.3g} "
-                f"exceeds {rtol:.1g} x {scale:.3g} (tolerance x output scale); g = {_describe(g)}"
+                f"{what}: max |difference| {error * scale:.3g} exceeds {tolerance:.1g} x {scale:.3g} "
+                f"(tolerance x output scale); g = {_describe(g)}"
             )
         largest = max(largest, error)
     return largest

@@ -465,7 +465,7 @@ class FrameAverage(_Average):
         self._vector_columns = self._layout.column_indices(vector_width)[1].ravel()
         self._max_rank = 0 if self.output_rep is None else rank(self.output_rep)
         if self.permutation is not None and self.base is not None:
-            from scalars._expansion import EquivariantExpansion
+            from scalars.expansion import EquivariantExpansion
 
             self._expansion = EquivariantExpansion(self.group, self._layout)
 

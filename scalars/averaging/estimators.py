@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from scalars.averaging.averages import FrameAverage, GroupAverage
 from scalars.groups import Group
 from scalars.layout import Layout
+from scalars.reps import rep
 from scalars.preprocessing import resolve_group_and_layout
 
 __all__ = ["GroupAveragedRegressor", "FrameAveragedRegressor"]
@@ -72,6 +73,8 @@ class _AveragedRegressor(RegressorMixin, BaseEstimator):
             estimator = MultiOutputRegressor(estimator)
         self.estimator_ = estimator.fit(inputs, targets[:, 0] if self.output == "T0" else targets)
         self.averager_ = averager
+        self.rep_in_ = averager.input_rep
+        self.rep_out_ = averager.output_rep if averager.output_rep is not None else rep("T0", averager.group)
         return self
 
     def predict(self, X):
@@ -130,6 +133,8 @@ class GroupAveragedRegressor(_AveragedRegressor):
     estimator_ : regressor
         The fitted inner regressor.
     averager_ : scalars.averaging.GroupAverage
+    rep_in_, rep_out_ : Rep
+        The representations on the input columns and on the output columns.
     n_features_in_ : int
 
     Examples
@@ -215,6 +220,8 @@ class FrameAveragedRegressor(_AveragedRegressor):
     ----------
     estimator_ : regressor
     averager_ : scalars.averaging.FrameAverage
+    rep_in_, rep_out_ : Rep
+        The representations on the input columns and on the output columns.
     n_features_in_ : int
 
     Examples

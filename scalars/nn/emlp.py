@@ -361,6 +361,8 @@ class EMLP(nn.Module):
     ----------
     reps : list of Rep
         Input, hidden and output representations.
+    rep_in, rep_out : Rep
+        The first and last of them.
     input_offset, input_scale, output_offset, output_scale : buffers
         Standardisation of inputs and outputs (identity until :meth:`fit_statistics`).
     """
@@ -373,6 +375,7 @@ class EMLP(nn.Module):
             hidden = [hidden] * int(layers)
         middle = [h.bind(group) if isinstance(h, Rep) else uniform_rep(h, group) for h in hidden]
         self.group, self.reps = group, [rep_in, *middle, rep_out]
+        self.rep_in, self.rep_out = rep_in, rep_out
         self.network = nn.Sequential(
             *[EMLPBlock(a, b) for a, b in zip(self.reps[:-2], self.reps[1:-1])],
             EquivariantLinear(self.reps[-2], rep_out),

@@ -17,7 +17,7 @@ and loads with ``torch.save(head.state_dict())`` and ``torch.load(..., weights_o
 import torch
 from torch import nn
 
-from scalars._expansion import EquivariantExpansion
+from scalars.expansion import EquivariantExpansion
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.layers import mlp
 
@@ -55,10 +55,10 @@ class EquivariantHead(nn.Module):
         Column layout of the flat input, e.g. ``"5T0+5T1"``.
     output : str, default="T0"
         ``"T0"``, ``"T1"``, ``"T2"``, a sum such as ``"T0+T1"``, or with particles one per
-        particle (``"5T1"`` for ``particles=5``); see :class:`scalars._expansion.EquivariantExpansion`.
+        particle (``"5T1"`` for ``particles=5``); see :class:`scalars.expansion.EquivariantExpansion`.
     particles : int, default=None
         Interchangeable particles the scalars and vectors split into; the head then sums
-        shared functions over particles and ordered pairs (see :mod:`scalars._expansion`).
+        shared functions over particles and ordered pairs (see :mod:`scalars.expansion`).
     hidden : tuple of int, default=(64, 64)
         Hidden layer widths of each coefficient MLP.
     encoding : {None, "log", "rbf"}, default=None
@@ -71,6 +71,8 @@ class EquivariantHead(nn.Module):
     Attributes
     ----------
     expansion : EquivariantExpansion
+    rep_in, rep_out : Rep
+        The representations on the input columns and on the output columns.
     blocks : nn.ModuleList
         One coefficient network per block of terms.
     output_scale, output_offset : buffers of shape ()
@@ -82,6 +84,7 @@ class EquivariantHead(nn.Module):
     ):
         super().__init__()
         self.expansion = EquivariantExpansion(group, layout, output, particles)
+        self.rep_in, self.rep_out = self.expansion.rep_in, self.expansion.output_rep
         probe = torch.zeros(1, self.expansion.n_features, dtype=torch.float64)
         self.blocks = nn.ModuleList(
             _Block(invariants.shape[-1], sum(self.expansion.basis_sizes(bases)), tuple(hidden), encoding, activation, bilinear)

@@ -1,4 +1,5 @@
-"""Equivariant outputs as sums of invariant coefficients times equivariant basis tensors.
+"""The equivariant expansion: the one source of invariant features, their names, and the
+equivariant vector and tensor terms of every model.
 
 Every model of this package predicts, for each output slot,
 
@@ -11,7 +12,9 @@ single term: all the invariants and the whole basis. Under ``S(k) x G`` (``parti
 the slots split into ``k`` interchangeable particles and global slots (see
 :meth:`scalars.layout.Layout.particle_of`); one block has a term per particle and a
 second block a term per ordered pair ``(i, j)``, ``i != j``, each term with the global
-slots too. A global output sums over the terms, which makes it invariant under
+slots too. Pairs are ordered: ``(i, j)`` and ``(j, i)`` are two terms, so a pair block
+needs no symmetric function (this is the package's one pair convention; a feature of an
+unordered pair is a sum of a feature over both orders). A global output sums over the terms, which makes it invariant under
 permutations; a per-particle output (``"kT0"``, ``"kT1"``) gives particle ``i`` its own
 term and the pairs ``(i, j)``, so it permutes with the particles. Under E(d) and SE(d)
 the points are first centred on their centroid, and the linear group does the rest.
@@ -19,14 +22,17 @@ The linear models (``f`` in a fixed basis) and the torch heads (``f`` an MLP) bo
 on this module; arrays are numpy or torch alike.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from scalars import _backend
 from scalars.groups import Euclidean, Permutation, ProductGroup, get_group
-from scalars.layout import Layout, parse_terms
-from scalars.reps import rep
+from scalars.layout import Layout
+from scalars.reps import parse_terms, per_particle, rep
+
+__all__ = ["EquivariantExpansion", "OutputSlot", "particle_group", "OUTPUTS"]
 
 OUTPUTS = ("T0", "T1", "T2")
 _OUTPUT_KINDS = {(0, 0): "T0", (1, 0): "T1", (2, 0): "T2"}
@@ -67,7 +73,8 @@ class EquivariantExpansion:
     ----------
     group : str or Group
         Any group of :mod:`scalars.groups`; ``S(k) x G`` for interchangeable particles.
-    layout : str or Layout
+    layout : str, Layout or Rep
+        The input columns (a Rep is read through :func:`scalars.reps.slots`).
     output : str, default="T0"
         ``"T0"``, ``"T1"``, ``"T2"`` (scalar, vector, symmetric rank-2 tensor), sums such as
         ``"T0+T1"``, and with particles ``"kT0"``, ``"kT1"``, ``"kT2"``: one per particle.
@@ -90,12 +97,23 @@ class EquivariantExpansion:
         self.base = base
         self.linear = base.linear if isinstance(base, Euclidean) else base
         self.layout = Layout.parse(layout)
+        self.rep_in = rep(str(self.layout), self.group)
         self.output = output
         self.outputs = self._parse_output(output)
         if any(slot.kind != "T0" for slot in self.outputs) and self.layout.n_vectors == 0:
             raise ValueError(f"output {output!r} needs input vectors, but layout '{self.layout}' has none")
         self.output_rep = rep(output, self.group)
         self._owners = None if self.particles is None else self.layout.particle_of(self.particles)
+        if self.particles is not None and not (self._owners >= 0).any():
+            counts = ", ".join(str(count) for count, _ in self.layout.terms)
+            warnings.warn(
+                f"layout '{self.layout}' has no term per particle under {self.group.name}: its counts "
+                f"({counts}) are not multiples of {self.particles}, so every slot is global (shared "
+                "by all particles) and the particles play no part; give each particle its slots, "
+                f"e.g. '{self.particles}T0+{self.particles}T1'",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _parse_output(self, output):
         if not isinstance(output, str):
@@ -107,14 +125,14 @@ class EquivariantExpansion:
                     f"output must be one of {OUTPUTS}, a sum of them such as 'T0+T1', or with "
                     f"particles=k one per particle such as 'kT1'; got {output!r}"
                 )
-            per_particle = self.particles is not None and count % self.particles == 0
-            if count > 1 and not per_particle:
+            split = per_particle(count, self.particles)
+            if count > 1 and not split:
                 hint = f" (with particles={self.particles}, '{self.particles}T1' is a vector per particle)" if self.particles else ""
                 raise ValueError(
                     f"output {output!r}: {count} copies of {_OUTPUT_KINDS[kind]} need particles=k "
                     f"with k dividing {count} (one per particle){hint}"
                 )
-            slots += [OutputSlot(_OUTPUT_KINDS[kind], per_particle)] * (count // self.particles if per_particle else 1)
+            slots += [OutputSlot(_OUTPUT_KINDS[kind], split)] * (count // self.particles if split else 1)
         if self.base.is_complex and any(slot.kind == "T2" for slot in slots):
             try:
                 self.base.tensor_basis(None)
@@ -130,7 +148,8 @@ class EquivariantExpansion:
     def _slot_shape(self, slot):
         return {"T0": (), "T1": (self.base.d,), "T2": (self.base.d, self.base.d)}[slot.kind]
 
-    def _slot_columns(self, slot):
+    def slot_columns(self, slot):
+        """Number of output columns of one output slot (all particles' for a per-particle slot)."""
         width = {"T0": 1, "T1": self.base.n_columns, "T2": self.base.d**2}[slot.kind]
         return width * (self.particles if slot.per_particle else 1)
 
@@ -145,7 +164,7 @@ class EquivariantExpansion:
 
     @property
     def n_output_columns(self):
-        return sum(self._slot_columns(slot) for slot in self.outputs)
+        return sum(self.slot_columns(slot) for slot in self.outputs)
 
     # -- blocks of terms ------------------------------------------------------------------
     def _term(self, scalars, vectors):
