@@ -76,7 +76,8 @@ class EquivariantExpansion:
     layout : str, Layout or Rep
         The input columns (a Rep is read through :func:`scalars.reps.slots`).
     output : str, default="T0"
-        ``"T0"``, ``"T1"``, ``"T2"`` (scalar, vector, symmetric rank-2 tensor), sums such as
+        ``"T0"``, ``"T1"``, ``"T2"`` (scalar, vector, symmetric rank-2 tensor: ``"T2"`` is
+        always the symmetric one here, and ``"T(2,0)"`` is refused), sums such as
         ``"T0+T1"``, and with particles ``"kT0"``, ``"kT1"``, ``"kT2"``: one per particle.
     particles : int or None
         Number of interchangeable particles: the group becomes ``S(particles) x group``.
@@ -118,6 +119,12 @@ class EquivariantExpansion:
     def _parse_output(self, output):
         if not isinstance(output, str):
             raise ValueError(f"output must be a string such as 'T0', 'T1', 'T2' or 'T0+T1', got {output!r}")
+        if "(" in output:
+            raise ValueError(
+                f"output {output!r}: the expansion's tensors are written 'T2', the symmetric tensor "
+                "sum_{i<=j} f_ij sym(v_i v_j^T) + f_0 I; a general (non-symmetric) tensor 'T(2,0)' or a "
+                "mixed one is not supported by the scalar models yet (scalars.nn.EMLP takes any T(p,q))"
+            )
         slots = []
         for count, kind in parse_terms(output, "output"):
             if kind not in _OUTPUT_KINDS:

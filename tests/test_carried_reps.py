@@ -129,3 +129,11 @@ def test_global_slots_under_permutations_transform_without_a_crash():
         features = InvariantFeatures(group="S(5)xO(3)", layout="4T0+4T1").fit(X)
     Z = features.transform(X)
     assert Z.shape == (4, len(features.get_feature_names_out())) and np.isfinite(Z).all()
+
+
+def test_a_general_tensor_output_is_refused_not_fitted_as_a_symmetric_one():
+    # It was fitted as the symmetric T2: training MSE 0.31 on the exact target a b^T.
+    X = np.random.default_rng(0).standard_normal((30, 9))
+    y = np.einsum("ni,nj->nij", X[:, :3], X[:, 3:6]).reshape(30, 9)
+    with pytest.raises(ValueError, match=r"general \(non-symmetric\) tensor 'T\(2,0\)'"):
+        EquivariantRegressor(group="O(3)", layout="3T1", output="T(2,0)").fit(X, y)
