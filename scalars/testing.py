@@ -126,11 +126,13 @@ def carried_reps(model):
 
     A fitted estimator exposes ``rep_in_`` and ``rep_out_`` (``func`` is its ``predict``, or
     ``transform`` for a transformer); a torch module exposes ``rep_in`` and ``rep_out``
-    (``func`` calls it, numpy inputs as tensors of the same dtype).
+    (``func`` calls it, numpy inputs as tensors of the same dtype). ``rep_in`` may be a
+    tuple of Reps for a model of several inputs (a dynamics model's state and context).
     """
     for suffix in ("_", ""):
         rep_in, rep_out = getattr(model, "rep_in" + suffix, None), getattr(model, "rep_out" + suffix, None)
-        if isinstance(rep_in, Rep) and isinstance(rep_out, Rep):
+        several = isinstance(rep_in, tuple) and all(isinstance(r, Rep) for r in rep_in)
+        if (isinstance(rep_in, Rep) or several) and isinstance(rep_out, Rep):
             break
     else:
         return None
@@ -139,11 +141,11 @@ def carried_reps(model):
     if hasattr(model, "transform"):
         return model.transform, rep_in, rep_out
 
-    def module(X):
+    def module(*X):  # no torch.no_grad(): a Hamiltonian network differentiates its energy
         import torch
 
-        with torch.no_grad():
-            return model(torch.as_tensor(X) if isinstance(X, np.ndarray) else X)
+        out = model(*(torch.as_tensor(x) if isinstance(x, np.ndarray) else x for x in X))
+        return out.detach()
 
     return module, rep_in, rep_out
 
@@ -163,7 +165,11 @@ def _resolve(func, group, X, layout, output):
                 f"{reps[2]!r}): call assert_equivariant(model, X) without a layout"
             )
         func, rep_in, rep_out = reps
-        return func, rep_in.group, (group,), (rep_in,), "T0" if _invariant_rep(rep_out) else rep_out
+        several = isinstance(rep_in, tuple)  # a model of several inputs: X is a tuple of them
+        inputs, layouts = (tuple(group), rep_in) if several else ((group,), (rep_in,))
+        if len(inputs) != len(layouts):
+            raise ValueError(f"{type(func).__name__} takes {len(layouts)} inputs ({layouts}), got {len(inputs)}")
+        return func, layouts[0].group, inputs, layouts, "T0" if _invariant_rep(rep_out) else rep_out
     if group is None or X is None:
         raise TypeError(
             "assert_equivariant(func, group, X, layout=..., output=...) needs the group and X for a plain "

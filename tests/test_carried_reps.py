@@ -137,3 +137,45 @@ def test_a_general_tensor_output_is_refused_not_fitted_as_a_symmetric_one():
     y = np.einsum("ni,nj->nij", X[:, :3], X[:, 3:6]).reshape(30, 9)
     with pytest.raises(ValueError, match=r"general \(non-symmetric\) tensor 'T\(2,0\)'"):
         EquivariantRegressor(group="O(3)", layout="3T1", output="T(2,0)").fit(X, y)
+
+
+def _perturbed(model):
+    with torch.no_grad():  # a fresh model's last layers are zero: give every weight a value
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.3, generator=torch.Generator().manual_seed(parameter.numel()))
+    return model
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("kind", ["HamiltonianNetwork", "NeuralODE"])
+@pytest.mark.parametrize("system_name", ["pendulum", "nbody"])
+def test_dynamics_models_carry_the_reps_of_their_state_and_context(kind, system_name, dtype):
+    from scalars import dynamics
+
+    if system_name == "pendulum":
+        system = dynamics.DoubleSpringPendulum.emlp()
+        z = torch.randn(5, 12, dtype=dtype, generator=torch.Generator().manual_seed(0))
+        X = (z, *system.context(z))
+    else:
+        system = dynamics.NBodySystem(masses=np.ones(5))
+        X = torch.randn(4, 30, dtype=dtype, generator=torch.Generator().manual_seed(0))
+    model = _perturbed(getattr(dynamics, kind)(system).double()).to(dtype)
+    assert model.rep_out == system.derivative_rep
+    assert assert_equivariant(model, X) < (1e-4 if dtype == torch.float32 else 1e-10)
+
+
+def test_a_raw_dynamics_model_carries_no_reps():
+    from scalars.dynamics import DoubleSpringPendulum, NeuralODE
+
+    model = NeuralODE(DoubleSpringPendulum.emlp(), raw=True)
+    assert not hasattr(model, "rep_in")
+    with pytest.raises(TypeError, match="needs the group and X"):
+        assert_equivariant(model, torch.zeros(2, 12))
+
+
+def test_the_velocity_of_a_point_is_a_vector():
+    from scalars.dynamics import NBodySystem
+
+    system = NBodySystem(masses=np.ones(3))
+    assert system.state_rep == rep("3P+3T1", system.group)
+    assert system.derivative_rep == rep("3T1+3T1", system.group)

@@ -157,6 +157,27 @@ class _Dynamics(nn.Module):
         ``g, params`` for the pendulum and nothing for n bodies."""
         raise NotImplementedError
 
+    def forward(self, z, *context):
+        """The vector field: :meth:`vector_field`."""
+        return self.vector_field(z, *context)
+
+    @property
+    def rep_in(self):
+        """The representation on the state, or a tuple with the context's (state, g, params).
+
+        A ``raw`` model (an MLP of the coordinates) is not equivariant and has none:
+        AttributeError.
+        """
+        if self.raw:
+            raise AttributeError(f"a raw {type(self).__name__} (an MLP of the coordinates) is not equivariant: it has no rep_in")
+        reps = (self.system.state_rep, *self.system.context_reps)
+        return reps[0] if len(reps) == 1 else reps
+
+    @property
+    def rep_out(self):
+        """The representation on the vector field ``dz/dt``."""
+        return self.system.derivative_rep
+
     def _context(self, z, context):
         """The call context, or the system's own for states ``z``."""
         return context or self.system.context(z)

@@ -118,6 +118,7 @@ class DoubleSpringPendulum(System):
         "t": "[time]",
     }
     event_ndim = {"g": 1}
+    context_layouts = ("T1", "6T0")  # g, then params = (m1, m2, k1, k2, L1, L2)
     # The features of invariant_features and vector_terms, and the raw inputs of the
     # baselines (z, g, params), end with the positive params: see the models' `modulated`.
     n_positive_features = 6

@@ -96,6 +96,10 @@ class System:
     event_ndim : dict of str to int
         Trailing axes of a parameter that belong to one system (1 for a vector); 0 if
         not listed.
+    context_layouts : tuple of str
+        Representations of the extra inputs the learned models take after the state
+        (:meth:`context`), under :attr:`group`: ``("T1", "6T0")`` for the pendulum's ``g``
+        and parameters; empty for none.
     n_positive_features : int
         How many of the last features of the system's hooks for the learned models
         (``invariant_features``, ``vector_terms``, and the raw inputs ``z, *context``) are
@@ -109,6 +113,7 @@ class System:
     dim = 3
     dimensions = {"t": "[time]"}
     event_ndim = {}
+    context_layouts = ()
     n_positive_features = 0
 
     @property
@@ -117,11 +122,31 @@ class System:
         return tuple(name for name in self.dimensions if name != "t")
 
     @cached_property
-    def state_size(self):
-        """Numbers in one state ``z``."""
+    def state_rep(self):
+        """The representation of :attr:`group` on a state ``z`` (:attr:`layout`)."""
         from scalars.reps import rep
 
-        return rep(self.layout, self.group).size
+        return rep(self.layout, self.group)
+
+    @cached_property
+    def derivative_rep(self):
+        """The representation on ``dz/dt``: the state's, with the velocity of a point a vector."""
+        from scalars.reps import parse_terms, rep
+
+        terms = parse_terms(self.layout)
+        return rep("+".join(f"{count}T1" if kind == "P" else f"{count}T({kind[0]},{kind[1]})" for count, kind in terms), self.group)
+
+    @cached_property
+    def context_reps(self):
+        """The representations of the context's arrays (:attr:`context_layouts`)."""
+        from scalars.reps import rep
+
+        return tuple(rep(layout, self.group) for layout in self.context_layouts)
+
+    @cached_property
+    def state_size(self):
+        """Numbers in one state ``z``."""
+        return self.state_rep.size
 
     def _set_parameter(self, name, value, positive=False):
         """Store parameter ``name`` in SI base units: a float, or an array for a batch."""
