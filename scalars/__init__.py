@@ -21,24 +21,29 @@ __all__ = [
     "get_group",
 ]
 
-# scalars.units needs sympy and pint (and scalars.laws needs scalars.units): import them on
-# first use of one of their names, so that ``import scalars`` stays light (PEP 562).
+# scalars.units needs sympy and pint (and scalars.laws needs scalars.units), scalars.nn torch,
+# scalars.parallel dask: import them on first use of one of their names or of the module as an
+# attribute (``scalars.nn.EMLP``), so that ``import scalars`` stays light (PEP 562).
 _LAZY = {
     "DimensionlessFeatures": "scalars.units",
     "UnitsEquivariantRegressor": "scalars.units",
     "SparseEquivariantRegressor": "scalars.laws",
 }
+_SUBMODULES = ("datasets", "dynamics", "laws", "nn", "parallel", "plotting", "testing", "units")
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'scalars' has no attribute {name!r}")
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"scalars.{name}")
+    else:
+        raise AttributeError(f"module 'scalars' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))

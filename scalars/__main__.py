@@ -1,18 +1,8 @@
-"""Command line: ``python -m scalars demo [name]`` and ``python -m scalars bench <name>``.
+"""Command line: ``python -m scalars demo [NAME]`` and ``python -m scalars bench NAME``.
 
-    python -m scalars demo                 # the main job: the springy double pendulum
-    python -m scalars demo o5              # O(5)-invariant regression with a sklearn pipeline
-    python -m scalars demo laws            # laws printed: inertia, scattering, period, Hamiltonian
-    python -m scalars bench featurize      # O(3) invariants of a large batch against a copy  (--quick)
-    python -m scalars bench units          # dimensional analysis against pint.pi_theorem    (--quick)
-    python -m scalars bench regression     # EMLP regression benchmarks                      (--quick)
-    python -m scalars bench pendulum       # pendulum rollout benchmark                      (--quick)
-    python -m scalars bench nbody          # charged n-body: scalars against averaging       (--quick)
-    python -m scalars bench nbody-hnn      # 5 bodies: HNN and sparse H of invariants vs raw (--quick)
-    python -m scalars bench emlp           # basis solves and the EMLP training step         (--quick)
-    python -m scalars bench ddp            # nn.fit on two torchrun ranks against one          (--quick)
-
-Options after the name go to that command: ``python -m scalars bench regression --help``.
+``python -m scalars --help`` lists every demo and benchmark (from the registries below, so the
+list cannot drift from what runs); ``python -m scalars --version`` prints the version. Options
+after a name go to that command: ``python -m scalars bench regression --help``.
 """
 
 import importlib
@@ -37,12 +27,22 @@ BENCHMARKS = {
 }
 
 
-def _usage(registry, kind, default):
+def _listing(registry):
     width = max(map(len, registry))
-    names = "\n".join(f"  {name:<{width}}  {about}" for name, (_, about) in registry.items())
+    return "\n".join(f"  {name:<{width}}  {about}" for name, (_, about) in registry.items())
+
+
+def _usage(registry, kind, default):
     optional = "[NAME]" if default else "NAME"
-    return (f"usage: python -m scalars {kind} {optional} [options]\n\nNAME is one of:\n{names}\n\n"
+    return (f"usage: python -m scalars {kind} {optional} [options]\n\nNAME is one of:\n{_listing(registry)}\n\n"
             f"python -m scalars {kind} NAME --help shows the options of one.")
+
+
+def _help():
+    return ("usage: python -m scalars {demo [NAME], bench NAME} [options] | --help | --version\n\n"
+            f"python -m scalars demo NAME (pendulum by default):\n{_listing(DEMOS)}\n\n"
+            f"python -m scalars bench NAME (most take --quick for a short run):\n{_listing(BENCHMARKS)}\n\n"
+            "python -m scalars demo|bench NAME --help shows the options of one.")
 
 
 def _run(registry, kind, argv, default=None):
@@ -60,13 +60,19 @@ def _run(registry, kind, argv, default=None):
 
 
 def main(argv=None):
+    """Run the command of ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["demo"]:
         return _run(DEMOS, "demo", argv[1:], default="pendulum")
     if argv[:1] == ["bench"]:
         return _run(BENCHMARKS, "bench", argv[1:])
+    if argv[:1] in (["-V"], ["--version"]):
+        from scalars import __version__
+
+        print(f"scalars {__version__}")
+        return 0
     asked_for_help = argv[:1] in ([], ["-h"], ["--help"])
-    print(__doc__, file=sys.stdout if asked_for_help else sys.stderr)
+    print(_help(), file=sys.stdout if asked_for_help else sys.stderr)
     return 0 if asked_for_help else 2
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from scalars.__main__ import main
+import scalars
+from scalars.__main__ import BENCHMARKS, DEMOS, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -12,6 +13,19 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_help_lists_the_commands(capsys):
     assert main([]) == 0
     assert "python -m scalars demo" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_lists_every_demo_and_benchmark(capsys, flag):
+    assert main([flag]) == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    assert listed == set(DEMOS) | set(BENCHMARKS)  # bench scale, added after the first help, included
+
+
+def test_version_prints_the_version_and_exits_0():
+    result = subprocess.run([sys.executable, "-m", "scalars", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"scalars {scalars.__version__}\n"
 
 
 def test_unknown_command_fails_with_usage_on_stderr(capsys):
@@ -37,8 +51,7 @@ def test_o5_demo_prints_a_table(capsys):
     assert "| 30 |" in out and "InvariantFeatures + MLP" in out
 
 
-@pytest.mark.parametrize("kind, names", [("bench", ["featurize", "units", "regression", "pendulum"]),
-                                         ("demo", ["pendulum", "o5"])])
+@pytest.mark.parametrize("kind, names", [("bench", list(BENCHMARKS)), ("demo", list(DEMOS))])
 def test_help_of_demo_and_bench_lists_the_names_and_exits_0(kind, names):
     result = subprocess.run([sys.executable, "-m", "scalars", kind, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HEAVY = ("sympy", "pint", "torch")
+HEAVY = ("sympy", "pint", "torch", "dask")
 
 
 def run(code):
@@ -19,7 +19,7 @@ def run(code):
     return result.stdout.strip()
 
 
-def test_import_scalars_does_not_import_sympy_pint_or_torch():
+def test_import_scalars_does_not_import_sympy_pint_torch_or_dask():
     loaded = run(f"import scalars, sys; print([m for m in {HEAVY!r} if m in sys.modules])")
     assert loaded == "[]"
 
@@ -36,3 +36,12 @@ def test_star_import_and_unknown_names():
         import scalars
 
         scalars.nope
+
+
+@pytest.mark.parametrize("module, name, heavy", [("nn", "EMLP", "torch"), ("parallel", "featurize", "dask"),
+                                                 ("units", "integer_nullspace", "sympy")])
+def test_submodules_are_attributes_loaded_on_first_access(module, name, heavy):
+    code = (f"import scalars, sys; before = {heavy!r} in sys.modules; f = scalars.{module}.{name}; "
+            f"import scalars.{module} as m; print(before, {heavy!r} in sys.modules, f is m.{name}, "
+            f"{module!r} in dir(scalars))")
+    assert run(code) == "False True True True"
