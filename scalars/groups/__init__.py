@@ -32,7 +32,7 @@ from scalars.groups.base import Group, get_group, invariant_degrees, register_gr
 from scalars.groups.classical import Lorentz, Orthogonal, SpecialOrthogonal, Symplectic, Unitary
 from scalars.groups.euclidean import Euclidean, SpecialEuclidean
 from scalars.groups.finite import Cyclic, Dihedral, Permutation
-from scalars.groups.product import ProductGroup
+from scalars.groups.base import ProductGroup
 
 __all__ = [
     "Group",

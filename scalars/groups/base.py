@@ -1,4 +1,11 @@
-"""The :class:`Group` interface and the registry that turns names into groups.
+"""The :class:`Group` interface, direct products, and the registry that turns names into groups.
+
+Direct products ``G x H`` act on the tensor product of the factors' vectors: an element is
+a tuple ``(g, h)`` of factor elements and acts on ``v (x) w`` as ``g v (x) h w``, so on flat
+columns (row-major, the first factor outermost) as ``kron(g, h)``. The usual product is
+``S(k) x G``: ``k`` interchangeable particles, each with scalars and vectors of ``G``
+(see :func:`scalars.reps.rep`). Products live here, beside :class:`Group`, because a
+group's ``*`` and :func:`get_group`'s names build them.
 
 A group acts on ``d``-dimensional vectors, each stored in ``n_columns`` real columns of a
 flat feature matrix (``d``, or ``2d`` for a complex group, real parts first). Besides its
@@ -9,13 +16,14 @@ Both are real matrices acting on the columns of one vector, so every representat
 """
 
 import re
+from functools import reduce
 
 import numpy as np
 
 from scalars import invariants as inv
 from scalars._backend import as_backend_of, as_index, broadcast_to, concatenate, swap_last
 
-__all__ = ["Group", "get_group", "register_group", "invariant_degrees"]
+__all__ = ["Group", "ProductGroup", "get_group", "register_group", "invariant_degrees", "kron"]
 
 
 class Group:
@@ -30,6 +38,7 @@ class Group:
     d = None
     is_complex = False
     is_finite = False
+    permutes_slots = False  # S(n): a first factor that makes S(n) x G a group of n particles
     invariant_tensor = None
     """A symmetric (d, d) tensor fixed by the group (``g T g^T = T``), or None."""
     invariant_tensor_name = None
@@ -46,8 +55,6 @@ class Group:
 
     def __mul__(self, other):
         """The direct product ``self x other``, acting on the tensor product of their vectors."""
-        from scalars.groups.product import ProductGroup
-
         return ProductGroup(self, get_group(other))
 
     # -- action ---------------------------------------------------------------------------
@@ -225,6 +232,109 @@ def invariant_degrees(group, n_vectors):
 _REGISTRY = []  # (compiled pattern, factory), searched newest first
 
 
+def kron(a, b):
+    """Batched Kronecker product of (..., m, m') and (..., n, n') arrays: (..., mn, m'n')."""
+    a, b = np.asarray(a), np.asarray(b)
+    out = a[..., :, None, :, None] * b[..., None, :, None, :]
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return out.reshape(shape + (a.shape[-2] * b.shape[-2], a.shape[-1] * b.shape[-1]))
+
+
+class ProductGroup(Group):
+    """The direct product of ``factors``, acting on the tensor product of their vectors.
+
+    Parameters
+    ----------
+    *factors : str or Group
+        Two or more groups; nested products are flattened.
+
+    Attributes
+    ----------
+    factors : tuple of Group
+    particles : int or None
+        ``k`` for ``S(k) x G`` (interchangeable particles), else None.
+    base : Group or None
+        ``G`` for ``S(k) x G``, else None.
+    """
+
+    def __init__(self, *factors):
+        flat = []
+        for factor in map(get_group, factors):
+            flat.extend(factor.factors if isinstance(factor, ProductGroup) else [factor])
+        if len(flat) < 2:
+            raise ValueError(f"a product needs at least two factors, got {len(flat)}")
+        self.factors = tuple(flat)
+        self.name = "x".join(factor.name for factor in self.factors)
+        self.d = int(np.prod([factor.n_columns for factor in self.factors]))
+        self.is_finite = all(factor.is_finite for factor in self.factors)
+        permutes = len(self.factors) == 2 and self.factors[0].permutes_slots
+        self.particles = self.factors[0].d if permutes else None
+        self.base = self.factors[1] if permutes else None
+
+    def sample(self, size=None, rng=None):
+        """A tuple of factor elements (each batched when ``size`` is given)."""
+        rng = np.random.default_rng(rng)
+        return tuple(factor.sample(size, rng) for factor in self.factors)
+
+    def identity(self):
+        return tuple(factor.identity() for factor in self.factors)
+
+    def elements(self):
+        """Every element as a tuple of factor elements; only for finite factors."""
+        lists = [factor.elements() for factor in self.factors]
+        grids = np.meshgrid(*[np.arange(len(items)) for items in lists], indexing="ij")
+        return tuple(items[grid.ravel()] for items, grid in zip(lists, grids))
+
+    def real_form(self, g):
+        return reduce(kron, (factor.real_form(part) for factor, part in zip(self.factors, g)))
+
+    def algebra_real_form(self, A):
+        """``sum_i I (x) ... (x) A_i (x) ... (x) I`` for a tuple ``A`` (None for a zero part)."""
+        eyes = [np.eye(factor.n_columns) for factor in self.factors]
+        total = np.zeros((self.d, self.d))
+        for i, (factor, part) in enumerate(zip(self.factors, A)):
+            if part is not None:
+                total = total + reduce(kron, eyes[:i] + [factor.algebra_real_form(part)] + eyes[i + 1 :])
+        return total
+
+    def lie_algebra_elements(self):
+        """Each factor's algebra basis, the other parts None (zero)."""
+        nothing = [None] * len(self.factors)
+        return [
+            tuple(nothing[:i] + [A] + nothing[i + 1 :])
+            for i, factor in enumerate(self.factors)
+            for A in factor.lie_algebra_elements()
+        ]
+
+    def discrete_generator_elements(self):
+        """Each factor's discrete generators, the other parts the identity."""
+        identity = list(self.identity())
+        return [
+            tuple(identity[:i] + [h] + identity[i + 1 :])
+            for i, factor in enumerate(self.factors)
+            for h in factor.discrete_generator_elements()
+        ]
+
+    def lie_algebra(self):
+        return np.array([self.algebra_real_form(A) for A in self.lie_algebra_elements()]).reshape(-1, self.d, self.d)
+
+    def discrete_generators(self):
+        return np.array([self.real_form(h) for h in self.discrete_generator_elements()]).reshape(-1, self.d, self.d)
+
+    def act(self, g, V):
+        """Vectors ``V`` (..., n, d) of the tensor product move by ``kron`` of the parts."""
+        return V @ swap_last(as_backend_of(self.real_form(g), V))
+
+    def invariants(self, V):
+        raise NotImplementedError(
+            f"{self.name} has no invariants of bare vectors: describe the inputs with a layout "
+            f"(InvariantFeatures(group='{self.name}', layout=...))"
+        )
+
+    def invariant_names(self, names):
+        self.invariants(None)
+
+
 def register_group(pattern, factory):
     """Let :func:`get_group` build a group from a name matching ``pattern``.
 
@@ -275,8 +385,6 @@ def get_group(group):
         compact = group.replace(" ", "")
         factors = _split_product(compact)
         if factors:
-            from scalars.groups.product import ProductGroup
-
             return ProductGroup(*(get_group(factor) for factor in factors))
         for pattern, factory in _REGISTRY:
             match = pattern.fullmatch(compact)

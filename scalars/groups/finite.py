@@ -59,6 +59,7 @@ class Permutation(_FiniteGroup):
     """
 
     invariant_tensor_name = "I"
+    permutes_slots = True
 
     def __init__(self, n, degree=None):
         self.d = int(n)

@@ -24,6 +24,7 @@ from functools import reduce
 import numpy as np
 
 from scalars._backend import as_backend_of, swap_last
+from scalars.groups import ProductGroup, get_group
 
 __all__ = ["Rep", "T", "TensorRep", "PointRep", "SumRep", "ProductRep", "DualRep"]
 
@@ -40,8 +41,6 @@ class Rep:
     # -- binding --------------------------------------------------------------------------
     def __call__(self, group):
         """This representation of ``group`` (a name or a Group)."""
-        from scalars.groups import get_group
-
         return self.bind(get_group(group))
 
     def bind(self, group):
@@ -306,8 +305,6 @@ class ProductRep(Rep):
     def __init__(self, a, b):
         self.a, self.b = a, b
         if a.group is not None and b.group is not None and a.group != b.group:
-            from scalars.groups.product import ProductGroup
-
             self.group, self.external = ProductGroup(a.group, b.group), True
         else:
             self.group, self.external = (a.group if a.group is not None else b.group), False
