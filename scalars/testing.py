@@ -26,7 +26,6 @@ import numpy as np
 from scalars._backend import as_backend_of, is_dataframe, to_numpy
 from scalars.groups import Group, get_group
 from scalars.reps import Rep, rep, slots
-from scalars.units.testing import assert_units_equivariant
 
 __all__ = [
     "assert_invariant",
@@ -37,6 +36,17 @@ __all__ = [
     "act_on_inputs",
     "default_tolerance",
 ]
+
+
+def __getattr__(name):
+    # scalars.units needs sympy and pint: import its assertion on first use (PEP 562), so
+    # that ``import scalars.testing`` stays light.
+    if name == "assert_units_equivariant":
+        from scalars.units.testing import assert_units_equivariant
+
+        globals()[name] = assert_units_equivariant
+        return assert_units_equivariant
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def default_tolerance(*dtypes):
