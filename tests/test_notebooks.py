@@ -66,7 +66,9 @@ CHECKS = {
     "regression_benchmarks.ipynb": Checks(120, images=1),  # its cells assert the MSE below EMLP's at every size
     "scale_out.ipynb": Checks(
         180,
-        printed=("dashboard: http://", "bit-identical on the first chunk: True", "ParallelPostFit gives the same: True"),
+        printed=(
+            "dashboard: http://", "bit-identical on the first chunk: True", "ParallelPostFit gives the same: True"
+        ),
         numbers={r"test MSE on 40,000 samples: (\S+)": (1, 1e-12)},
         requires=("distributed",),
     ),
