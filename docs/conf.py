@@ -41,7 +41,7 @@ extensions = [
 # The overview and the benchmark pages are Markdown (MyST): their tables are the README's as measured.
 source_suffix = {".rst": "restructuredtext", ".ipynb": "myst-nb", ".md": "myst-nb"}
 # laws.ipynb fits the 500-chunk pendulum set (about 8 minutes here): over the gallery's budget,
-# so it is run by its own test (tests/test_laws_notebook.py) and not executed for the site.
+# so it is run by its own test (tests/test_notebooks.py) and not executed for the site.
 exclude_patterns = ["_build", "**/.ipynb_checkpoints", "gallery/laws.ipynb"]
 templates_path = ["_templates"]
 html_theme = "pydata_sphinx_theme"

@@ -41,6 +41,23 @@ def test_minkowski_products(metric):
     np.testing.assert_allclose(inv.gram_upper(V, metric=metric), expected[:, *np.triu_indices(3)], rtol=1e-12)
 
 
+SYMPLECTIC = np.block([[np.zeros((2, 2)), np.eye(2)], [-np.eye(2), np.zeros((2, 2))]])
+
+
+@pytest.mark.parametrize("metric", [random_vectors((4, 4), seed=1), SYMPLECTIC], ids=["random", "symplectic"])
+@pytest.mark.parametrize("backend", [np.asarray, torch.as_tensor])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_full_non_symmetric_metric_is_used_as_given_not_transposed(metric, backend, dtype):
+    V, W = random_vectors((6, 3, 4), seed=2), random_vectors((6, 5, 4), seed=3)
+    V_, W_, M_ = (backend(a.astype(dtype)) for a in (V, W, metric))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    got = inv.gram(V_, W_, metric=M_)
+    assert type(got) is type(V_) and got.dtype == V_.dtype
+    for got, second in ((got, W), (inv.gram(V_, metric=M_), V)):  # <v_i, w_j> = v_i^T M w_j
+        expected = np.einsum("bid,de,bje->bij", V, metric, second)
+        np.testing.assert_allclose(np.asarray(got, dtype=np.float64), expected, rtol=tolerance, atol=tolerance)
+
+
 def test_determinants_of_every_subset():
     V = random_vectors((4, 5, 3))
     dets = inv.determinants(V)

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from scalars.datasets import Inertia
+from scalars.estimators import EquivariantMLPRegressor
 from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.nn import EquivariantHead, InvariantEncoder, InvariantMLP, TensorHead, VectorHead
@@ -89,3 +90,18 @@ def test_save_and_load_with_weights_only(tmp_path):
 def test_rbf_encoding_needs_two_centers():
     with pytest.raises(ValueError, match="n_centers >= 2"):
         InvariantEncoder(3, encoding="rbf", n_centers=1)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
+def test_a_mixed_head_fitted_on_targets_with_a_mean_stays_equivariant(dtype):
+    """The scalar targets' mean is an offset of the scalar column only, never of the vector columns."""
+    X = np.random.default_rng(0).standard_normal((64, 6)) + 3.0  # v0, v1: both parts of y have a nonzero mean
+    v0, v1 = X[:, :3], X[:, 3:]
+    y = np.column_stack([(v0 * v1).sum(1) + 10.0, v0 * (v1 * v1).sum(1, keepdims=True)])
+    model = EquivariantMLPRegressor(group="O(3)", layout="2T1", output="T0+T1", hidden_layer_sizes=(16,), max_epochs=5,
+                                    random_state=0).fit(X, y)
+    assert_equivariant(model.predict, "O(3)", X, "2T1", "T0+T1", rng=0)
+    head = EquivariantHead("O(3)", "2T1", "T0+T1", hidden=(16,)).to(dtype)
+    head.fit_statistics(torch.as_tensor(X, dtype=dtype), torch.as_tensor(y, dtype=dtype))
+    with torch.no_grad():
+        assert_equivariant(head, "O(3)", torch.as_tensor(X, dtype=dtype), "2T1", "T0+T1", rng=0)

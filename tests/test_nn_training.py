@@ -1,9 +1,9 @@
-import time
+from types import SimpleNamespace
 
 import pytest
 import torch
 
-from scalars.nn import InvariantMLP, fit, mlp
+from scalars.nn import InvariantMLP, fit, mlp, training
 from scalars.nn.training import initialize
 
 
@@ -162,10 +162,14 @@ def test_warmup_and_cosine_schedule():
     assert _schedule(0.1, 0.1, 0.0) == pytest.approx(0.5 * (1 + torch.cos(torch.tensor(0.1 * torch.pi)).item()))
 
 
-def test_a_time_budget_stops_training():
+@pytest.mark.parametrize("limit", [5, 12])
+def test_a_time_budget_stops_training(limit, monkeypatch):
+    """The budget is read from the clock: one that ticks a second per training step stops at ``limit`` steps."""
     X, y = _problem(200)
-    start = time.perf_counter()
-    history = fit(mlp(6, 1, (16,)).double(), X, y[:, None], max_epochs=10**6, time_limit=0.5, patience=10**6,
-                  seed=0, progress=False)
-    assert 0.5 <= history.seconds < 1.5 and time.perf_counter() - start < 2.0
-    assert 0 < len(history.train_loss) < 10**6
+    net = mlp(6, 1, (16,)).double()
+    ticks = []
+    net.register_forward_hook(lambda module, inputs, output: ticks.append(1) if module.training else None)
+    monkeypatch.setattr(training, "time", SimpleNamespace(perf_counter=lambda: float(len(ticks))))
+    history = fit(net, X, y[:, None], max_epochs=10**6, time_limit=limit, patience=10**6, seed=0, progress=False)
+    # 180 training samples, one batch: one step per epoch, each step one second of the fake clock
+    assert history.steps == len(history.train_loss) == limit and history.seconds == limit
