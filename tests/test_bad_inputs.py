@@ -25,7 +25,9 @@ from scalars import (
 )
 from scalars import invariants as inv
 from scalars.dynamics import DoubleSpringPendulum, pendulum_data
+from scalars.groups import get_group
 from scalars.nn import InvariantMLP, TensorHead, VectorHead
+from scalars.reps import rep
 
 LIMIT = 10  # seconds for one call
 
@@ -355,3 +357,40 @@ def test_pendulum_data_settings(name, value, time_limit):
         return data.train, data.test
 
     check(outcome(generate, time_limit), [name, "chunk_len"])
+
+
+# -- representations and group names (issue 28) ------------------------------------------
+
+@pytest.mark.parametrize("make_rep, element", [
+    (lambda: rep("2T1", "O(3)") * rep("T1", "SO(3)"), np.eye(3)),  # used to give a (12, 18) matrix
+    (lambda: rep("4T1", "S(4)xO(3)"), np.eye(3)),  # used to give (2, 9)
+    (lambda: rep("4T1", "S(4)xO(3)"), (np.eye(3), np.eye(3))),
+    (lambda: rep("4T1", "S(4)xO(3)"), (np.eye(4),)),
+])
+def test_a_product_rep_takes_an_element_of_the_product_group(make_rep, element):
+    R = make_rep()
+    with pytest.raises(ValueError, match=rf"representation .* takes one element of the group {re.escape(R.group.name)}, "
+                                         r"a tuple of 2 elements of its factors"):
+        R.rho(element)
+    g = R.group.sample(rng=0)
+    assert R.rho(g).shape == (R.size, R.size)
+
+
+def test_a_rep_names_the_shape_of_an_element_of_its_group():
+    with pytest.raises(ValueError, match=r"2T1\(O\(3\)\) takes one element of the group O\(3\), an array of shape "
+                                         r"\(3, 3\); got ndarray of shape \(4, 4\)"):
+        rep("2T1", "O(3)").rho(np.eye(4))
+    with pytest.raises(ValueError, match=r"Lie algebra element of O\(3\) acting on 3 columns"):
+        rep("T2", "O(3)").drho(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"tuple of 2 elements, one of each of S\(3\), O\(3\)"):
+        rep("3T1", "S(3)xO(3)").drho(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("name, cause", [
+    ("S(4)x", "a product needs a group on each side of 'x'"),
+    ("xO(3)", "use 'O(d)'"),
+    ("S(4)xQ(3)", "its factor 'Q(3)' is not a group"),
+])
+def test_a_malformed_product_name_is_named_whole(name, cause):
+    with pytest.raises(ValueError, match=rf"unknown group {re.escape(repr(name))}: .*{re.escape(cause)}"):
+        get_group(name)
