@@ -24,9 +24,10 @@ from scalars import (
     UnitsEquivariantRegressor,
 )
 from scalars import invariants as inv
+from scalars.averaging import FrameAverage, GroupAverage
 from scalars.dynamics import DoubleSpringPendulum, pendulum_data
 from scalars.groups import get_group
-from scalars.nn import InvariantMLP, TensorHead, VectorHead
+from scalars.nn import GroupAveraging, InvariantMLP, TensorHead, VectorHead
 from scalars.reps import rep
 
 LIMIT = 10  # seconds for one call
@@ -394,3 +395,62 @@ def test_a_rep_names_the_shape_of_an_element_of_its_group():
 def test_a_malformed_product_name_is_named_whole(name, cause):
     with pytest.raises(ValueError, match=rf"unknown group {re.escape(repr(name))}: .*{re.escape(cause)}"):
         get_group(name)
+
+
+# -- averaging (issue 28) ----------------------------------------------------------------
+
+ROWS = np.random.default_rng(0).standard_normal((5, 9))  # three vectors (or points) in 3-D
+
+
+@pytest.mark.parametrize("n_samples", [0, -3, 2.5, True, "16"])
+def test_group_averages_name_a_bad_n_samples(n_samples):
+    with pytest.raises(ValueError, match=rf"n_samples must be a positive integer .* got {re.escape(repr(n_samples))}"):
+        GroupAverage("O(3)", "3T1", n_samples=n_samples)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        GroupAveraging(torch.nn.Identity(), "O(3)", "3T1", n_samples=n_samples)
+    averaging = GroupAveraging(torch.nn.Identity(), "O(3)", "3T1")
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        averaging.n_samples = n_samples
+
+
+def test_the_spread_of_one_haar_draw_is_an_error_not_zero():
+    with pytest.raises(ValueError, match=r"spread needs n_samples >= 2 Haar draws of O\(3\) .* got n_samples=1"):
+        GroupAverage("O(3)", "3T1", n_samples=1).spread(lambda X: X[:, :3], ROWS)
+    assert np.all(GroupAverage("O(3)", "3T1", n_samples=2, random_state=0).spread(lambda X: X[:, :3], ROWS) > 0)
+    np.testing.assert_array_equal(GroupAverage("S(3)", "3T1", n_samples=1).spread(lambda X: X[:, :3], ROWS), 0.0)
+
+
+@pytest.mark.parametrize("average", [FrameAverage("O(3)", "3T1", output="T1"), GroupAverage("O(3)", "3T1", output="T1")])
+@pytest.mark.parametrize("func, returned", [
+    (lambda X: X[:3, :3], r"\(3, 3\)"),  # too few rows
+    (lambda X: 1.0, r"\(\)"),  # a scalar
+    (lambda X: X[:, 0], r"\(\d+,\)"),  # one column for a vector output
+])
+def test_averages_name_the_shape_of_what_func_returns(average, func, returned):
+    match = rf"func must .*returned shape {returned}; expected \(\d+, \.\.\.\) with 3 columns \(output 'T1' of O\(3\)\)"
+    if returned == r"\(\d+,\)":
+        match = r"output 'T1' of O\(3\) has 3 columns, but func returns shape \(\) per row"
+    with pytest.raises(ValueError, match=match):
+        average(func, ROWS)
+
+
+@pytest.mark.parametrize("output", ["T0", "T1"])
+def test_a_frame_average_of_inf_is_an_error_not_nan(output):
+    bad = lambda X: np.where(np.arange(len(X))[:, None] % 8 == 3, np.inf, X[:, :3])  # noqa: E731
+    with pytest.raises(ValueError, match=r"func returned inf or NaN for the transformed inputs of samples \[0, 1, 2, 3, 4\]"):
+        FrameAverage("O(3)", "3T1", output=output)(bad, ROWS)
+
+
+def test_a_frame_average_names_the_samples_that_are_not_finite():
+    X = ROWS.copy()
+    X[2, 1], X[4, 0] = np.nan, -np.inf
+    with pytest.raises(ValueError, match=r"X contains NaN or inf in samples \[2, 4\]: a frame is built from finite inputs"):
+        FrameAverage("E(3)", "3P")(lambda X: X[:, 0], X)  # used to be LinAlgError: Eigenvalues did not converge
+
+
+@pytest.mark.parametrize("group, layout", [("O(3)", "3T1"), ("SO(3)", "3T1"), ("E(3)", "3P"), ("SE(3)", "3P")])
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300])
+def test_frames_of_huge_and_tiny_inputs_are_those_of_the_rescaled_inputs(group, layout, scale):
+    average = FrameAverage(group, layout, output="T1")
+    linear = lambda X: 2 * X[:, :3] - X[:, 3:6]  # noqa: E731
+    np.testing.assert_allclose(average(linear, ROWS * scale) / scale, average(linear, ROWS), atol=1e-13)

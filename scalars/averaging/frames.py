@@ -40,6 +40,7 @@ import numpy as np
 __all__ = ["pca_frames", "sort_frames", "design", "SampleError"]
 
 _EPS = np.finfo(np.float64).eps
+_SAFE_EXPONENT = 400  # |x| < 2^400: sums of squares of thousands of entries stay finite and normal
 
 
 class SampleError(ValueError):
@@ -157,6 +158,11 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
         For a row whose symmetric subspace has no exact design for ``max_rank``.
     """
     n, q, d = V.shape
+    # The frame of x is that of x / 2^k: samples whose squares would leave the float range
+    # are scaled by a power of two (exactly), every other sample is left as it is.
+    exponent = np.frexp(np.abs(V).max(axis=(1, 2), initial=0.0))[1]
+    shift = np.where(np.abs(exponent) > _SAFE_EXPONENT, exponent, 0)
+    V = np.ldexp(V, -shift[:, None, None])
     points = is_point & euclidean
     centroid = V[:, points].mean(axis=1) if points.any() else np.zeros((n, d))
     V = V - np.where(points[:, None], centroid[:, None, :], 0.0)
@@ -211,7 +217,8 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
     order = np.argsort(sample, kind="stable")
     sample, R, view = sample[order], np.concatenate(elements)[order], np.concatenate(views)[order]
     weights = 1.0 / np.bincount(sample, minlength=n)[sample]
-    return sample, (_homogeneous(R, centroid[sample]) if euclidean else R), weights, view, near
+    translation = np.ldexp(centroid, shift[:, None])[sample]
+    return sample, (_homogeneous(R, translation) if euclidean else R), weights, view, near
 
 
 def _clusters(eigenvalues, tol):
