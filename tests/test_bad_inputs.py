@@ -454,3 +454,20 @@ def test_frames_of_huge_and_tiny_inputs_are_those_of_the_rescaled_inputs(group, 
     average = FrameAverage(group, layout, output="T1")
     linear = lambda X: 2 * X[:, :3] - X[:, 3:6]  # noqa: E731
     np.testing.assert_allclose(average(linear, ROWS * scale) / scale, average(linear, ROWS), atol=1e-13)
+
+
+# -- dask (issue 28) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, row, value", [("featurize", 510, np.nan), ("featurize", 777, 1e200),
+                                                ("predict", 777, 1e200), ("predict", 3, np.inf)])
+def test_dask_errors_name_the_row_of_the_whole_array(method, row, value):
+    da = pytest.importorskip("dask.array")
+    from scalars import parallel
+
+    X = np.random.default_rng(0).standard_normal((1000, 7))
+    model = (InvariantFeatures if method == "featurize" else EquivariantRegressor)(group="O(3)", layout="T0+2T1")
+    model = model.fit(X, X[:, 0]) if method == "predict" else model.fit(X)
+    X[row, 1:4] *= value
+    start = row // 250 * 250
+    with pytest.raises(ValueError, match=rf"failed on row {row} of X \(its chunk starts at row {start}, "):
+        getattr(parallel, method)(model, da.from_array(X, chunks=(250, -1))).compute(scheduler="synchronous")
