@@ -471,3 +471,53 @@ def test_dask_errors_name_the_row_of_the_whole_array(method, row, value):
     start = row // 250 * 250
     with pytest.raises(ValueError, match=rf"failed on row {row} of X \(its chunk starts at row {start}, "):
         getattr(parallel, method)(model, da.from_array(X, chunks=(250, -1))).compute(scheduler="synchronous")
+
+
+# -- the sparse Hamiltonian (issue 28) ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def three_bodies():
+    from scalars.dynamics import NBodySystem, trajectory_data
+
+    system = NBodySystem([1.0, 1.5, 0.5], softening=0.5)
+    return system, trajectory_data(system, 6, 1, dt=0.1, duration=1.0, cache=False)
+
+
+def _chunks(train):
+    """``train`` with the chunks given as functions of the originals."""
+    return {
+        "none": train[:0],
+        "nan": np.where(np.arange(train.size).reshape(train.shape) == 40, np.nan, train),
+        "motionless": np.repeat(train[:, :1], train.shape[1], axis=1),
+    }
+
+
+@pytest.mark.parametrize("case, match", [
+    ("none", r"data.train must hold chunks of shape \(n >= 1, C, state_size\), got shape \(0, 5, 18\)"),
+    ("nan", r"data.train has NaN or inf in chunks \[0\]"),  # used to be a bare StopIteration
+    ("motionless", r"no chunk of data.train moves"),  # used to be "zero-size array"
+])
+def test_sparse_hamiltonian_names_what_is_wrong_with_the_chunks(three_bodies, case, match):
+    import dataclasses
+
+    from scalars.dynamics import SparseHamiltonian
+
+    system, data = three_bodies
+    with pytest.raises(ValueError, match=match):
+        SparseHamiltonian(system).fit(dataclasses.replace(data, train=_chunks(data.train)[case]))
+
+
+def test_sparse_hamiltonian_says_what_fit_takes_and_that_it_is_not_fitted(three_bodies):
+    from sklearn.exceptions import NotFittedError
+
+    from scalars.dynamics import SparseHamiltonian
+
+    system, data = three_bodies
+    with pytest.raises(TypeError, match=r"fit takes a TrajectoryData \(trajectory_data\) .* got ndarray"):
+        SparseHamiltonian(system).fit(data.train)
+    with pytest.raises(TypeError, match=r"fit takes a PendulumData \(pendulum_data\) with the fields train, t_chunk, "
+                                        r"train_params, train_g; got TrajectoryData"):
+        SparseHamiltonian().fit(data)
+    for call in (lambda m: m.to_sympy(), lambda m: m.hamiltonian(data.train[0]), lambda m: m.rollout(data.train[0, 0], [0, 1.0])):
+        with pytest.raises(NotFittedError, match="SparseHamiltonian is not fitted yet"):
+            call(SparseHamiltonian(system))
