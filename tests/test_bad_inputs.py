@@ -521,3 +521,56 @@ def test_sparse_hamiltonian_says_what_fit_takes_and_that_it_is_not_fitted(three_
     for call in (lambda m: m.to_sympy(), lambda m: m.hamiltonian(data.train[0]), lambda m: m.rollout(data.train[0, 0], [0, 1.0])):
         with pytest.raises(NotFittedError, match="SparseHamiltonian is not fitted yet"):
             call(SparseHamiltonian(system))
+
+
+# -- EMLP (issue 28) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("hidden, layers, match", [
+    (-5, 3, "hidden must be a positive number of channels, a Rep, or a sequence of them; got -5"),
+    ([16, 0], 3, "hidden must be .* got 0"),
+    ("wide", 3, "hidden must be .* got 'wide'"),
+    (16, -1, "layers must be a non-negative integer, got -1"),
+])
+def test_emlp_names_bad_hidden_layers(hidden, layers, match):
+    from scalars.nn import EMLP
+
+    with pytest.raises(ValueError, match=match):
+        EMLP("2T1", "T0", "O(3)", hidden=hidden, layers=layers)
+
+
+@pytest.mark.parametrize("x, error, match", [
+    (torch.ones(4, 5), ValueError, r"input representation 2T1\(O\(3\)\) has 6 columns, but x has shape \(4, 5\)"),
+    (torch.ones(()), ValueError, r"has 6 columns, but x has shape \(\)"),
+    (np.ones((4, 6)), TypeError, r"takes a torch tensor of shape \(\.\.\., 6\) for its input representation 2T1\(O\(3\)\), "
+                                 r"got ndarray"),
+    (torch.ones(4, 6, dtype=torch.float64), TypeError, r"computes in torch.float32, but x is torch.float64"),
+])
+def test_emlp_names_its_representation_and_dtype_for_bad_inputs(x, error, match):
+    from scalars.nn import EMLP
+
+    net = EMLP("2T1", "T0", "O(3)", hidden=16, layers=1)
+    with pytest.raises(error, match=match):
+        net(x)
+    assert net(torch.ones(4, 6)).shape == (4, 1)
+
+
+def test_emlp_says_when_its_hidden_channels_allow_scalars_only():
+    from scalars.nn import EMLP
+
+    G = "S(4)xO(3)"
+    with pytest.raises(ValueError, match=r"hidden=16 gives a hidden layer of scalars only: uniform_rep\(16, 'S\(4\)xO\(3\)'\) "
+                                         r"is 16T0 .* Use at least 24 channels"):
+        EMLP(rep("4T0+4T1", G), rep("4T1", G), G, hidden=16)
+    EMLP(rep("4T0+4T1", G), rep("4T1", G), G, hidden=24, layers=1)
+
+
+def test_emlp_warns_when_its_only_equivariant_output_is_zero():
+    from scalars.nn import EMLP
+
+    with pytest.warns(UserWarning, match=r"O\(3\) acts trivially on the input 3T0 .* to T1 is zero"):
+        net = EMLP("3T0", "T1", "O(3)", hidden=16, layers=1)
+    assert torch.all(net(torch.randn(5, 3)) == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EMLP("3T0", "T0", "O(3)", hidden=8, layers=1)
+        EMLP("T0+T1", "T1", "O(3)", hidden=8, layers=1)
