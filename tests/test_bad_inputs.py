@@ -441,6 +441,13 @@ def test_a_frame_average_of_inf_is_an_error_not_nan(output):
         FrameAverage("O(3)", "3T1", output=output)(bad, ROWS)
 
 
+def test_a_group_average_of_a_nan_sample_is_nan_there_only():
+    X = ROWS.copy()
+    X[1, 2] = np.nan
+    average = GroupAverage("O(3)", "3T1", output="T1", random_state=0)(lambda X: X[:, :3], X)
+    assert np.isnan(average[1]).all() and np.isfinite(np.delete(average, 1, axis=0)).all()
+
+
 def test_a_frame_average_names_the_samples_that_are_not_finite():
     X = ROWS.copy()
     X[2, 1], X[4, 0] = np.nan, -np.inf

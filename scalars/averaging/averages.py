@@ -174,8 +174,9 @@ class _Average:
         for start in range(0, len(X), step):
             frame = self._frame(X[start : start + step], start, plan)
             distinct, position = frame.distinct_inputs()  # Phi once per input, not per symmetry
-            Y = func(self._pull(frame.subset(distinct), X[start : start + step]))
-            Y = self._check_output(Y if hasattr(Y, "detach") else np.asarray(Y), len(distinct), frame.sample[distinct] + start)
+            chunk = X[start : start + step]
+            Y = func(self._pull(frame.subset(distinct), chunk))
+            Y = self._check_output(Y if hasattr(Y, "detach") else np.asarray(Y), chunk, frame.sample[distinct], start)
             Y = Y[as_index(position, Y)] if len(distinct) < len(position) else Y
             columns = Y.reshape(len(Y), -1)
             if self.output_rep is not None:
@@ -187,11 +188,13 @@ class _Average:
                 columns = frame.push(self.output_rep, columns)
             yield frame, columns, tuple(Y.shape[1:])
 
-    def _check_output(self, Y, n_rows, samples):
-        """``func``'s outputs ``Y`` for ``n_rows`` inputs, if they are one finite output per row.
+    def _check_output(self, Y, X, samples, offset):
+        """``func``'s outputs ``Y``, if they are one per input row, and finite where ``X`` is.
 
-        ``samples`` (n_rows,) are the samples of ``X`` the inputs come from, to name them.
+        ``samples`` (n_rows,) are the rows of ``X`` the inputs come from; ``X`` starts at row
+        ``offset`` of the whole input, which errors count from.
         """
+        n_rows = len(samples)
         if Y.ndim == 0 or len(Y) != n_rows:
             columns = "any number of columns" if self.output_rep is None else f"{self.output_rep.size} columns"
             raise ValueError(
@@ -199,11 +202,13 @@ class _Average:
                 f"shape {tuple(Y.shape)}; expected ({n_rows}, ...) with {columns} (output "
                 f"'{self.output}' of {self.group.name})"
             )
-        finite = np.isfinite(to_numpy(Y.detach() if hasattr(Y, "detach") else Y).reshape(n_rows, -1)).all(axis=1)
-        if not finite.all():
-            bad = np.unique(samples[~finite])
+        rows = Y.detach().reshape(n_rows, -1) if hasattr(Y, "detach") else Y.reshape(n_rows, -1)
+        finite = to_numpy(rows.isfinite().all(1)) if hasattr(rows, "isfinite") else np.isfinite(rows).all(axis=1)
+        bad = np.unique(samples[~finite])
+        bad = bad[np.isfinite(to_numpy(X[as_index(bad, X)])).all(axis=1)]  # a NaN in X may give a NaN
+        if len(bad):
             raise ValueError(
-                f"func returned inf or NaN for the transformed inputs of samples {bad[:10].tolist()}"
+                f"func returned inf or NaN for the transformed inputs of samples {(bad[:10] + offset).tolist()}"
                 f"{' ...' if len(bad) > 10 else ''} of X: their average over {self.group.name} is undefined"
             )
         return Y

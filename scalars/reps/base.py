@@ -145,13 +145,13 @@ class TensorRep(Rep):
         return [M] * self.p + [M_dual] * self.q
 
     def rho(self, g):
-        M = self._require_group().real_form(check_element(self, g))
+        M = self._require_group().real_form(_check_element(self, g))
         if self.rank == 0:
             return np.ones((1, 1))
         return reduce(np.kron, self._factors(M, np.linalg.inv(M).T if self.q else None))
 
     def drho(self, A):
-        a = check_algebra_element(self, self._require_group().algebra_real_form(A))
+        a = _check_algebra_element(self, self._require_group().algebra_real_form(A))
         n = self.group.n_columns
         if self.rank == 0:
             return np.zeros((1, 1))
@@ -206,10 +206,10 @@ class PointRep(Rep):
         return self.group.n_columns
 
     def rho(self, g):
-        return self._require_group().real_form(check_element(self, g))
+        return self._require_group().real_form(_check_element(self, g))
 
     def drho(self, A):
-        return check_algebra_element(self, self._require_group().algebra_real_form(A))
+        return _check_algebra_element(self, self._require_group().algebra_real_form(A))
 
     def translation(self, g):
         return self._require_group().translation(g)
@@ -251,7 +251,7 @@ class SumRep(Rep):
         return out
 
     def rho(self, g):
-        check_element(self, g)
+        _check_element(self, g)
         return self._blocks([rep.rho(g) for rep in self.reps])
 
     def drho(self, A):
@@ -288,7 +288,7 @@ def _describe(g):
     return f"{type(g).__name__} of shape {tuple(shape)}" if shape is not None else f"{type(g).__name__} {g!r}"
 
 
-def check_element(rep, g):
+def _check_element(rep, g):
     """``g`` if it is one element of ``rep``'s group (the form ``group.identity()`` has).
 
     Raises
@@ -300,20 +300,30 @@ def check_element(rep, g):
     group = rep._require_group()
     identity = group.identity()
     if isinstance(identity, tuple):
-        if isinstance(g, tuple) and len(g) == len(identity) and all(
+        if isinstance(g, (tuple, list)) and len(g) == len(identity) and all(
             np.shape(part) == np.shape(one) for part, one in zip(g, identity)
         ):
-            return g
+            return tuple(g)
         parts = ", ".join(f"a {np.shape(one)} element of {f.name}" for one, f in zip(identity, group.factors))
         expected = f"a tuple of {len(identity)} elements of its factors ({parts})"
     else:
-        if not isinstance(g, tuple) and np.shape(g) == np.shape(identity):
+        if not isinstance(g, tuple) and _shape(g) == np.shape(identity):
             return g
         expected = f"an array of shape {np.shape(identity)}"
-    raise ValueError(f"representation {rep!r} takes one element of the group {group.name}, {expected}; got {_describe(g)}")
+    raise ValueError(
+        f"representation {rep!r} takes one element of the group {group.name}, {expected}; got {_describe(g)}"
+    )
 
 
-def check_algebra_element(rep, a):
+def _shape(g):
+    """The shape of an array-like ``g``, or None for a ragged one."""
+    try:
+        return np.shape(g)
+    except ValueError:
+        return None
+
+
+def _check_algebra_element(rep, a):
     """``a``, the real form of a Lie algebra element, if it acts on one vector's columns."""
     n = rep.group.n_columns
     if np.shape(a) != (n, n):
@@ -378,7 +388,7 @@ class ProductRep(Rep):
         if not self.external:
             return g, g
         factors = self.group.factors
-        if not isinstance(g, tuple) or len(g) != len(factors):
+        if not isinstance(g, (tuple, list)) or len(g) != len(factors):
             raise ValueError(
                 f"representation {self!r} takes an element of the product group {self.group.name}: "
                 f"a tuple of {len(factors)} elements, one of each of {', '.join(f.name for f in factors)}; "
@@ -388,7 +398,7 @@ class ProductRep(Rep):
         return (g[0] if n_a == 1 else g[:n_a]), (g[n_a] if len(g) == n_a + 1 else g[n_a:])
 
     def rho(self, g):
-        g_a, g_b = self.split_element(check_element(self, g))
+        g_a, g_b = self.split_element(_check_element(self, g))
         return np.kron(self.a.rho(g_a), self.b.rho(g_b))
 
     def drho(self, A):
