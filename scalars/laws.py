@@ -90,7 +90,8 @@ def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explici
     ------
     ValueError
         If the basis is not a monomial one, ``explicit`` is asked for a group whose
-        equivariant basis this function cannot write out, or ``threshold`` is not in [0, 1).
+        equivariant basis this function cannot write out, ``threshold`` is not in [0, 1),
+        ``tolerance`` is negative or ``max_denominator`` not a positive integer.
     TypeError
         If the estimator has no linear basis (an MLP, say): there is no law to write down.
     sklearn.exceptions.NotFittedError
@@ -100,6 +101,10 @@ def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explici
 
     if not (isinstance(threshold, Real) and 0 <= threshold < 1):
         raise ValueError(f"threshold must be a number in [0, 1), got {threshold!r}")
+    if not (isinstance(tolerance, Real) and 0 <= tolerance < np.inf):
+        raise ValueError(f"tolerance must be a finite non-negative number, got {tolerance!r}")
+    if isinstance(max_denominator, bool) or not (isinstance(max_denominator, Integral) and max_denominator >= 1):
+        raise ValueError(f"max_denominator must be a positive integer, got {max_denominator!r}")
     check_is_fitted(estimator)
     if not all(hasattr(estimator, name) for name in ("coef_", "design_rms_", "bases_", "expansion_")):
         raise TypeError(

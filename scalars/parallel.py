@@ -124,6 +124,8 @@ def featurize(transformer, X):
     ValueError
         If ``X`` is not 2-D, has the wrong number of columns, or has several column chunks
         and rows chunks of unknown size (which cannot be merged without computing them).
+        When computed, a ValueError of ``transform`` on a chunk, with the first failing row
+        of ``X`` (not of the chunk) in front of its message.
     sklearn.exceptions.NotFittedError
         If ``transformer`` is not fitted.
     """

@@ -455,7 +455,7 @@ def test_a_frame_average_names_the_samples_that_are_not_finite():
         FrameAverage("E(3)", "3P")(lambda X: X[:, 0], X)  # used to be LinAlgError: Eigenvalues did not converge
 
 
-@pytest.mark.parametrize("group, layout", [("O(3)", "3T1"), ("SO(3)", "3T1"), ("E(3)", "3P"), ("SE(3)", "3P")])
+@pytest.mark.parametrize("group, layout", [("O(3)", "3T1"), ("SO(3)", "3T1"), ("E(3)", "3P"), ("SE(3)", "3P"), ("S(3)xE(3)", "3P")])
 @pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300])
 def test_frames_of_huge_and_tiny_inputs_are_those_of_the_rescaled_inputs(group, layout, scale):
     average = FrameAverage(group, layout, output="T1")
@@ -581,3 +581,144 @@ def test_emlp_warns_when_its_only_equivariant_output_is_zero():
         warnings.simplefilter("error")
         EMLP("3T0", "T0", "O(3)", hidden=8, layers=1)
         EMLP("T0+T1", "T1", "O(3)", hidden=8, layers=1)
+
+
+# -- fuzzing the newer modules (issue 28) ------------------------------------------------
+
+REP_GROUPS = {"O(3)": "2T1+T0", "SO(3)": "T2", "E(3)": "2P+T1", "U(2)": "T1", "S(3)": "T(1,1)", "O(1,3)": "T1",
+              "S(3)xO(3)": "3T0+3T1"}
+
+
+def _elements(group):
+    """Good and bad elements for ``rep.rho``: (name, element)."""
+    identity = group.identity()
+    single = identity[1] if isinstance(identity, tuple) else identity
+    return {
+        "identity": identity, "sample": group.sample(rng=0),
+        "as list": list(identity) if isinstance(identity, tuple) else identity.tolist(),
+        "too big": np.eye(len(single) + 1), "scalar": 1.0, "text": "g", "none": None,
+        "one part": (single,), "three parts": (single, single, single),
+    }
+
+
+@SOME
+@given(name=st.sampled_from(sorted(REP_GROUPS)), kind=st.sampled_from(sorted(_elements(get_group("O(3)")))))
+def test_reps_take_one_element_of_their_group(name, kind, time_limit):
+    group = get_group(name)
+    R = rep(REP_GROUPS[name], group)
+    result = outcome(lambda: R.rho(_elements(group)[kind]), time_limit)
+    good = kind in ("identity", "sample", "as list")
+    if not good or isinstance(result, Exception):
+        assert not good and isinstance(result, ValueError), result
+        check(result, ["representation"])
+        assert name in str(result)
+    elif kind == "sample":
+        assert result.shape == (R.size, R.size) and np.isfinite(result).all()
+    else:
+        np.testing.assert_allclose(result, np.eye(R.size), atol=1e-12)
+
+
+def _cube(X):
+    return X[:, :3] ** 3
+
+
+FUNCS = {
+    "linear": lambda X: 2 * X[:, :3] - X[:, 3:6],
+    "cube": _cube,
+    "inf": lambda X: np.full((len(X), 3), np.inf),
+    "rows": lambda X: X[:2, :3],
+    "scalar": lambda X: 0.0,
+    "torch": lambda X: torch.as_tensor(X[:, :3]),
+}
+
+
+@SOME
+@given(
+    average=st.sampled_from(["group", "frame"]),
+    group=st.sampled_from(["O(3)", "SO(3)", "E(3)", "S(3)", "S(3)xE(3)"]),
+    func=st.sampled_from(sorted(FUNCS)),
+    X=st.integers(0, 5).flatmap(lambda n: numbers((n, 9))),
+)
+def test_averages_of_any_function(average, group, func, X, time_limit):
+    layout = "3P" if "E" in group else "3T1"
+    make = GroupAverage if average == "group" else FrameAverage
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = outcome(lambda: make(group, layout, output="T1" if group != "S(3)" else "T0")(FUNCS[func], X), time_limit)
+    finite_func = func in ("linear", "torch") or (func == "cube" and is_finite(X.astype(float) ** 3))
+    check(result, ["X", "func", "samples"], is_finite(X) and finite_func)
+    if not isinstance(result, Exception) and func == "linear" and is_finite(X) and len(X):
+        assert result.shape[0] == len(X)
+
+
+@SOME
+@given(
+    shape=st.sampled_from([(4, 6), (4, 5), (6,), (), (2, 3, 6), (0, 6)]),
+    dtype=st.sampled_from([torch.float32, torch.float64, torch.int64, "numpy"]),
+    special=st.sampled_from([None] + SPECIALS),
+)
+def test_emlp_inputs(shape, dtype, special, time_limit):
+    from scalars.nn import EMLP
+
+    torch.manual_seed(0)
+    net = EMLP("2T1", "T0+T1", "O(3)", hidden=16, layers=1)
+    x = torch.randn(shape)
+    if special is not None and x.numel():
+        x.view(-1)[0] = special
+    x = x.numpy() if dtype == "numpy" else x.to(dtype)
+    result = outcome(lambda: net(x), time_limit)
+    check(result, ["x", "representation"], is_finite(np.asarray(x, dtype=float)))
+    if not isinstance(result, Exception):
+        assert result.shape == shape[:-1] + (4,)
+
+
+@FEW
+@given(name=st.sampled_from(["tolerance", "threshold", "max_denominator", "names"]),
+       value=st.sampled_from([-1.0, 0.0, 0.5, 2.0, np.nan, np.inf, "1", None, 0, 3, ["a"]]))
+def test_to_sympy_options(name, value, time_limit):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 6))
+    model = EquivariantRegressor(group="O(3)", layout="2T1").fit(X, (X[:, :3] ** 2).sum(1))
+    result = outcome(lambda: model.to_sympy(**{name: value}), time_limit)
+    check(result, [name], finite_input=False)  # a law is a sympy expression
+    if not isinstance(result, Exception) and name != "names":
+        assert {str(s) for s in result.free_symbols} <= {"<v0,v0>", "<v0,v1>", "<v1,v1>"}
+
+
+@FEW
+@given(X=st.integers(1, 12).flatmap(lambda n: numbers((n, 7), dtype="float64")), chunk=st.integers(1, 5))
+def test_dask_featurize_is_transform_or_names_the_row(X, chunk, time_limit):
+    da = pytest.importorskip("dask.array")
+    from scalars.parallel import featurize
+
+    features = InvariantFeatures(group="O(3)", layout="T0+2T1").fit(np.ones((2, 7)))
+    expected = outcome(lambda: features.transform(X), time_limit)
+    result = outcome(lambda: featurize(features, da.from_array(X, chunks=(chunk, -1))).compute(scheduler="sync"), time_limit)
+    if isinstance(expected, Exception):  # the row named fails alone, the rows before it in its chunk do not
+        named = re.search(r"failed on row (\d+) of X \(its chunk starts at row (\d+)", str(result))
+        assert isinstance(result, ValueError) and named, result
+        row, start = int(named[1]), int(named[2])
+        assert isinstance(outcome(lambda: features.transform(X[row : row + 1]), time_limit), ValueError)
+        assert start <= row and (row == start or not isinstance(outcome(lambda: features.transform(X[start:row]), time_limit), Exception))
+    else:
+        np.testing.assert_array_equal(result, expected)
+
+
+@FEW
+@given(
+    masses=st.sampled_from([[1.0, 2.0], [1.0, -1.0], [1.0, 0.0], [1.0, np.nan], [], 1.0, [[1.0, 2.0]], ["a", "b"]]),
+    softening=st.sampled_from([0.0, 0.5, -1.0, np.nan, np.inf, "x"]),
+    state=st.sampled_from(["ok", "together", "nan", "short"]),
+)
+def test_nbody_systems(masses, softening, state, time_limit):
+    from scalars.dynamics import NBodySystem
+
+    z0 = {"ok": np.array([0, 0, 0, 1, 0, 0, 0, 0.5, 0, 0, -0.5, 0.0]), "together": np.zeros(12),
+          "nan": np.full(12, np.nan), "short": np.zeros(5)}[state]
+
+    def simulate():
+        system = NBodySystem(masses, softening=softening)
+        return system.trajectory(z0, [0.0, 0.1]), system.hamiltonian(z0)
+
+    check(outcome(simulate, time_limit), ["masses", "softening", "states", "state", "z0", "initial states", "G"],
+          is_finite(z0))

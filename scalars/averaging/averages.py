@@ -19,7 +19,7 @@ import numpy as np
 
 from scalars._backend import as_backend_of, as_index, concatenate, is_numpy, to_numpy
 from scalars.averaging.action import act, inverse, rank, take
-from scalars.averaging.frames import SampleError, pca_frames, sort_frames
+from scalars.averaging.frames import SampleError, in_safe_range, pca_frames, sort_frames
 from scalars.groups import (
     Euclidean,
     Orthogonal,
@@ -565,8 +565,12 @@ class FrameAverage(_Average):
         return Frame(sample[rows], (P[rows], g), weights[rows] * base_weights, n, views=views)
 
     def _keys(self, X):
-        """Invariant scalars of each particle (n, k, m) that order the particles."""
-        X = to_numpy(X)
+        """Invariant scalars of each particle (n, k, m) that order the particles.
+
+        A sample scaled by a power of two has its keys scaled key by key, which keeps their
+        order and ties: samples too large or small for them are computed scaled to order one.
+        """
+        X, _ = in_safe_range(to_numpy(X))
         if self.base is None:  # S(k) alone: each vector is one number per particle
             scalars, V = self._layout.split(X, self.permutation.d)
             return np.swapaxes(V, -1, -2)

@@ -255,13 +255,14 @@ class EquivariantBilinear(nn.Module):
         lead, x = x.shape[:-1], x.reshape(-1, x.shape[-1])
         out = x.new_zeros(len(x), self.rep_out.size)
         for f, ((o, i, sources_first), c) in enumerate(zip(self.families, self.weights)):
-            Z = x[:, getattr(self, f"_source{f}")].reshape(len(x), -1, o, i)  # W's blocks from n sources (b, n, o, i)
+            source = getattr(self, f"_source{f}")
+            Z = x[:, source].reshape(len(x), len(source), o, i)  # W's blocks from n sources (b, n, o, i)
             inputs = x[:, getattr(self, f"_input{f}")]  # (b, m_in, i)
             if sources_first:  # sum_j c_xyj (Z_j x_y), or sum_j Z_j (sum_y c_xyj x_y): the cheaper order
                 block = torch.einsum("bjoy,xyj->bxo", torch.einsum("bjoi,byi->bjoy", Z, inputs), c)
             else:
                 block = torch.einsum("bjoi,bxji->bxo", Z, torch.einsum("xyj,byi->bxji", c, inputs))
-            out = out.index_add(1, getattr(self, f"_output{f}"), block.reshape(len(x), -1))
+            out = out.index_add(1, getattr(self, f"_output{f}"), block.flatten(1))
         return 0.1 * out.reshape(tuple(lead) + (self.rep_out.size,))
 
 
