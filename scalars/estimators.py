@@ -189,11 +189,11 @@ class EquivariantRegressor(_EquivariantBase):
         self.coef_ = _ridge_solve(gram, moment, self.alpha)
         return self
 
-    def to_sympy(self, names=None, tolerance=1e-8, max_denominator=100, explicit=True):
+    def to_sympy(self, names=None, tolerance=1e-8, max_denominator=100, explicit=True, threshold=1e-6):
         """The fitted model as a sympy expression; see :func:`scalars.laws.to_sympy`."""
         from scalars.laws import to_sympy
 
-        return to_sympy(self, names, tolerance, max_denominator, explicit)
+        return to_sympy(self, names, tolerance, max_denominator, explicit, threshold)
 
     def predict(self, X):
         """Predict the invariant or equivariant target.

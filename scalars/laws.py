@@ -39,8 +39,13 @@ _EXACT = 1e-13
 
 
 # -- writing a fitted model down ------------------------------------------------------------
-def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explicit=True):
+def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explicit=True, threshold=1e-6):
     """A fitted equivariant polynomial model as a sympy expression.
+
+    What is printed: the terms of the model (coefficient times monomial of invariants
+    times basis element) whose size, ``|coefficient|`` times the root mean square of what
+    it multiplies over the training data, is at least ``threshold`` times the size of the
+    largest term; their coefficients rounded to rationals within ``tolerance``.
 
     Parameters
     ----------
@@ -62,6 +67,12 @@ def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explici
         the input vectors (``q[0, 0]``, the entries of ``MatrixSymbol("q", d, 1)``). If
         False, keep each equivariant basis element as a matrix symbol named as the group
         names it (``q``, ``sym(q,p)``, ``cross(a,b)``, ``I``), which reads like the law.
+    threshold : float in [0, 1), default=1e-6
+        Terms smaller than ``threshold`` times the largest (sizes as above) are left out.
+        A ridge fit (``alpha > 0``) of an exact law leaves every other term of the basis
+        with a coefficient of about ``alpha`` relative size (1e-9 to 1e-7 of the largest
+        term at the default ``alpha``), which is noise, not law. ``threshold=0`` prints
+        every term above ``tolerance``, so that the law reproduces ``predict``.
 
     Returns
     -------
@@ -78,12 +89,28 @@ def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explici
     Raises
     ------
     ValueError
-        If the basis is not a monomial one, or ``explicit`` is asked for a group whose
-        equivariant basis this function cannot write out.
+        If the basis is not a monomial one, ``explicit`` is asked for a group whose
+        equivariant basis this function cannot write out, ``threshold`` is not in [0, 1),
+        ``tolerance`` is negative or ``max_denominator`` not a positive integer.
+    TypeError
+        If the estimator has no linear basis (an MLP, say): there is no law to write down.
+    sklearn.exceptions.NotFittedError
+        If the estimator is not fitted.
     """
     import sympy
 
-    check_is_fitted(estimator, ["coef_", "design_rms_"])
+    if not (isinstance(threshold, Real) and 0 <= threshold < 1):
+        raise ValueError(f"threshold must be a number in [0, 1), got {threshold!r}")
+    if not (isinstance(tolerance, Real) and 0 <= tolerance < np.inf):
+        raise ValueError(f"tolerance must be a finite non-negative number, got {tolerance!r}")
+    if isinstance(max_denominator, bool) or not (isinstance(max_denominator, Integral) and max_denominator >= 1):
+        raise ValueError(f"max_denominator must be a positive integer, got {max_denominator!r}")
+    check_is_fitted(estimator)
+    if not all(hasattr(estimator, name) for name in ("coef_", "design_rms_", "bases_", "expansion_")):
+        raise TypeError(
+            f"{type(estimator).__name__} has no linear basis to print: to_sympy writes down models that "
+            "are sums of coefficients times basis functions (EquivariantRegressor, SparseEquivariantRegressor)"
+        )
     for basis in estimator.bases_:
         if not hasattr(basis, "powers_"):
             raise ValueError(
@@ -91,7 +118,10 @@ def to_sympy(estimator, names=None, tolerance=1e-8, max_denominator=100, explici
                 "its functions have no closed form here"
             )
     structure = _Structure(estimator.expansion_, names)
-    coefficients = rationalize(estimator.coef_, estimator.design_rms_, tolerance, max_denominator)
+    coef = np.asarray(estimator.coef_, dtype=float)
+    sizes = np.abs(coef) * estimator.design_rms_
+    coef = np.where(sizes < threshold * sizes.max(initial=0.0), 0.0, coef)
+    coefficients = rationalize(coef, estimator.design_rms_, tolerance, max_denominator)
     invariants = [sympy.Symbol(name) for name in structure.invariant_names]
     bases = {kind: structure.symbolic_basis(kind, explicit) for kind in structure.kinds}
     expansion = estimator.expansion_

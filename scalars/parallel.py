@@ -124,6 +124,8 @@ def featurize(transformer, X):
     ValueError
         If ``X`` is not 2-D, has the wrong number of columns, or has several column chunks
         and rows chunks of unknown size (which cannot be merged without computing them).
+        When computed, a ValueError of ``transform`` on a chunk, with the first failing row
+        of ``X`` (not of the chunk) in front of its message.
     sklearn.exceptions.NotFittedError
         If ``transformer`` is not fitted.
     """
@@ -173,11 +175,45 @@ def _map_rows(estimator, X, method):
     )
 
 
-def _apply(block, estimator, method, trailing):
-    """``estimator.<method>(block)`` as an ndarray; an empty block gives an empty result."""
+def _apply(block, estimator, method, trailing, block_info=None):
+    """``estimator.<method>(block)`` as an ndarray; an empty block gives an empty result.
+
+    A ValueError names the first row of the whole array on which ``method`` fails: the
+    estimator only sees the block, and counts its rows from the block's first.
+    """
     if len(block) == 0:  # scikit-learn refuses zero rows; dask makes them (e.g. X[mask])
         return np.empty((0,) + tuple(trailing), dtype=_probe(estimator, method, block).dtype)
-    return np.asarray(getattr(estimator, method)(block))  # a DataFrame (set_output) as array
+    call = getattr(estimator, method)
+    try:
+        return np.asarray(call(block))  # a DataFrame (set_output) as array
+    except ValueError as error:
+        start = block_info[0]["array-location"][0][0] if block_info else 0
+        row = _first_failing_row(call, block)
+        where = f"row {start + row} of X" if row is not None else f"the rows {start} to {start + len(block) - 1} of X"
+        raise ValueError(
+            f"{type(estimator).__name__}.{method} failed on {where} (its chunk starts at row {start}, "
+            f"and the message counts rows and samples from there): {error}"
+        ) from error
+
+
+def _first_failing_row(call, block):
+    """The first row of ``block`` on which ``call`` fails, or None if no single row does.
+
+    ``call(block)`` failed. Bisection over prefixes (a row-by-row ``call`` fails on a
+    prefix exactly when the prefix holds a bad row), confirmed on the row alone.
+    """
+    def fails(rows):
+        try:
+            call(rows)
+        except ValueError:
+            return True
+        return False
+
+    low, high = 0, len(block)  # the prefix of ``high`` rows fails, that of ``low`` is taken not to
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if fails(block[:middle]) else (middle, high)
+    return high - 1 if fails(block[high - 1 : high]) else None
 
 
 def _probe(estimator, method, X):

@@ -24,8 +24,11 @@ from scalars import (
     UnitsEquivariantRegressor,
 )
 from scalars import invariants as inv
+from scalars.averaging import FrameAverage, GroupAverage
 from scalars.dynamics import DoubleSpringPendulum, pendulum_data
-from scalars.nn import InvariantMLP, TensorHead, VectorHead
+from scalars.groups import get_group
+from scalars.nn import GroupAveraging, InvariantMLP, TensorHead, VectorHead
+from scalars.reps import rep
 
 LIMIT = 10  # seconds for one call
 
@@ -355,3 +358,367 @@ def test_pendulum_data_settings(name, value, time_limit):
         return data.train, data.test
 
     check(outcome(generate, time_limit), [name, "chunk_len"])
+
+
+# -- representations and group names (issue 28) ------------------------------------------
+
+@pytest.mark.parametrize("make_rep, element", [
+    (lambda: rep("2T1", "O(3)") * rep("T1", "SO(3)"), np.eye(3)),  # used to give a (12, 18) matrix
+    (lambda: rep("4T1", "S(4)xO(3)"), np.eye(3)),  # used to give (2, 9)
+    (lambda: rep("4T1", "S(4)xO(3)"), (np.eye(3), np.eye(3))),
+    (lambda: rep("4T1", "S(4)xO(3)"), (np.eye(4),)),
+])
+def test_a_product_rep_takes_an_element_of_the_product_group(make_rep, element):
+    R = make_rep()
+    with pytest.raises(ValueError, match=rf"representation .* takes one element of the group {re.escape(R.group.name)}, "
+                                         r"a tuple of 2 elements of its factors"):
+        R.rho(element)
+    g = R.group.sample(rng=0)
+    assert R.rho(g).shape == (R.size, R.size)
+
+
+def test_a_rep_names_the_shape_of_an_element_of_its_group():
+    with pytest.raises(ValueError, match=r"2T1\(O\(3\)\) takes one element of the group O\(3\), an array of shape "
+                                         r"\(3, 3\); got ndarray of shape \(4, 4\)"):
+        rep("2T1", "O(3)").rho(np.eye(4))
+    with pytest.raises(ValueError, match=r"Lie algebra element of O\(3\) acting on 3 columns"):
+        rep("T2", "O(3)").drho(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"tuple of 2 elements, one of each of S\(3\), O\(3\)"):
+        rep("3T1", "S(3)xO(3)").drho(np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize("name, cause", [
+    ("S(4)x", "a product needs a group on each side of 'x'"),
+    ("xO(3)", "use 'O(d)'"),
+    ("S(4)xQ(3)", "its factor 'Q(3)' is not a group"),
+])
+def test_a_malformed_product_name_is_named_whole(name, cause):
+    with pytest.raises(ValueError, match=rf"unknown group {re.escape(repr(name))}: .*{re.escape(cause)}"):
+        get_group(name)
+
+
+# -- averaging (issue 28) ----------------------------------------------------------------
+
+ROWS = np.random.default_rng(0).standard_normal((5, 9))  # three vectors (or points) in 3-D
+
+
+@pytest.mark.parametrize("n_samples", [0, -3, 2.5, True, "16"])
+def test_group_averages_name_a_bad_n_samples(n_samples):
+    with pytest.raises(ValueError, match=rf"n_samples must be a positive integer .* got {re.escape(repr(n_samples))}"):
+        GroupAverage("O(3)", "3T1", n_samples=n_samples)
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        GroupAveraging(torch.nn.Identity(), "O(3)", "3T1", n_samples=n_samples)
+    averaging = GroupAveraging(torch.nn.Identity(), "O(3)", "3T1")
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        averaging.n_samples = n_samples
+
+
+def test_the_spread_of_one_haar_draw_is_an_error_not_zero():
+    with pytest.raises(ValueError, match=r"spread needs n_samples >= 2 Haar draws of O\(3\) .* got n_samples=1"):
+        GroupAverage("O(3)", "3T1", n_samples=1).spread(lambda X: X[:, :3], ROWS)
+    assert np.all(GroupAverage("O(3)", "3T1", n_samples=2, random_state=0).spread(lambda X: X[:, :3], ROWS) > 0)
+    np.testing.assert_array_equal(GroupAverage("S(3)", "3T1", n_samples=1).spread(lambda X: X[:, :3], ROWS), 0.0)
+
+
+@pytest.mark.parametrize("average", [FrameAverage("O(3)", "3T1", output="T1"), GroupAverage("O(3)", "3T1", output="T1")])
+@pytest.mark.parametrize("func, returned", [
+    (lambda X: X[:3, :3], r"\(3, 3\)"),  # too few rows
+    (lambda X: 1.0, r"\(\)"),  # a scalar
+    (lambda X: X[:, 0], r"\(\d+,\)"),  # one column for a vector output
+])
+def test_averages_name_the_shape_of_what_func_returns(average, func, returned):
+    match = rf"func must .*returned shape {returned}; expected \(\d+, \.\.\.\) with 3 columns \(output 'T1' of O\(3\)\)"
+    if returned == r"\(\d+,\)":
+        match = r"output 'T1' of O\(3\) has 3 columns, but func returns shape \(\) per row"
+    with pytest.raises(ValueError, match=match):
+        average(func, ROWS)
+
+
+@pytest.mark.parametrize("output", ["T0", "T1"])
+def test_a_frame_average_of_inf_is_an_error_not_nan(output):
+    bad = lambda X: np.where(np.arange(len(X))[:, None] % 8 == 3, np.inf, X[:, :3])  # noqa: E731
+    with pytest.raises(ValueError, match=r"func returned inf or NaN for the transformed inputs of samples \[0, 1, 2, 3, 4\]"):
+        FrameAverage("O(3)", "3T1", output=output)(bad, ROWS)
+
+
+def test_a_group_average_of_a_nan_sample_is_nan_there_only():
+    X = ROWS.copy()
+    X[1, 2] = np.nan
+    average = GroupAverage("O(3)", "3T1", output="T1", random_state=0)(lambda X: X[:, :3], X)
+    assert np.isnan(average[1]).all() and np.isfinite(np.delete(average, 1, axis=0)).all()
+
+
+def test_a_frame_average_names_the_samples_that_are_not_finite():
+    X = ROWS.copy()
+    X[2, 1], X[4, 0] = np.nan, -np.inf
+    with pytest.raises(ValueError, match=r"X contains NaN or inf in samples \[2, 4\]: a frame is built from finite inputs"):
+        FrameAverage("E(3)", "3P")(lambda X: X[:, 0], X)  # used to be LinAlgError: Eigenvalues did not converge
+
+
+@pytest.mark.parametrize("group, layout", [("O(3)", "3T1"), ("SO(3)", "3T1"), ("E(3)", "3P"), ("SE(3)", "3P"), ("S(3)xE(3)", "3P")])
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 1e300])
+def test_frames_of_huge_and_tiny_inputs_are_those_of_the_rescaled_inputs(group, layout, scale):
+    average = FrameAverage(group, layout, output="T1")
+    linear = lambda X: 2 * X[:, :3] - X[:, 3:6]  # noqa: E731
+    np.testing.assert_allclose(average(linear, ROWS * scale) / scale, average(linear, ROWS), atol=1e-13)
+
+
+# -- dask (issue 28) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("method, row, value", [("featurize", 510, np.nan), ("featurize", 777, 1e200),
+                                                ("predict", 777, 1e200), ("predict", 3, np.inf)])
+def test_dask_errors_name_the_row_of_the_whole_array(method, row, value):
+    da = pytest.importorskip("dask.array")
+    from scalars import parallel
+
+    X = np.random.default_rng(0).standard_normal((1000, 7))
+    model = (InvariantFeatures if method == "featurize" else EquivariantRegressor)(group="O(3)", layout="T0+2T1")
+    model = model.fit(X, X[:, 0]) if method == "predict" else model.fit(X)
+    X[row, 1:4] *= value
+    start = row // 250 * 250
+    with pytest.raises(ValueError, match=rf"failed on row {row} of X \(its chunk starts at row {start}, "):
+        getattr(parallel, method)(model, da.from_array(X, chunks=(250, -1))).compute(scheduler="synchronous")
+
+
+# -- the sparse Hamiltonian (issue 28) ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def three_bodies():
+    from scalars.dynamics import NBodySystem, trajectory_data
+
+    system = NBodySystem([1.0, 1.5, 0.5], softening=0.5)
+    return system, trajectory_data(system, 6, 1, dt=0.1, duration=1.0, cache=False)
+
+
+def _chunks(train):
+    """``train`` with the chunks given as functions of the originals."""
+    return {
+        "none": train[:0],
+        "nan": np.where(np.arange(train.size).reshape(train.shape) == 40, np.nan, train),
+        "motionless": np.repeat(train[:, :1], train.shape[1], axis=1),
+    }
+
+
+@pytest.mark.parametrize("case, match", [
+    ("none", r"data.train must hold chunks of shape \(n >= 1, C, state_size\), got shape \(0, 5, 18\)"),
+    ("nan", r"data.train has NaN or inf in chunks \[0\]"),  # used to be a bare StopIteration
+    ("motionless", r"no chunk of data.train moves"),  # used to be "zero-size array"
+])
+def test_sparse_hamiltonian_names_what_is_wrong_with_the_chunks(three_bodies, case, match):
+    import dataclasses
+
+    from scalars.dynamics import SparseHamiltonian
+
+    system, data = three_bodies
+    with pytest.raises(ValueError, match=match):
+        SparseHamiltonian(system).fit(dataclasses.replace(data, train=_chunks(data.train)[case]))
+
+
+def test_sparse_hamiltonian_says_what_fit_takes_and_that_it_is_not_fitted(three_bodies):
+    from sklearn.exceptions import NotFittedError
+
+    from scalars.dynamics import SparseHamiltonian
+
+    system, data = three_bodies
+    with pytest.raises(TypeError, match=r"fit takes a TrajectoryData \(trajectory_data\) .* got ndarray"):
+        SparseHamiltonian(system).fit(data.train)
+    with pytest.raises(TypeError, match=r"fit takes a PendulumData \(pendulum_data\) with the fields train, t_chunk, "
+                                        r"train_params, train_g; got TrajectoryData"):
+        SparseHamiltonian().fit(data)
+    for call in (lambda m: m.to_sympy(), lambda m: m.hamiltonian(data.train[0]), lambda m: m.rollout(data.train[0, 0], [0, 1.0])):
+        with pytest.raises(NotFittedError, match="SparseHamiltonian is not fitted yet"):
+            call(SparseHamiltonian(system))
+
+
+# -- EMLP (issue 28) ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("hidden, layers, match", [
+    (-5, 3, "hidden must be a positive number of channels, a Rep, or a sequence of them; got -5"),
+    ([16, 0], 3, "hidden must be .* got 0"),
+    ("wide", 3, "hidden must be .* got 'wide'"),
+    (16, -1, "layers must be a non-negative integer, got -1"),
+])
+def test_emlp_names_bad_hidden_layers(hidden, layers, match):
+    from scalars.nn import EMLP
+
+    with pytest.raises(ValueError, match=match):
+        EMLP("2T1", "T0", "O(3)", hidden=hidden, layers=layers)
+
+
+@pytest.mark.parametrize("x, error, match", [
+    (torch.ones(4, 5), ValueError, r"input representation 2T1\(O\(3\)\) has 6 columns, but x has shape \(4, 5\)"),
+    (torch.ones(()), ValueError, r"has 6 columns, but x has shape \(\)"),
+    (np.ones((4, 6)), TypeError, r"takes a torch tensor of shape \(\.\.\., 6\) for its input representation 2T1\(O\(3\)\), "
+                                 r"got ndarray"),
+    (torch.ones(4, 6, dtype=torch.float64), TypeError, r"computes in torch.float32, but x is torch.float64"),
+])
+def test_emlp_names_its_representation_and_dtype_for_bad_inputs(x, error, match):
+    from scalars.nn import EMLP
+
+    net = EMLP("2T1", "T0", "O(3)", hidden=16, layers=1)
+    with pytest.raises(error, match=match):
+        net(x)
+    assert net(torch.ones(4, 6)).shape == (4, 1)
+
+
+def test_emlp_says_when_its_hidden_channels_allow_scalars_only():
+    from scalars.nn import EMLP
+
+    G = "S(4)xO(3)"
+    with pytest.raises(ValueError, match=r"hidden=16 gives a hidden layer of scalars only: uniform_rep\(16, 'S\(4\)xO\(3\)'\) "
+                                         r"is 16T0 .* Use at least 24 channels"):
+        EMLP(rep("4T0+4T1", G), rep("4T1", G), G, hidden=16)
+    EMLP(rep("4T0+4T1", G), rep("4T1", G), G, hidden=24, layers=1)
+
+
+def test_emlp_warns_when_its_only_equivariant_output_is_zero():
+    from scalars.nn import EMLP
+
+    with pytest.warns(UserWarning, match=r"O\(3\) acts trivially on the input 3T0 .* to T1 is zero"):
+        net = EMLP("3T0", "T1", "O(3)", hidden=16, layers=1)
+    assert torch.all(net(torch.randn(5, 3)) == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EMLP("3T0", "T0", "O(3)", hidden=8, layers=1)
+        EMLP("T0+T1", "T1", "O(3)", hidden=8, layers=1)
+
+
+# -- fuzzing the newer modules (issue 28) ------------------------------------------------
+
+REP_GROUPS = {"O(3)": "2T1+T0", "SO(3)": "T2", "E(3)": "2P+T1", "U(2)": "T1", "S(3)": "T(1,1)", "O(1,3)": "T1",
+              "S(3)xO(3)": "3T0+3T1"}
+
+
+def _elements(group):
+    """Good and bad elements for ``rep.rho``: (name, element)."""
+    identity = group.identity()
+    single = identity[1] if isinstance(identity, tuple) else identity
+    return {
+        "identity": identity, "sample": group.sample(rng=0),
+        "as list": list(identity) if isinstance(identity, tuple) else identity.tolist(),
+        "too big": np.eye(len(single) + 1), "scalar": 1.0, "text": "g", "none": None,
+        "one part": (single,), "three parts": (single, single, single),
+    }
+
+
+@SOME
+@given(name=st.sampled_from(sorted(REP_GROUPS)), kind=st.sampled_from(sorted(_elements(get_group("O(3)")))))
+def test_reps_take_one_element_of_their_group(name, kind, time_limit):
+    group = get_group(name)
+    R = rep(REP_GROUPS[name], group)
+    result = outcome(lambda: R.rho(_elements(group)[kind]), time_limit)
+    good = kind in ("identity", "sample", "as list")
+    if not good or isinstance(result, Exception):
+        assert not good and isinstance(result, ValueError), result
+        check(result, ["representation"])
+        assert name in str(result)
+    elif kind == "sample":
+        assert result.shape == (R.size, R.size) and np.isfinite(result).all()
+    else:
+        np.testing.assert_allclose(result, np.eye(R.size), atol=1e-12)
+
+
+def _cube(X):
+    return X[:, :3] ** 3
+
+
+FUNCS = {
+    "linear": lambda X: 2 * X[:, :3] - X[:, 3:6],
+    "cube": _cube,
+    "inf": lambda X: np.full((len(X), 3), np.inf),
+    "rows": lambda X: X[:2, :3],
+    "scalar": lambda X: 0.0,
+    "torch": lambda X: torch.as_tensor(X[:, :3]),
+}
+
+
+@SOME
+@given(
+    average=st.sampled_from(["group", "frame"]),
+    group=st.sampled_from(["O(3)", "SO(3)", "E(3)", "S(3)", "S(3)xE(3)"]),
+    func=st.sampled_from(sorted(FUNCS)),
+    X=st.integers(0, 5).flatmap(lambda n: numbers((n, 9))),
+)
+def test_averages_of_any_function(average, group, func, X, time_limit):
+    layout = "3P" if "E" in group else "3T1"
+    make = GroupAverage if average == "group" else FrameAverage
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = outcome(lambda: make(group, layout, output="T1" if group != "S(3)" else "T0")(FUNCS[func], X), time_limit)
+    finite_func = func in ("linear", "torch") or (func == "cube" and is_finite(X.astype(float) ** 3))
+    check(result, ["X", "func", "samples"], is_finite(X) and finite_func)
+    if not isinstance(result, Exception) and func == "linear" and is_finite(X) and len(X):
+        assert result.shape[0] == len(X)
+
+
+@SOME
+@given(
+    shape=st.sampled_from([(4, 6), (4, 5), (6,), (), (2, 3, 6), (0, 6)]),
+    dtype=st.sampled_from([torch.float32, torch.float64, torch.int64, "numpy"]),
+    special=st.sampled_from([None] + SPECIALS),
+)
+def test_emlp_inputs(shape, dtype, special, time_limit):
+    from scalars.nn import EMLP
+
+    torch.manual_seed(0)
+    net = EMLP("2T1", "T0+T1", "O(3)", hidden=16, layers=1)
+    x = torch.randn(shape)
+    if special is not None and x.numel():
+        x.view(-1)[0] = special
+    x = x.numpy() if dtype == "numpy" else x.to(dtype)
+    result = outcome(lambda: net(x), time_limit)
+    check(result, ["x", "representation"], is_finite(np.asarray(x, dtype=float)))
+    if not isinstance(result, Exception):
+        assert result.shape == shape[:-1] + (4,)
+
+
+@FEW
+@given(name=st.sampled_from(["tolerance", "threshold", "max_denominator", "names"]),
+       value=st.sampled_from([-1.0, 0.0, 0.5, 2.0, np.nan, np.inf, "1", None, 0, 3, ["a"]]))
+def test_to_sympy_options(name, value, time_limit):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 6))
+    model = EquivariantRegressor(group="O(3)", layout="2T1").fit(X, (X[:, :3] ** 2).sum(1))
+    result = outcome(lambda: model.to_sympy(**{name: value}), time_limit)
+    check(result, [name], finite_input=False)  # a law is a sympy expression
+    if not isinstance(result, Exception) and name != "names":
+        assert {str(s) for s in result.free_symbols} <= {"<v0,v0>", "<v0,v1>", "<v1,v1>"}
+
+
+@FEW
+@given(X=st.integers(1, 12).flatmap(lambda n: numbers((n, 7), dtype="float64")), chunk=st.integers(1, 5))
+def test_dask_featurize_is_transform_or_names_the_row(X, chunk, time_limit):
+    da = pytest.importorskip("dask.array")
+    from scalars.parallel import featurize
+
+    features = InvariantFeatures(group="O(3)", layout="T0+2T1").fit(np.ones((2, 7)))
+    expected = outcome(lambda: features.transform(X), time_limit)
+    result = outcome(lambda: featurize(features, da.from_array(X, chunks=(chunk, -1))).compute(scheduler="sync"), time_limit)
+    if isinstance(expected, Exception):  # the row named fails alone, the rows before it in its chunk do not
+        named = re.search(r"failed on row (\d+) of X \(its chunk starts at row (\d+)", str(result))
+        assert isinstance(result, ValueError) and named, result
+        row, start = int(named[1]), int(named[2])
+        assert isinstance(outcome(lambda: features.transform(X[row : row + 1]), time_limit), ValueError)
+        assert start <= row and (row == start or not isinstance(outcome(lambda: features.transform(X[start:row]), time_limit), Exception))
+    else:
+        np.testing.assert_array_equal(result, expected)
+
+
+@FEW
+@given(
+    masses=st.sampled_from([[1.0, 2.0], [1.0, -1.0], [1.0, 0.0], [1.0, np.nan], [], 1.0, [[1.0, 2.0]], ["a", "b"]]),
+    softening=st.sampled_from([0.0, 0.5, -1.0, np.nan, np.inf, "x"]),
+    state=st.sampled_from(["ok", "together", "nan", "short"]),
+)
+def test_nbody_systems(masses, softening, state, time_limit):
+    from scalars.dynamics import NBodySystem
+
+    z0 = {"ok": np.array([0, 0, 0, 1, 0, 0, 0, 0.5, 0, 0, -0.5, 0.0]), "together": np.zeros(12),
+          "nan": np.full(12, np.nan), "short": np.zeros(5)}[state]
+
+    def simulate():
+        system = NBodySystem(masses, softening=softening)
+        return system.trajectory(z0, [0.0, 0.1]), system.hamiltonian(z0)
+
+    check(outcome(simulate, time_limit), ["masses", "softening", "states", "state", "z0", "initial states", "G"],
+          is_finite(z0))

@@ -45,7 +45,7 @@ def test_the_demo_is_registered():
 def test_scalar_law_reproduces_predict_on_the_invariant_features():
     train, test = ParticleInteraction(100, seed=0), ParticleInteraction(20, seed=1)
     model = EquivariantRegressor(**train.estimator_params()).fit(train.X, train.y)
-    law = model.to_sympy(names=MOMENTA, tolerance=0.0)
+    law = model.to_sympy(names=MOMENTA, tolerance=0.0, threshold=0.0)
     features = InvariantFeatures(group="O(1,3)", layout="4T1", names=MOMENTA).fit(test.X)
     symbols = [sympy.Symbol(name) for name in features.get_feature_names_out()]
     assert law.free_symbols <= set(symbols)
@@ -115,6 +115,44 @@ def test_to_sympy_needs_a_monomial_basis():
     model = EquivariantRegressor(group="O(1,3)", layout="4T1", basis=SplineTransformer()).fit(train.X, train.y)
     with pytest.raises(ValueError, match="monomial basis"):
         to_sympy(model)
+
+
+def _cubic(layout="3T1", output="T1", seed=0):
+    """An exact cubic vector law of the last two vectors, ``|a|^2 b - 2 <a,b>^2 a + b``."""
+    X = np.random.default_rng(seed).standard_normal((300, 9))
+    a, b = X[:, 3:6], X[:, 6:]
+    y = (a * a).sum(1)[:, None] * b - 2 * (a * b).sum(1)[:, None] ** 2 * a + b
+    return X, y
+
+
+def _n_terms(law):
+    return sum(len(sympy.Add.make_args(sympy.expand(entry))) for entry in law)
+
+
+def test_a_ridge_law_prints_the_true_terms_not_the_ridge_noise():
+    X, y = _cubic()
+    model = EquivariantRegressor(group="O(3)", layout="3T1", output="T1", degree=3).fit(X, y)
+    assert _n_terms(model.to_sympy()) == 9  # 3 terms per component; it printed 120 with the noise
+    assert _n_terms(model.to_sympy(threshold=0.0)) > 100  # every coefficient of the ridge fit
+    u, v, w = (_vector(name, 3) for name in ("v0", "v1", "v2"))
+    law = model.to_sympy(tolerance=1e-6).xreplace(gram_substitutions(["v0", "v1", "v2"], 3))
+    truth = (v.T * v)[0] * w - 2 * (v.T * w)[0] ** 2 * v + w
+    assert (law - truth).applyfunc(sympy.expand) == sympy.zeros(3, 1)
+    with pytest.raises(ValueError, match=r"threshold must be a number in \[0, 1\), got 1.5"):
+        model.to_sympy(threshold=1.5)
+
+
+def test_to_sympy_of_a_model_without_a_linear_basis_says_so():
+    from scalars import EquivariantMLPRegressor
+    from sklearn.exceptions import NotFittedError
+
+    X, y = _cubic()
+    mlp = EquivariantMLPRegressor(group="O(3)", layout="3T1", output="T1", hidden_layer_sizes=(4,), max_epochs=1,
+                                  random_state=0).fit(X[:20], y[:20])
+    with pytest.raises(TypeError, match="EquivariantMLPRegressor has no linear basis to print"):
+        to_sympy(mlp)  # used to say "not fitted yet"
+    with pytest.raises(NotFittedError):
+        to_sympy(EquivariantRegressor())
 
 
 def test_rationalize_rounds_only_within_tolerance():

@@ -118,7 +118,7 @@ def act(rep, g, X):
         R = as_backend_of(rep.group.real_form(g), X)
         return _matrix_on_last_axis(R, X) + as_backend_of(rep.group.translation(g), X)
     if isinstance(rep, ProductRep):
-        g_a, g_b = rep._parts(g)
+        g_a, g_b = rep.split_element(g)
         Y = X.reshape(lead + (rep.a.size, rep.b.size))
         Y = act(rep.b, _expand(g_b), Y)  # b's index is innermost; the same g_b for each index of a
         Y = swap_last(act(rep.a, _expand(g_a), swap_last(Y)))

@@ -13,12 +13,13 @@ input of a batch in one call, so a scikit-learn ``predict`` or a torch module ru
 
 import warnings
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
 from scalars._backend import as_backend_of, as_index, concatenate, is_numpy, to_numpy
 from scalars.averaging.action import act, inverse, rank, take
-from scalars.averaging.frames import SampleError, pca_frames, sort_frames
+from scalars.averaging.frames import SampleError, in_safe_range, pca_frames, sort_frames
 from scalars.groups import (
     Euclidean,
     Orthogonal,
@@ -173,8 +174,9 @@ class _Average:
         for start in range(0, len(X), step):
             frame = self._frame(X[start : start + step], start, plan)
             distinct, position = frame.distinct_inputs()  # Phi once per input, not per symmetry
-            Y = func(self._pull(frame.subset(distinct), X[start : start + step]))
-            Y = Y if hasattr(Y, "detach") else np.asarray(Y)
+            chunk = X[start : start + step]
+            Y = func(self._pull(frame.subset(distinct), chunk))
+            Y = self._check_output(Y if hasattr(Y, "detach") else np.asarray(Y), chunk, frame.sample[distinct], start)
             Y = Y[as_index(position, Y)] if len(distinct) < len(position) else Y
             columns = Y.reshape(len(Y), -1)
             if self.output_rep is not None:
@@ -185,6 +187,31 @@ class _Average:
                     )
                 columns = frame.push(self.output_rep, columns)
             yield frame, columns, tuple(Y.shape[1:])
+
+    def _check_output(self, Y, X, samples, offset):
+        """``func``'s outputs ``Y``, if they are one per input row, and finite where ``X`` is.
+
+        ``samples`` (n_rows,) are the rows of ``X`` the inputs come from; ``X`` starts at row
+        ``offset`` of the whole input, which errors count from.
+        """
+        n_rows = len(samples)
+        if Y.ndim == 0 or len(Y) != n_rows:
+            columns = "any number of columns" if self.output_rep is None else f"{self.output_rep.size} columns"
+            raise ValueError(
+                f"func must return one output per input row: given {n_rows} rows it returned "
+                f"shape {tuple(Y.shape)}; expected ({n_rows}, ...) with {columns} (output "
+                f"'{self.output}' of {self.group.name})"
+            )
+        rows = Y.detach().reshape(n_rows, -1) if hasattr(Y, "detach") else Y.reshape(n_rows, -1)
+        finite = to_numpy(rows.isfinite().all(1)) if hasattr(rows, "isfinite") else np.isfinite(rows).all(axis=1)
+        bad = np.unique(samples[~finite])
+        bad = bad[np.isfinite(to_numpy(X[as_index(bad, X)])).all(axis=1)]  # a NaN in X may give a NaN
+        if len(bad):
+            raise ValueError(
+                f"func returned inf or NaN for the transformed inputs of samples {(bad[:10] + offset).tolist()}"
+                f"{' ...' if len(bad) > 10 else ''} of X: their average over {self.group.name} is undefined"
+            )
+        return Y
 
     def __call__(self, func, X):
         """The average of ``func`` at each row of ``X``.
@@ -290,7 +317,7 @@ class GroupAverage(_Average):
 
     def __init__(self, group, layout, output="T0", n_samples=16, random_state=None):
         super().__init__(group, layout, output)
-        self.n_samples = int(n_samples)
+        self.n_samples = n_samples
         self.random_state = random_state
         for factor in _factors(self.group):
             if not (factor.is_finite or isinstance(factor, (Orthogonal, Unitary, Euclidean))):
@@ -300,6 +327,17 @@ class GroupAverage(_Average):
                 )
         self._points = _point_columns(self.layout, self.group)
         self._finite = all(factor.is_finite for factor in _factors(self.group))
+
+    @property
+    def n_samples(self):
+        """Haar draws of the continuous factors per call (a positive int)."""
+        return self._n_samples
+
+    @n_samples.setter
+    def n_samples(self, value):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"n_samples must be a positive integer (Haar draws per call), got {value!r}")
+        self._n_samples = int(value)
 
     def _draw(self, factor, size, rng):
         if isinstance(factor, Euclidean):
@@ -386,7 +424,17 @@ class GroupAverage(_Average):
         -------
         ndarray of shape (n_samples, ...)
             The shape of the average (numpy, float64).
+
+        Raises
+        ------
+        ValueError
+            If the group has continuous factors and ``n_samples < 2``: one draw has no spread.
         """
+        if not self._finite and self.n_samples < 2:
+            raise ValueError(
+                f"spread needs n_samples >= 2 Haar draws of {self.group.name} to estimate the error of "
+                f"the average, got n_samples={self.n_samples}"
+            )
         parts, shape = [], ()
         for frame, columns, shape in self._outputs(func, X):
             columns = to_numpy(columns).astype(np.float64)
@@ -469,6 +517,16 @@ class FrameAverage(_Average):
 
             self._expansion = EquivariantExpansion(self.group, self._layout)
 
+    def _check(self, X):
+        super()._check(X)
+        finite = np.isfinite(to_numpy(X)).all(axis=1)
+        if not finite.all():
+            bad = np.flatnonzero(~finite)
+            raise ValueError(
+                f"X contains NaN or inf in samples {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}: "
+                "a frame is built from finite inputs"
+            )
+
     def _rows_per_sample(self, plan):
         return 2 ** (0 if self.base is None else self.base.d)
 
@@ -507,8 +565,12 @@ class FrameAverage(_Average):
         return Frame(sample[rows], (P[rows], g), weights[rows] * base_weights, n, views=views)
 
     def _keys(self, X):
-        """Invariant scalars of each particle (n, k, m) that order the particles."""
-        X = to_numpy(X)
+        """Invariant scalars of each particle (n, k, m) that order the particles.
+
+        A sample scaled by a power of two has its keys scaled key by key, which keeps their
+        order and ties: samples too large or small for them are computed scaled to order one.
+        """
+        X, _ = in_safe_range(to_numpy(X))
         if self.base is None:  # S(k) alone: each vector is one number per particle
             scalars, V = self._layout.split(X, self.permutation.d)
             return np.swapaxes(V, -1, -2)

@@ -37,9 +37,10 @@ from itertools import permutations, product
 
 import numpy as np
 
-__all__ = ["pca_frames", "sort_frames", "design", "SampleError"]
+__all__ = ["pca_frames", "sort_frames", "design", "in_safe_range", "SampleError"]
 
 _EPS = np.finfo(np.float64).eps
+_SAFE_EXPONENT = 0.4  # |x| < 2^(0.4 maxexp): sums of squares of thousands of entries stay finite and normal
 
 
 class SampleError(ValueError):
@@ -48,6 +49,25 @@ class SampleError(ValueError):
     def __init__(self, row, message):
         super().__init__(f"row {row}: {message}")
         self.row, self.message = row, message
+
+
+def in_safe_range(X):
+    """``X`` (n, ...) with the samples whose squares would leave the float range scaled to order one.
+
+    Such a sample is divided by a power of two, exactly; every other sample is left as it
+    is. Frames are unchanged by a positive factor, so the frame of the result is that of ``X``.
+
+    Returns
+    -------
+    X : ndarray of the shape of ``X``, floating (float64 for other dtypes)
+    shift : ndarray of int, shape (n,)
+        The scaled sample is ``X[i] / 2**shift[i]``.
+    """
+    X = X if X.dtype.kind == "f" else X.astype(np.float64)
+    axes = tuple(range(1, X.ndim))
+    exponent = np.frexp(np.abs(X).max(axis=axes, initial=0.0))[1]
+    shift = np.where(np.abs(exponent) > _SAFE_EXPONENT * np.finfo(X.dtype).maxexp, exponent, 0)
+    return np.ldexp(X, -shift.reshape((-1,) + (1,) * len(axes))), shift
 
 
 def _signed_permutations(k, special):
@@ -157,6 +177,7 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
         For a row whose symmetric subspace has no exact design for ``max_rank``.
     """
     n, q, d = V.shape
+    V, shift = in_safe_range(V)  # the frame of x is that of x / 2^k
     points = is_point & euclidean
     centroid = V[:, points].mean(axis=1) if points.any() else np.zeros((n, d))
     V = V - np.where(points[:, None], centroid[:, None, :], 0.0)
@@ -211,7 +232,8 @@ def pca_frames(V, is_point, euclidean, special, tol=1e-5, canonical=False, max_r
     order = np.argsort(sample, kind="stable")
     sample, R, view = sample[order], np.concatenate(elements)[order], np.concatenate(views)[order]
     weights = 1.0 / np.bincount(sample, minlength=n)[sample]
-    return sample, (_homogeneous(R, centroid[sample]) if euclidean else R), weights, view, near
+    translation = np.ldexp(centroid, shift.reshape(-1, 1))[sample]
+    return sample, (_homogeneous(R, translation) if euclidean else R), weights, view, near
 
 
 def _clusters(eigenvalues, tol):

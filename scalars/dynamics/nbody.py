@@ -104,7 +104,7 @@ class NBodySystem(System):
         self._set_parameter("masses", masses, positive=True)
         self._set_parameter("G", G)
         self._set_parameter("softening", softening)
-        if np.ndim(self.masses) < 1 or (kind == "coulomb" and np.shape(self.charges)[-1:] != np.shape(self.masses)[-1:]):
+        if np.ndim(self.masses) < 1 or np.shape(self.masses)[-1] == 0 or (kind == "coulomb" and np.shape(self.charges)[-1:] != np.shape(self.masses)[-1:]):
             raise ValueError("masses (and charges) must be arrays of shape (..., n), one per particle")
         if np.any(self.softening < 0):
             raise ValueError(f"softening must not be negative, got {self.softening}")

@@ -44,6 +44,7 @@ from itertools import combinations_with_replacement
 import numpy as np
 import torch
 from scipy import optimize
+from sklearn.exceptions import NotFittedError
 from threadpoolctl import threadpool_limits
 
 from scalars.dynamics.integrators import integrate
@@ -379,12 +380,14 @@ class SparseHamiltonian:
         Raises
         ------
         ValueError
-            If the chunks come from several systems, or have fewer than 2 points or the
-            wrong state size.
+            If the chunks come from several systems, have fewer than 2 points or the
+            wrong state size, are none, hold a NaN or inf, or none of them moves.
         TypeError
-            For a system without ``invariant_features``.
+            For ``data`` that is not one of the above, or a system without
+            ``invariant_features``.
         """
         start = time.perf_counter()
+        self._check_data(data)
         if self.system is None:
             source = _PendulumFeatures()
             params = np.asarray(data.train_params, dtype=float)
@@ -411,6 +414,32 @@ class SparseHamiltonian:
         self.terms_ = {self.feature_names_[k]: float(self.coef_[k]) for k in np.flatnonzero(self.coef_)}
         self.fit_seconds_ = time.perf_counter() - start
         return self
+
+    def _check_data(self, data):
+        """Raise a TypeError or ValueError naming what ``fit`` cannot use in ``data``."""
+        pendulum = self.system is None
+        fields = ("train", "t_chunk") + (("train_params", "train_g") if pendulum else ())
+        if not all(hasattr(data, field) for field in fields):
+            kind = "a PendulumData (pendulum_data)" if pendulum else "a TrajectoryData (trajectory_data)"
+            raise TypeError(
+                f"SparseHamiltonian.fit takes {kind} with the fields {', '.join(fields)}; "
+                f"got {type(data).__name__}"
+            )
+        train = np.asarray(data.train, dtype=float)
+        if train.ndim != 3 or len(train) == 0:
+            raise ValueError(f"data.train must hold chunks of shape (n >= 1, C, state_size), got shape {train.shape}")
+        finite = np.isfinite(train).all(axis=(1, 2))
+        if not finite.all():
+            bad = np.flatnonzero(~finite)
+            raise ValueError(f"data.train has NaN or inf in chunks {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}")
+        if not np.isfinite(np.asarray(data.t_chunk, dtype=float)).all():
+            raise ValueError(f"data.t_chunk must be finite times, got {data.t_chunk}")
+        if np.all(train == train[:, :1]):
+            raise ValueError("no chunk of data.train moves (each state is constant over its chunk): no dynamics to fit")
+
+    def _check_fitted(self):
+        if not hasattr(self, "coef_"):
+            raise NotFittedError("this SparseHamiltonian is not fitted yet: call fit(data) first")
 
     def _fit(self, chunks, context, t):
         design, target = self._linear_problem(chunks, context, t)
@@ -491,6 +520,7 @@ class SparseHamiltonian:
 
     # -- the fitted Hamiltonian ---------------------------------------------------------------
     def _terms(self):
+        self._check_fitted()
         terms = np.flatnonzero(self.coef_)
         return terms, torch.as_tensor(self.coef_[terms])
 
@@ -546,6 +576,7 @@ class SparseHamiltonian:
         """
         import sympy
 
+        self._check_fitted()
         coefficients = rationalize(self.coef_, self.design_rms_, tolerance, max_denominator)
         return sympy.Add(*(c * self._library.symbol(k) for k, c in enumerate(coefficients) if c != 0))
 

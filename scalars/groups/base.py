@@ -367,6 +367,16 @@ def _split_product(name):
     return factors + [name[start:]] if factors else None
 
 
+def _product_factor(name, factor):
+    """The group ``factor`` of the product named ``name``, or an error naming both."""
+    if not factor:
+        raise ValueError(f"unknown group {name!r}: a product needs a group on each side of 'x', as in 'S(5)xO(3)'")
+    try:
+        return get_group(factor)
+    except ValueError as error:
+        raise ValueError(f"unknown group {name!r}: its factor {factor!r} is not a group ({error})") from None
+
+
 def get_group(group):
     """A :class:`Group` from its name or the group itself.
 
@@ -385,7 +395,7 @@ def get_group(group):
         compact = group.replace(" ", "")
         factors = _split_product(compact)
         if factors:
-            return ProductGroup(*(get_group(factor) for factor in factors))
+            return ProductGroup(*(_product_factor(group, factor) for factor in factors))
         for pattern, factory in _REGISTRY:
             match = pattern.fullmatch(compact)
             if match:

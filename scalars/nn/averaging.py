@@ -64,7 +64,7 @@ class GroupAveraging(nn.Module):
 
     @n_samples.setter
     def n_samples(self, value):
-        self.average.n_samples = int(value)
+        self.average.n_samples = value
 
     def forward(self, X):
         """The average of ``module`` at each row of ``X`` (n, n_features): shape (n, ...)."""

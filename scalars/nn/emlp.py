@@ -29,6 +29,7 @@ torch.Size([7, 1])
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -254,13 +255,14 @@ class EquivariantBilinear(nn.Module):
         lead, x = x.shape[:-1], x.reshape(-1, x.shape[-1])
         out = x.new_zeros(len(x), self.rep_out.size)
         for f, ((o, i, sources_first), c) in enumerate(zip(self.families, self.weights)):
-            Z = x[:, getattr(self, f"_source{f}")].reshape(len(x), -1, o, i)  # W's blocks from n sources (b, n, o, i)
+            source = getattr(self, f"_source{f}")
+            Z = x[:, source].reshape(len(x), len(source), o, i)  # W's blocks from n sources (b, n, o, i)
             inputs = x[:, getattr(self, f"_input{f}")]  # (b, m_in, i)
             if sources_first:  # sum_j c_xyj (Z_j x_y), or sum_j Z_j (sum_y c_xyj x_y): the cheaper order
                 block = torch.einsum("bjoy,xyj->bxo", torch.einsum("bjoi,byi->bjoy", Z, inputs), c)
             else:
                 block = torch.einsum("bjoi,bxji->bxo", Z, torch.einsum("xyj,byi->bxji", c, inputs))
-            out = out.index_add(1, getattr(self, f"_output{f}"), block.reshape(len(x), -1))
+            out = out.index_add(1, getattr(self, f"_output{f}"), block.flatten(1))
         return 0.1 * out.reshape(tuple(lead) + (self.rep_out.size,))
 
 
@@ -343,6 +345,53 @@ def uniform_rep(channels, group):
     return SumRep([n * leaf for n, leaf in terms])
 
 
+def _hidden_list(hidden, layers):
+    """The hidden representations (positive ints or Reps), one per hidden layer."""
+    if isinstance(layers, bool) or not isinstance(layers, (int, np.integer)) or layers < 0:
+        raise ValueError(f"layers must be a non-negative integer, got {layers!r}")
+    single = isinstance(hidden, (int, np.integer, Rep)) and not isinstance(hidden, bool)
+    hidden = [hidden] * int(layers) if single else list(hidden) if isinstance(hidden, (list, tuple)) else [hidden]
+    for h in hidden:
+        if isinstance(h, bool) or not (isinstance(h, Rep) or (isinstance(h, (int, np.integer)) and h >= 1)):
+            raise ValueError(f"hidden must be a positive number of channels, a Rep, or a sequence of them; got {h!r}")
+    return hidden
+
+
+def _no_path(error, hidden, middle, group):
+    """The message for an EMLP that cannot be built: the channels that allow scalars only, if any."""
+    scalar_only = [
+        (h, r) for h, r in zip(hidden, middle) if not isinstance(h, Rep) and all(_trivial(leaf) for leaf, _ in leaves(r))
+    ]
+    if not scalar_only:
+        return str(error)
+    h, r = scalar_only[0]
+    d = group.n_columns
+    return (
+        f"hidden={h} gives a hidden layer of scalars only: uniform_rep({h}, '{group.name}') is {r} (a vector of "
+        f"{group.name} takes {d} columns, and uniform_rep allots vectors from {2 * d} channels on), and no "
+        f"nonzero {group.name}-equivariant map leads from scalars to the vectors and tensors after it. Use at "
+        f"least {2 * d} channels, or pass the Rep of each hidden layer."
+    )
+
+
+def _warn_if_constant(rep_in, rep_out):
+    """Warn when every equivariant function ``rep_in -> rep_out`` is confined to the invariants of ``rep_out``."""
+    if not all(_trivial(leaf) for leaf, _ in leaves(rep_in)):
+        return
+    n_invariant = equivariant_blocks(rep_out).dim
+    if n_invariant == rep_out.size:
+        return
+    group = rep_in.group.name
+    reach = "is zero" if n_invariant == 0 else f"takes values in the {n_invariant}-dimensional invariant subspace only"
+    warnings.warn(
+        f"{group} acts trivially on the input {rep_in} (scalars only), so every {group}-equivariant function "
+        f"of it to {rep_out} {reach}, this EMLP's output included, whatever it learns. Give it inputs that transform "
+        "(vectors), or predict the invariant part only.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 class EMLP(nn.Module):
     """An equivariant MLP: ``layers`` :class:`EMLPBlock` s, then an :class:`EquivariantLinear`.
 
@@ -365,29 +414,72 @@ class EMLP(nn.Module):
         The first and last of them.
     input_offset, input_scale, output_offset, output_scale : buffers
         Standardisation of inputs and outputs (identity until :meth:`fit_statistics`).
+
+    Raises
+    ------
+    ValueError
+        For a ``hidden`` that is not a positive int, a Rep or a sequence of them, a negative
+        ``layers``, or hidden representations through which no equivariant map reaches
+        ``rep_out`` (too few channels for anything but scalars, say).
+
+    Warns
+    -----
+    UserWarning
+        When the group acts trivially on ``rep_in`` (scalars only) but not on ``rep_out``:
+        every equivariant function then takes values in the invariant subspace of
+        ``rep_out`` (zero for a vector of O(d)), whatever the network learns.
     """
 
     def __init__(self, rep_in, rep_out, group, hidden=384, layers=3):
         super().__init__()
         group = get_group(group)
         rep_in, rep_out = (r.bind(group) if isinstance(r, Rep) else rep(r, group) for r in (rep_in, rep_out))
-        if isinstance(hidden, (int, np.integer, Rep)):
-            hidden = [hidden] * int(layers)
+        hidden = _hidden_list(hidden, layers)
         middle = [h.bind(group) if isinstance(h, Rep) else uniform_rep(h, group) for h in hidden]
         self.group, self.reps = group, [rep_in, *middle, rep_out]
         self.rep_in, self.rep_out = rep_in, rep_out
-        self.network = nn.Sequential(
-            *[EMLPBlock(a, b) for a, b in zip(self.reps[:-2], self.reps[1:-1])],
-            EquivariantLinear(self.reps[-2], rep_out),
-        )
+        try:
+            self.network = nn.Sequential(
+                *[EMLPBlock(a, b) for a, b in zip(self.reps[:-2], self.reps[1:-1])],
+                EquivariantLinear(self.reps[-2], rep_out),
+            )
+        except ValueError as error:
+            raise ValueError(_no_path(error, hidden, middle, group)) from error
+        _warn_if_constant(rep_in, rep_out)
         for name, size in [("input", rep_in.size), ("output", rep_out.size)]:
             self.register_buffer(f"{name}_offset", torch.zeros(size))
             self.register_buffer(f"{name}_scale", torch.ones(size))
 
     def forward(self, x):
-        """(..., rep_in.size) -> (..., rep_out.size)."""
+        """(..., rep_in.size) -> (..., rep_out.size), in the precision of the network.
+
+        Raises
+        ------
+        TypeError
+            If ``x`` is not a torch tensor or not of the network's dtype.
+        ValueError
+            If ``x`` does not have ``rep_in.size`` columns.
+        """
+        self._check_input(x)
         out = self.network((x - self.input_offset) / self.input_scale)
         return out * self.output_scale + self.output_offset
+
+    def _check_input(self, x):
+        rep_in, dtype = self.reps[0], self.input_offset.dtype
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"EMLP takes a torch tensor of shape (..., {rep_in.size}) for its input representation "
+                f"{rep_in!r}, got {type(x).__name__}"
+            )
+        if x.shape[-1:] != (rep_in.size,):
+            raise ValueError(
+                f"EMLP's input representation {rep_in!r} has {rep_in.size} columns, but x has shape {tuple(x.shape)}"
+            )
+        if x.dtype != dtype:
+            raise TypeError(
+                f"this EMLP computes in {dtype}, but x is {x.dtype}: convert x (x.to({dtype})) or the network "
+                "(.double() or .float())"
+            )
 
     @torch.no_grad()
     def fit_statistics(self, X, y=None):

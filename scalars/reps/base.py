@@ -145,13 +145,13 @@ class TensorRep(Rep):
         return [M] * self.p + [M_dual] * self.q
 
     def rho(self, g):
-        M = self._require_group().real_form(g)
+        M = self._require_group().real_form(_check_element(self, g))
         if self.rank == 0:
             return np.ones((1, 1))
         return reduce(np.kron, self._factors(M, np.linalg.inv(M).T if self.q else None))
 
     def drho(self, A):
-        a = self._require_group().algebra_real_form(A)
+        a = _check_algebra_element(self, self._require_group().algebra_real_form(A))
         n = self.group.n_columns
         if self.rank == 0:
             return np.zeros((1, 1))
@@ -206,10 +206,10 @@ class PointRep(Rep):
         return self.group.n_columns
 
     def rho(self, g):
-        return self._require_group().real_form(g)
+        return self._require_group().real_form(_check_element(self, g))
 
     def drho(self, A):
-        return self._require_group().algebra_real_form(A)
+        return _check_algebra_element(self, self._require_group().algebra_real_form(A))
 
     def translation(self, g):
         return self._require_group().translation(g)
@@ -251,6 +251,7 @@ class SumRep(Rep):
         return out
 
     def rho(self, g):
+        _check_element(self, g)
         return self._blocks([rep.rho(g) for rep in self.reps])
 
     def drho(self, A):
@@ -277,6 +278,60 @@ class SumRep(Rep):
                 count = 0
             previous, count = rep, count + 1
         return "+".join(terms)
+
+
+def _describe(g):
+    """``g`` in an error message: its type and shape (or length)."""
+    if isinstance(g, (tuple, list)):
+        return f"a {type(g).__name__} of {len(g)}"
+    shape = getattr(g, "shape", None)
+    return f"{type(g).__name__} of shape {tuple(shape)}" if shape is not None else f"{type(g).__name__} {g!r}"
+
+
+def _check_element(rep, g):
+    """``g`` if it is one element of ``rep``'s group (the form ``group.identity()`` has).
+
+    Raises
+    ------
+    ValueError
+        Naming ``rep``, its group and the expected form: a (m, m) array, or for a product
+        group a tuple of one such array per factor.
+    """
+    group = rep._require_group()
+    identity = group.identity()
+    if isinstance(identity, tuple):
+        if isinstance(g, (tuple, list)) and len(g) == len(identity) and all(
+            np.shape(part) == np.shape(one) for part, one in zip(g, identity)
+        ):
+            return tuple(g)
+        parts = ", ".join(f"a {np.shape(one)} element of {f.name}" for one, f in zip(identity, group.factors))
+        expected = f"a tuple of {len(identity)} elements of its factors ({parts})"
+    else:
+        if not isinstance(g, tuple) and _shape(g) == np.shape(identity):
+            return g
+        expected = f"an array of shape {np.shape(identity)}"
+    raise ValueError(
+        f"representation {rep!r} takes one element of the group {group.name}, {expected}; got {_describe(g)}"
+    )
+
+
+def _shape(g):
+    """The shape of an array-like ``g``, or None for a ragged one."""
+    try:
+        return np.shape(g)
+    except ValueError:
+        return None
+
+
+def _check_algebra_element(rep, a):
+    """``a``, the real form of a Lie algebra element, if it acts on one vector's columns."""
+    n = rep.group.n_columns
+    if np.shape(a) != (n, n):
+        raise ValueError(
+            f"representation {rep!r} takes a Lie algebra element of {rep.group.name} acting on {n} "
+            f"columns, a ({n}, {n}) matrix in real form; got one of shape {np.shape(a)}"
+        )
+    return a
 
 
 def _tensor_product(a, b):
@@ -319,20 +374,35 @@ class ProductRep(Rep):
     def _size(self):
         return self.a.size * self.b.size
 
-    def _parts(self, g):
-        """``(g_a, g_b)``: the parts of a product element, or ``g`` twice."""
+    def split_element(self, g):
+        """``(g_a, g_b)``: the parts of a product element for ``a`` and ``b``, or ``g`` twice.
+
+        For a representation of a product group ``g`` is a tuple with one element (or Lie
+        algebra element) per factor of the product, each maybe batched.
+
+        Raises
+        ------
+        ValueError
+            If ``g`` is not such a tuple.
+        """
         if not self.external:
             return g, g
+        factors = self.group.factors
+        if not isinstance(g, (tuple, list)) or len(g) != len(factors):
+            raise ValueError(
+                f"representation {self!r} takes an element of the product group {self.group.name}: "
+                f"a tuple of {len(factors)} elements, one of each of {', '.join(f.name for f in factors)}; "
+                f"got {_describe(g)}"
+            )
         n_a = len(getattr(self.a.group, "factors", (self.a.group,)))
-        parts = tuple(g)
-        return (parts[0] if n_a == 1 else parts[:n_a]), (parts[n_a] if len(parts) == n_a + 1 else parts[n_a:])
+        return (g[0] if n_a == 1 else g[:n_a]), (g[n_a] if len(g) == n_a + 1 else g[n_a:])
 
     def rho(self, g):
-        g_a, g_b = self._parts(g)
+        g_a, g_b = self.split_element(_check_element(self, g))
         return np.kron(self.a.rho(g_a), self.b.rho(g_b))
 
     def drho(self, A):
-        A_a, A_b = self._parts(A)
+        A_a, A_b = self.split_element(A)
         total = np.zeros((self.size, self.size))
         if A_a is not None:
             total += np.kron(self.a.drho(A_a), np.eye(self.b.size))
@@ -342,7 +412,7 @@ class ProductRep(Rep):
 
     def translation(self, g):
         """Translations of ``b``'s points, the same for every index of ``a`` (a permutation rep)."""
-        _, g_b = self._parts(g)
+        _, g_b = self.split_element(g)
         shift = self.b.translation(g_b)
         return None if shift is None else np.kron(np.ones(self.a.size), shift)
 
