@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from scalars.expansion import EquivariantExpansion
 from scalars.preprocessing import resolve_group_and_layout
 
-__all__ = ["EquivariantRegressor", "EquivariantMLPRegressor"]
+__all__ = ["EquivariantRegressor", "EquivariantMLPRegressor", "ridge_solve"]
 
 _CHUNK = 2048  # samples per block of the design matrix, to bound memory
 
@@ -186,12 +186,12 @@ class EquivariantRegressor(_EquivariantBase):
         self._fit_bases(X, PolynomialFeatures(self.degree) if self.basis is None else self.basis)
         gram, moment = self._normal_equations(X, y)
         self.design_rms_ = np.sqrt(np.diag(gram))
-        self.coef_ = _ridge_solve(gram, moment, self.alpha)
+        self.coef_ = ridge_solve(gram, moment, self.alpha)
         return self
 
     def to_sympy(self, names=None, tolerance=1e-8, max_denominator=100, explicit=True, threshold=1e-6):
-        """The fitted model as a sympy expression; see :func:`scalars.laws.to_sympy`."""
-        from scalars.laws import to_sympy
+        """The fitted model as a sympy expression; see :func:`scalars.symbolic.to_sympy`."""
+        from scalars.symbolic import to_sympy
 
         return to_sympy(self, names, tolerance, max_denominator, explicit, threshold)
 
@@ -276,7 +276,7 @@ def _check_normal_equations(gram, moment, peak, X, y):
         )
 
 
-def _ridge_solve(gram, moment, alpha):
+def ridge_solve(gram, moment, alpha):
     """Solve ``(gram + alpha) c = moment`` after scaling the columns to unit root mean square.
 
     An eigendecomposition keeps it stable when basis columns are redundant (``gram``

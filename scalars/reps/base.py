@@ -33,7 +33,7 @@ class Rep:
     """A finite-dimensional real representation acting on flat columns.
 
     Subclasses implement :meth:`bind`, :meth:`_size`, :meth:`rho`, :meth:`drho`, and
-    ``_key`` (what makes two reps equal).
+    :meth:`key` (what makes two reps equal).
     """
 
     group = None
@@ -46,7 +46,8 @@ class Rep:
     def bind(self, group):
         raise NotImplementedError
 
-    def _require_group(self):
+    def require_group(self):
+        """The group this representation is bound to; a ValueError saying how to bind it if none."""
         if self.group is None:
             raise ValueError(
                 f"the representation {self} is not bound to a group: write {self}(group) "
@@ -58,7 +59,7 @@ class Rep:
     @property
     def size(self):
         """Number of flat columns."""
-        self._require_group()
+        self.require_group()
         return self._size()
 
     def rho(self, g):
@@ -109,11 +110,15 @@ class Rep:
     def __matmul__(self, other):
         return _tensor_product(self, other)
 
+    def key(self):
+        """A hashable description: two representations are equal when their keys are."""
+        raise NotImplementedError
+
     def __eq__(self, other):
-        return isinstance(other, Rep) and self._key() == other._key()
+        return isinstance(other, Rep) and self.key() == other.key()
 
     def __hash__(self):
-        return hash(self._key())
+        return hash(self.key())
 
     def __repr__(self):
         return f"{self}" if self.group is None else f"{self}({self.group.name})"
@@ -145,13 +150,13 @@ class TensorRep(Rep):
         return [M] * self.p + [M_dual] * self.q
 
     def rho(self, g):
-        M = self._require_group().real_form(_check_element(self, g))
+        M = self.require_group().real_form(_check_element(self, g))
         if self.rank == 0:
             return np.ones((1, 1))
         return reduce(np.kron, self._factors(M, np.linalg.inv(M).T if self.q else None))
 
     def drho(self, A):
-        a = _check_algebra_element(self, self._require_group().algebra_real_form(A))
+        a = _check_algebra_element(self, self.require_group().algebra_real_form(A))
         n = self.group.n_columns
         if self.rank == 0:
             return np.zeros((1, 1))
@@ -168,7 +173,7 @@ class TensorRep(Rep):
             return TensorRep(self.q, self.p, self.group)
         return DualRep(self)
 
-    def _key(self):
+    def key(self):
         return ("T", self.p, self.q, self.group)
 
     def __str__(self):
@@ -206,15 +211,15 @@ class PointRep(Rep):
         return self.group.n_columns
 
     def rho(self, g):
-        return self._require_group().real_form(_check_element(self, g))
+        return self.require_group().real_form(_check_element(self, g))
 
     def drho(self, A):
-        return _check_algebra_element(self, self._require_group().algebra_real_form(A))
+        return _check_algebra_element(self, self.require_group().algebra_real_form(A))
 
     def translation(self, g):
-        return self._require_group().translation(g)
+        return self.require_group().translation(g)
 
-    def _key(self):
+    def key(self):
         return ("P", self.group)
 
     def __str__(self):
@@ -266,8 +271,8 @@ class SumRep(Rep):
     def dual(self):
         return SumRep([rep.dual() for rep in self.reps])
 
-    def _key(self):
-        return ("+",) + tuple(rep._key() for rep in self.reps)
+    def key(self):
+        return ("+",) + tuple(rep.key() for rep in self.reps)
 
     def __str__(self):
         terms, previous, count = [], None, 0
@@ -297,7 +302,7 @@ def _check_element(rep, g):
         Naming ``rep``, its group and the expected form: a (m, m) array, or for a product
         group a tuple of one such array per factor.
     """
-    group = rep._require_group()
+    group = rep.require_group()
     identity = group.identity()
     if isinstance(identity, tuple):
         if isinstance(g, (tuple, list)) and len(g) == len(identity) and all(
@@ -419,8 +424,8 @@ class ProductRep(Rep):
     def dual(self):
         return ProductRep(self.a.dual(), self.b.dual())
 
-    def _key(self):
-        return ("*", self.a._key(), self.b._key())
+    def key(self):
+        return ("*", self.a.key(), self.b.key())
 
     def __str__(self):
         if self.external:
@@ -449,8 +454,8 @@ class DualRep(Rep):
     def dual(self):
         return self.rep
 
-    def _key(self):
-        return ("dual", self.rep._key())
+    def key(self):
+        return ("dual", self.rep.key())
 
     def __str__(self):
         return f"({self.rep})*"

@@ -198,7 +198,7 @@ def _check_pair(rep_in, rep_out):
     if not isinstance(rep_in, Rep) or not isinstance(rep_out, Rep):
         kinds = f"{type(rep_in).__name__} and {type(rep_out).__name__}"
         raise TypeError(f"equivariant_basis takes representations, got {kinds}")
-    rep_in._require_group(), rep_out._require_group()
+    rep_in.require_group(), rep_out.require_group()
     if rep_in.group != rep_out.group:
         raise ValueError(
             f"equivariant_basis: rep_in {rep_in!r} is a representation of {rep_in.group.name} but rep_out "
@@ -233,7 +233,7 @@ def equivariant_blocks(rep_in, rep_out=None, cache_dir=None):
         If the two representations are of different groups, or one translates.
     """
     if rep_out is None:
-        rep_in, rep_out = TensorRep(0, 0, rep_in._require_group()), rep_in
+        rep_in, rep_out = TensorRep(0, 0, rep_in.require_group()), rep_in
     _check_pair(rep_in, rep_out)
     return _blocks(rep_in, rep_out, _cache_path(cache_dir))
 
@@ -309,7 +309,7 @@ def leaf_basis(leaf_in, leaf_out, cache_path=None):
     basis = _LEAF_BASES.get(key)
     file = None
     if cache_path is not None:
-        digest = hashlib.sha256(repr((VERSION, leaf_in._key(), leaf_out._key())).encode()).hexdigest()[:32]
+        digest = hashlib.sha256(repr((VERSION, leaf_in.key(), leaf_out.key())).encode()).hexdigest()[:32]
         file = Path(cache_path) / f"basis-v{VERSION}-{digest}.npy"
         if basis is None and file.exists():
             basis = np.load(file)

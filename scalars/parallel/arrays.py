@@ -1,41 +1,8 @@
-"""Featurize and predict on dask arrays, and data sets written as shards on disk.
+"""Featurize and predict on dask arrays chunked by rows, bit-identical to the in-memory code.
 
-Every featurizer and estimator of ``scalars`` works row by row, so a dask array chunked
-by rows is featurized (or predicted) chunk by chunk with the in-memory code, and the
-result is bit-identical to calling ``transform`` (or ``predict``) on the whole array::
-
-    >>> import dask.array as da
-    >>> import numpy as np
-    >>> from scalars import InvariantFeatures
-    >>> from scalars.parallel import featurize
-    >>> X = da.random.default_rng(0).standard_normal((10_000, 7), chunks=(2_500, 7))
-    >>> features = InvariantFeatures(group="O(3)", layout="T0+2T1").fit(X[:10].compute())
-    >>> Z = featurize(features, X)          # lazy: nothing is computed yet
-    >>> Z.shape, Z.chunksize
-    ((10000, 4), (2500, 4))
-    >>> bool(np.array_equal(Z.compute(), features.transform(X.compute())))
-    True
-
-The same code runs on a laptop (dask's threads), on a ``distributed.LocalCluster`` or
-on a cluster of many machines (``dask_jobqueue`` or ``distributed.Client(address)``):
-dask picks the scheduler, this module only builds the graph. Start the worker processes
-under :func:`worker_config`, which gives each task one numba and BLAS thread and keeps
-glibc's malloc fast::
-
-    with dask.config.set(worker_config()):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1)
-
-:class:`ParallelPostFit` is ``dask_ml.wrappers.ParallelPostFit`` with the right output
-shape for every estimator here: dask-ml's own wrapper assumes a transform keeps the
-number of columns and a prediction is one column (see :func:`postfit_meta` for what it
-needs to work with the estimators it can handle).
-
-:func:`write_shards` generates a data set chunk by chunk into ``.npy`` shards (each shard
-on one dask task, so a cluster writes them in parallel) and :func:`from_shards` reads
-them back as a lazy dask array, one chunk per shard.
-
-dask is an optional dependency: ``pip install scalars[dask]``.
+See :mod:`scalars.parallel` for the overview; this module needs dask.
 """
+
 
 try:
     import dask
@@ -46,26 +13,13 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         "pip install scalars[dask]"
     ) from error
 
-import json
 import math
-import os
 import uuid
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = [
-    "featurize",
-    "predict",
-    "ParallelPostFit",
-    "postfit_meta",
-    "write_shards",
-    "from_shards",
-    "shard_info",
-    "WORKER_ENV",
-    "worker_config",
-]
+__all__ = ["featurize", "predict", "postfit_meta", "WORKER_ENV", "worker_config"]
 
 #: Environment of a dask worker process that runs one task per thread: numba's kernels and
 #: BLAS then use one thread per task instead of one per core per task (for ``dask worker``
@@ -98,8 +52,6 @@ def worker_config():
     config = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_ENV.items()}
     config["distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"] = None
     return config
-
-_INFO = "shards.json"
 
 
 def featurize(transformer, X):
@@ -294,162 +246,3 @@ def postfit_meta(estimator, X=None):
         except Exception:
             meta[f"{method}_meta"] = np.empty((0,) * ndim, dtype=np.float64)
     return meta
-
-
-def __getattr__(name):
-    # dask-ml is imported only when ParallelPostFit is asked for: it takes seconds to import.
-    if name == "ParallelPostFit":
-        from scalars._dask_ml import ParallelPostFit
-
-        globals()[name] = ParallelPostFit
-        return ParallelPostFit
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# --------------------------------------------------------------------------------------
-# Shards on disk
-
-
-def write_shards(path, generate, n_samples, *, rows_per_shard=1_000_000, seed=0,
-                 overwrite=False, compute=True):
-    """Generate a data set shard by shard into ``path`` as ``.npy`` files.
-
-    Shard ``i`` holds rows ``i * rows_per_shard`` onwards and is drawn with its own
-    generator ``np.random.default_rng([seed, i])``, on its own dask task: the data set is
-    never in memory as a whole (each task holds one shard), and a cluster writes its shards
-    in parallel (every worker must see ``path``). The same arguments give the same files,
-    whatever the scheduler.
-
-    Parameters
-    ----------
-    path : str or Path
-        Directory to create; it holds ``X-00000.npy``, ``y-00000.npy``, ... and
-        ``shards.json`` (shapes, dtypes, rows per shard and, for a data set class, its
-        ``estimator_params()``).
-    generate : RegressionDataset subclass or callable
-        A class of :mod:`scalars.datasets` (``Inertia``, ``O5Synthetic``, ...), drawn as
-        ``generate(rows, seed=(seed, i))`` and written as ``X`` and ``y``; or a callable
-        ``generate(rows, rng)`` returning an array (written as ``X``), a tuple
-        ``(X, y)`` or a dict of arrays (written under their keys), each with ``rows`` rows.
-    n_samples : int
-    rows_per_shard : int, default=1_000_000
-    seed : int, default=0
-    overwrite : bool, default=False
-        Replace the shards of an existing ``path``; otherwise an existing ``shards.json``
-        is an error.
-    compute : bool, default=True
-        Write now (on the current dask scheduler); False returns the dask.delayed task that
-        writes them and returns the info.
-
-    Returns
-    -------
-    dict
-        The contents of ``shards.json`` (see :func:`shard_info`).
-    """
-    path = Path(path)
-    n_samples, rows_per_shard = int(n_samples), int(rows_per_shard)
-    if n_samples < 1 or rows_per_shard < 1:
-        raise ValueError(f"n_samples and rows_per_shard must be positive, got {n_samples} and "
-                         f"{rows_per_shard}")
-    if (path / _INFO).exists() and not overwrite:
-        raise FileExistsError(f"{path} holds shards already; pass overwrite=True to replace them")
-    path.mkdir(parents=True, exist_ok=True)
-    rows = [min(rows_per_shard, n_samples - start) for start in range(0, n_samples, rows_per_shard)]
-    shards = [dask.delayed(_write_shard, pure=True)(str(path), generate, i, r, seed)
-              for i, r in enumerate(rows)]
-    info = dask.delayed(_write_info, pure=True)(str(path), generate, rows, seed, shards)
-    return info.compute() if compute else info
-
-
-def _write_shard(path, generate, index, rows, seed):
-    arrays = _generated_arrays(generate, rows, seed, index)
-    for name, array in arrays.items():
-        if len(array) != rows:
-            raise ValueError(f"generate gave {name} with {len(array)} rows for a shard of {rows}")
-        target = Path(path) / f"{name}-{index:05d}.npy"
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        with open(partial, "wb") as file:
-            np.save(file, np.ascontiguousarray(array))
-        os.replace(partial, target)  # a reader never sees half a shard
-    return {name: [list(array.shape[1:]), array.dtype.str] for name, array in arrays.items()}
-
-
-def _generated_arrays(generate, rows, seed, index):
-    from scalars.datasets import RegressionDataset
-
-    if isinstance(generate, type) and issubclass(generate, RegressionDataset):
-        data = generate(rows, seed=(seed, index))
-        return {"X": data.X, "y": data.y}
-    out = generate(rows, np.random.default_rng([seed, index]))
-    if isinstance(out, dict):
-        return {str(k): np.asarray(v) for k, v in out.items()}
-    if isinstance(out, tuple):
-        if len(out) != 2:
-            raise ValueError(f"generate returned a tuple of {len(out)} arrays; expected (X, y)")
-        return {"X": np.asarray(out[0]), "y": np.asarray(out[1])}
-    return {"X": np.asarray(out)}
-
-
-def _write_info(path, generate, rows, seed, shards):
-    first = shards[0]
-    for index, shard in enumerate(shards):
-        if shard != first:
-            raise ValueError(f"shard {index} has arrays {shard}, shard 0 has {first}")
-    info = {
-        "n_samples": int(sum(rows)),
-        "rows": [int(r) for r in rows],
-        "seed": seed,
-        "arrays": {name: {"shape": shape, "dtype": dtype} for name, (shape, dtype) in first.items()},
-        "generator": getattr(generate, "__qualname__", repr(generate)),
-    }
-    if isinstance(generate, type) and hasattr(generate, "estimator_params"):
-        info["estimator_params"] = {k: getattr(generate, k) for k in ("group", "layout", "output", "particles")}
-    (Path(path) / _INFO).write_text(json.dumps(info, indent=1))
-    return info
-
-
-def shard_info(path):
-    """The contents of ``path/shards.json`` written by :func:`write_shards`.
-
-    Keys: ``n_samples``, ``rows`` (rows of each shard), ``seed``, ``arrays`` (name ->
-    ``shape`` past the rows and ``dtype``), ``generator`` and, for a data set class,
-    ``estimator_params``.
-    """
-    file = Path(path) / _INFO
-    if not file.exists():
-        raise FileNotFoundError(f"{path} has no {_INFO}: not a directory of shards from write_shards")
-    return json.loads(file.read_text())
-
-
-def from_shards(path, name="X", *, mmap_mode=None):
-    """A lazy dask array over the shards of one array written by :func:`write_shards`.
-
-    Parameters
-    ----------
-    path : str or Path
-    name : str, default="X"
-        Which array: ``"X"``, ``"y"`` or a key of the generator's dict.
-    mmap_mode : {None, "r"}, default=None
-        None reads a shard into memory when its chunk is computed; ``"r"`` maps it
-        (no copy; keep the chunk on the worker that opened it).
-
-    Returns
-    -------
-    dask array
-        One chunk per shard, of shape ``(n_samples,) + shape`` and the stored dtype.
-    """
-    info = shard_info(path)
-    if name not in info["arrays"]:
-        raise KeyError(f"{path} has arrays {sorted(info['arrays'])}, not {name!r}")
-    spec = info["arrays"][name]
-    trailing, dtype = tuple(spec["shape"]), np.dtype(spec["dtype"])
-    chunks = (tuple(info["rows"]),) + tuple((n,) for n in trailing)
-    files = [str(Path(path) / f"{name}-{i:05d}.npy") for i in range(len(info["rows"]))]
-    return da.map_blocks(
-        _load_shard, files=files, mmap_mode=mmap_mode, chunks=chunks, dtype=dtype,
-        meta=np.empty((0,) * len(chunks), dtype=dtype), name=f"shards-{name}-{dask.base.tokenize(str(Path(path).resolve()), name, info)}",
-    )
-
-
-def _load_shard(files, mmap_mode, block_id=None):
-    return np.load(files[block_id[0]], mmap_mode=mmap_mode)

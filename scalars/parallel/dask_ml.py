@@ -1,6 +1,6 @@
 """``scalars.parallel.ParallelPostFit``: dask-ml's wrapper with outputs of any width.
 
-Kept apart from :mod:`scalars.parallel` because dask-ml takes seconds to import.
+Kept apart from :mod:`scalars.parallel.arrays` because dask-ml takes seconds to import.
 """
 
 import dask.array as da
@@ -10,7 +10,7 @@ try:
 except ImportError as error:  # pragma: no cover - dask-ml is in the same extra as dask
     raise ImportError("scalars.parallel.ParallelPostFit needs dask-ml: pip install scalars[dask]") from error
 
-from scalars.parallel import featurize, predict
+from scalars.parallel.arrays import featurize, predict
 
 __all__ = ["ParallelPostFit"]
 
