@@ -248,7 +248,7 @@ def test_generic_models_learn_two_bodies_through_the_one_training_loop(cls, tmp_
     data = trajectory_data(system, 20, 2, dt=0.1, duration=3.0)
     model = cls(system, hidden=8, layers=1, substeps=4)
     untrained = evaluate(model.double(), data)["rollout_error"]
-    train(model, data, epochs=2, progress=False)
+    train(model, data, max_epochs=2, progress=False)
     trained = evaluate(model, data)
     assert trained["prediction"].shape == data.test.shape
     # the warm start finds the dynamics in the span of the invariants (and vectors)
