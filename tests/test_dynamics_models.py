@@ -7,11 +7,14 @@ from scalars.dynamics import (
     HamiltonianNetwork,
     MLPHNN,
     MLPNeuralODE,
+    NBodySystem,
     NeuralODE,
     ScalarHNN,
     ScalarNeuralODE,
+    SeparableField,
     evaluate,
     integrate,
+    integrate_separable,
     leapfrog,
     pendulum_data,
     rk4,
@@ -171,6 +174,40 @@ def test_integrators_converge_at_their_order():
         assert coarse / fine == pytest.approx(2**order, rel=0.1)
     coarse, fine = errors(lambda n: rk4(lambda z: torch.stack([z[..., 1], -z[..., 0]], -1), z0, t, n))
     assert coarse / fine == pytest.approx(16, rel=0.1)
+    oscillator = SeparableField(lambda p: p, lambda q: -q)
+    coarse, fine = errors(lambda n: integrate(oscillator, z0, t, "symplectic_euler", n))
+    assert coarse / fine == pytest.approx(2, rel=0.1)
+
+
+def test_a_separable_field_integrates_as_its_whole_field_by_every_method():
+    pendulum = SeparableField(lambda p: 1.5 * p, lambda q: -torch.sin(q))
+    whole = lambda z: torch.cat([1.5 * z[..., 1:], -torch.sin(z[..., :1])], -1)  # noqa: E731
+    z0, t = torch.tensor([[1.0, 0.2], [0.3, -0.5]], dtype=torch.float64), torch.linspace(0, 2, 5, dtype=torch.float64)
+    for method in ("symplectic_euler", "leapfrog2", "leapfrog4", "rk4", "dopri5"):
+        separable, plain = (integrate(field, z0, t, method, 3) for field in (pendulum, whole))
+        torch.testing.assert_close(separable, plain, rtol=0, atol=0)
+    # numpy arrays of any shape, time-first, as the torch states (..., T, n) batch-first
+    numpy_pendulum = SeparableField(lambda p: 1.5 * p, lambda q: -np.sin(q))
+    q, p = integrate_separable(numpy_pendulum, z0[:, 0].numpy(), z0[:, 1].numpy(), t.numpy(), "leapfrog4", 3)
+    assert q.shape == p.shape == (5, 2)
+    np.testing.assert_array_equal(np.stack([q.T, p.T], -1), integrate(pendulum, z0, t, "leapfrog4", 3).numpy())
+
+
+def test_the_hamiltonian_network_leapfrog_of_an_order_is_the_registry_method():
+    system = NBodySystem([1.0, 2.0])
+    z = torch.as_tensor(system.sample_initial_states(3, np.random.default_rng(0)))
+    t = torch.linspace(0, 0.2, 3, dtype=torch.float64)
+    torch.manual_seed(0)
+    model = HamiltonianNetwork(system, hidden=8, order=2).double()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.1)
+    by_order = model.rollout(z, t)
+    model.method = "leapfrog2"
+    torch.testing.assert_close(model.rollout(z, t), by_order, rtol=0, atol=0)
+    for method in ("leapfrog", "symplectic_euler"):
+        with pytest.raises(ValueError, match=f"the {method} integrator needs a separable Hamiltonian"):
+            HamiltonianNetwork(system, separable=False, method=method)
 
 
 @pytest.mark.parametrize("cls", [ScalarHNN, ScalarNeuralODE, MLPHNN, MLPNeuralODE])
@@ -401,8 +438,6 @@ def test_the_pendulum_models_are_the_generic_ones_of_the_pendulum(cls, generic, 
 
 
 def test_options_without_their_hooks_are_refused_by_name():
-    from scalars.dynamics import NBodySystem
-
     system = NBodySystem([1.0, 2.0])
     with pytest.raises(ValueError, match="dimensionless=True needs .* NBodySystem has none"):
         HamiltonianNetwork(system, dimensionless=True)

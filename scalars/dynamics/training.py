@@ -49,7 +49,9 @@ def _accept_old_names(**renamed):
                 if old not in kwargs:
                     continue
                 if new in kwargs:
-                    raise TypeError(f"{function.__name__}() got both {new!r} and its old name {old!r}; pass {new!r} only")
+                    raise TypeError(
+                        f"{function.__name__}() got both {new!r} and its old name {old!r}; pass {new!r} only"
+                    )
                 warnings.warn(
                     f"the {old!r} parameter of {function.__name__} is renamed {new!r}; {old!r} will be removed in "
                     "the next release", FutureWarning, stacklevel=2,
@@ -80,8 +82,8 @@ def _accept_old_names(**renamed):
     prefer_skip_nested_validation=True,
 )
 def train(
-    model, data, max_epochs=1000, learning_rate=3e-3, mlp_learning_rate=None, batch_size=100, polish=0.3, warm_start=True, time_limit=None,
-    seed=0, progress=True,
+    model, data, max_epochs=1000, learning_rate=3e-3, mlp_learning_rate=None, batch_size=100, polish=0.3,
+    warm_start=True, time_limit=None, seed=0, progress=True,
 ):
     """Fit a dynamics model on the mean squared error of its rollouts over training chunks.
 
