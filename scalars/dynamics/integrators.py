@@ -216,8 +216,11 @@ def integrate(field, z0, t, method="rk4", substeps=1, rtol=1e-7, atol=1e-9):
         A key of :data:`INTEGRATORS`. The splitting methods (``"leapfrog4"``, ...) need a
         separable field: a :class:`SeparableField`, or a callable whose ``dq/dt`` (first
         half of ``z``) depends on ``p`` alone and ``dp/dt`` on ``q`` alone (each half is
-        then evaluated at the other half of ``z0``). The fixed-step methods use
-        ``substeps``, the adaptive ones ``rtol`` and ``atol``.
+        then evaluated at the other half of ``z0``).
+    substeps : int
+        Steps per output interval, for the fixed-step methods.
+    rtol, atol : float
+        Tolerances of the adaptive methods.
 
     Returns
     -------
