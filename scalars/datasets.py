@@ -287,7 +287,15 @@ class ChargedNBody:
 
     @classmethod
     def _leapfrog(cls, x, v, charges, dt, n_frames, save_every):
-        """:meth:`simulate` for one chunk; arrays (frames, particles, 3, trajectories)."""
+        """:meth:`simulate` for one chunk; arrays (frames, particles, 3, trajectories).
+
+        The protocol's leapfrog is the ``"symplectic_euler"`` method (kick, then drift) of
+        :data:`~scalars.dynamics.INTEGRATORS`, here in time units of ``dt`` (steps of 1,
+        velocity ``dt v``, force ``dt F`` clipped at ``dt max_force``) to round as the
+        protocol does.
+        """
+        from scalars.dynamics.integrators import SeparableField, integrate_separable
+
         n, k, _ = x.shape
         i, j = np.triu_indices(k, k=1)
         incidence = np.zeros((k, len(i)))
@@ -295,12 +303,12 @@ class ChargedNBody:
         # Trajectories innermost, so that every operation runs over them contiguously, in
         # chunks small enough for the cache; dt folded into the pair strengths and the clip.
         strength = dt * (charges[:, i] * charges[:, j]).T  # (pairs, n)
-        x, v = np.ascontiguousarray(x.transpose(1, 2, 0)), np.ascontiguousarray(v.transpose(1, 2, 0))
         separation, squares = np.empty((len(i), 3, n)), np.empty((len(i), 3, n))
-        distance2, scale, impulse, drift = np.empty((len(i), n)), np.empty((len(i), n)), np.empty((k, 3, n)), np.empty((k, 3, n))
+        distance2, scale, impulse = np.empty((len(i), n)), np.empty((len(i), n)), np.empty((k, 3, n))
         bound = dt * cls.max_force
 
-        def kick():
+        def kick(x):
+            """The impulse ``dt F(x)`` (k, 3, n), clipped, in a buffer reused by the next call."""
             np.matmul(incidence.T, x.reshape(k, -1), out=separation.reshape(len(i), -1))  # x_i - x_j per pair
             np.multiply(separation, separation, out=squares)
             np.add(squares[:, 0], squares[:, 1], out=distance2)
@@ -310,17 +318,10 @@ class ChargedNBody:
             np.divide(strength, scale, out=scale)  # dt q_i q_j / r^3
             np.multiply(separation, scale[:, None], out=separation)
             np.matmul(incidence, separation.reshape(len(i), -1), out=impulse.reshape(k, -1))
-            np.clip(impulse, -bound, bound, out=impulse)
-            np.add(v, impulse, out=v)
+            return np.clip(impulse, -bound, bound, out=impulse)
 
-        positions, velocities = np.empty((n_frames, k, 3, n)), np.empty((n_frames, k, 3, n))
-        kick()
-        for step in range(1, n_frames * save_every + 1):
-            np.multiply(v, dt, out=drift)
-            np.add(x, drift, out=x)
-            if step % save_every == 0:
-                positions[step // save_every - 1], velocities[step // save_every - 1] = x, v
-                if step == n_frames * save_every:
-                    break
-            kick()
-        return positions, velocities
+        field = SeparableField(lambda v: v * dt, kick)
+        x, v = np.ascontiguousarray(x.transpose(1, 2, 0)), np.ascontiguousarray(v.transpose(1, 2, 0))
+        steps = np.arange(n_frames + 1.0) * save_every
+        positions, velocities = integrate_separable(field, x, v, steps, "symplectic_euler", save_every)
+        return positions[1:], velocities[1:]

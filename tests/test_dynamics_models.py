@@ -7,11 +7,14 @@ from scalars.dynamics import (
     HamiltonianNetwork,
     MLPHNN,
     MLPNeuralODE,
+    NBodySystem,
     NeuralODE,
     ScalarHNN,
     ScalarNeuralODE,
+    SeparableField,
     evaluate,
     integrate,
+    integrate_separable,
     leapfrog,
     pendulum_data,
     rk4,
@@ -171,6 +174,40 @@ def test_integrators_converge_at_their_order():
         assert coarse / fine == pytest.approx(2**order, rel=0.1)
     coarse, fine = errors(lambda n: rk4(lambda z: torch.stack([z[..., 1], -z[..., 0]], -1), z0, t, n))
     assert coarse / fine == pytest.approx(16, rel=0.1)
+    oscillator = SeparableField(lambda p: p, lambda q: -q)
+    coarse, fine = errors(lambda n: integrate(oscillator, z0, t, "symplectic_euler", n))
+    assert coarse / fine == pytest.approx(2, rel=0.1)
+
+
+def test_a_separable_field_integrates_as_its_whole_field_by_every_method():
+    pendulum = SeparableField(lambda p: 1.5 * p, lambda q: -torch.sin(q))
+    whole = lambda z: torch.cat([1.5 * z[..., 1:], -torch.sin(z[..., :1])], -1)  # noqa: E731
+    z0, t = torch.tensor([[1.0, 0.2], [0.3, -0.5]], dtype=torch.float64), torch.linspace(0, 2, 5, dtype=torch.float64)
+    for method in ("symplectic_euler", "leapfrog2", "leapfrog4", "rk4", "dopri5"):
+        separable, plain = (integrate(field, z0, t, method, 3) for field in (pendulum, whole))
+        torch.testing.assert_close(separable, plain, rtol=0, atol=0)
+    # numpy arrays of any shape, time-first, as the torch states (..., T, n) batch-first
+    numpy_pendulum = SeparableField(lambda p: 1.5 * p, lambda q: -np.sin(q))
+    q, p = integrate_separable(numpy_pendulum, z0[:, 0].numpy(), z0[:, 1].numpy(), t.numpy(), "leapfrog4", 3)
+    assert q.shape == p.shape == (5, 2)
+    np.testing.assert_array_equal(np.stack([q.T, p.T], -1), integrate(pendulum, z0, t, "leapfrog4", 3).numpy())
+
+
+def test_the_hamiltonian_network_leapfrog_of_an_order_is_the_registry_method():
+    system = NBodySystem([1.0, 2.0])
+    z = torch.as_tensor(system.sample_initial_states(3, np.random.default_rng(0)))
+    t = torch.linspace(0, 0.2, 3, dtype=torch.float64)
+    torch.manual_seed(0)
+    model = HamiltonianNetwork(system, hidden=8, order=2).double()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.1)
+    by_order = model.rollout(z, t)
+    model.method = "leapfrog2"
+    torch.testing.assert_close(model.rollout(z, t), by_order, rtol=0, atol=0)
+    for method in ("leapfrog", "symplectic_euler"):
+        with pytest.raises(ValueError, match=f"the {method} integrator needs a separable Hamiltonian"):
+            HamiltonianNetwork(system, separable=False, method=method)
 
 
 @pytest.mark.parametrize("cls", [ScalarHNN, ScalarNeuralODE, MLPHNN, MLPNeuralODE])
@@ -181,7 +218,7 @@ def test_training_smoke(cls, tmp_path, monkeypatch):
     model = cls(hidden=16, substeps=1)
     untrained = evaluate(model.double(), data)  # no dynamics at all: every state stays put
     np.testing.assert_array_equal(untrained["prediction"], np.broadcast_to(data.test[:, :1], data.test.shape))
-    result = train(model, data, epochs=5, lr=2e-3, batch_size=16, polish=0.4, progress=False)
+    result = train(model, data, max_epochs=5, learning_rate=2e-3, batch_size=16, polish=0.4, progress=False)
     trained = evaluate(model, data)
     assert result["steps"] == 6 and result["evaluations"] >= 2 and np.isfinite(result["loss"])
     assert trained["prediction"].shape == data.test.shape
@@ -195,7 +232,7 @@ def test_warm_start_finds_the_true_dynamics_in_the_span_of_the_scalar_features(c
     monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
     data = pendulum_data(100, 2, duration=6.0, seed=0)
     model = cls()
-    train(model, data, epochs=0, polish=0, progress=False)
+    train(model, data, max_epochs=0, polish=0, progress=False)
     z = torch.tensor(data.test[:, ::5].reshape(-1, 12))
     g, params = torch.tensor(data.test_g[:1]), torch.tensor(data.test_params[:1])
     learned = model.vector_field(z, g, params).detach().numpy()
@@ -259,7 +296,7 @@ def test_the_training_seed_covers_the_initial_weights(tmp_path, monkeypatch):
     for global_seed in (1, 2):
         torch.manual_seed(global_seed)
         model = ScalarNeuralODE(hidden=16, substeps=1)
-        train(model, data, epochs=2, batch_size=16, polish=0.5, seed=3, progress=False)
+        train(model, data, max_epochs=2, batch_size=16, polish=0.5, seed=3, progress=False)
         trained.append(torch.nn.utils.parameters_to_vector(model.parameters()))
     torch.testing.assert_close(trained[0], trained[1], rtol=0, atol=0)
 
@@ -267,9 +304,30 @@ def test_the_training_seed_covers_the_initial_weights(tmp_path, monkeypatch):
 def test_bad_training_settings_are_rejected_by_name(tmp_path, monkeypatch):
     monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
     data = pendulum_data(8, 1, duration=1.0, seed=0)
-    for name, value in [("polish", 1.5), ("epochs", -1), ("batch_size", 0), ("mlp_lr", 0.0)]:
+    for name, value in [("polish", 1.5), ("max_epochs", -1), ("batch_size", 0), ("mlp_learning_rate", 0.0)]:
         with pytest.raises(ValueError, match=f"'{name}' parameter of train"):
             train(ScalarHNN(hidden=4), data, progress=False, **{name: value})
+
+
+def test_the_old_training_names_warn_and_train_the_same(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCALARS_CACHE", str(tmp_path))
+    data = pendulum_data(32, 2, duration=2.0, seed=0)
+    new, old = ScalarNeuralODE(hidden=8, substeps=1), ScalarNeuralODE(hidden=8, substeps=1)
+    settings = dict(batch_size=16, polish=0.5, seed=1, progress=False)
+    train(new, data, max_epochs=2, learning_rate=2e-3, mlp_learning_rate=1e-4, **settings)
+    with pytest.warns(FutureWarning) as warned:
+        train(old, data, epochs=2, lr=2e-3, mlp_lr=1e-4, **settings)
+    assert sorted(str(w.message).split(";")[0] for w in warned) == [
+        f"the {o!r} parameter of train is renamed {n!r}"
+        for o, n in [("epochs", "max_epochs"), ("lr", "learning_rate"), ("mlp_lr", "mlp_learning_rate")]
+    ]
+    for a, b in zip(new.parameters(), old.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    with pytest.raises(TypeError, match="both 'learning_rate' and its old name 'lr'"):
+        train(old, data, lr=1e-3, learning_rate=1e-3)
+    with pytest.raises(ValueError, match="'max_epochs' parameter of train"):  # validated under the new name
+        with pytest.warns(FutureWarning):
+            train(old, data, epochs=-1)
 
 
 @pytest.mark.parametrize("cls, kwargs", [(ScalarHNN, dict(modulated=True)), (ScalarNeuralODE, {}), (MLPHNN, {})])
@@ -380,8 +438,6 @@ def test_the_pendulum_models_are_the_generic_ones_of_the_pendulum(cls, generic, 
 
 
 def test_options_without_their_hooks_are_refused_by_name():
-    from scalars.dynamics import NBodySystem
-
     system = NBodySystem([1.0, 2.0])
     with pytest.raises(ValueError, match="dimensionless=True needs .* NBodySystem has none"):
         HamiltonianNetwork(system, dimensionless=True)

@@ -1,8 +1,9 @@
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from scalars.nn import BilinearReadout, Standardizer, mlp
+from scalars.nn import BilinearReadout, Standardizer, location_scale, mlp
 
 
 def _data(n=500, seed=0):
@@ -63,3 +64,41 @@ def test_statistics_are_buffers_and_one_sample_is_centred_only():
     assert set(scaler.state_dict()) == {"mean", "std", "whitening"}
     assert scaler.std.tolist() == [1.0, 1.0] and torch.equal(scaler.whitening, torch.eye(2, dtype=torch.float64))
     assert scaler(torch.tensor([[2.0, 2.0]], dtype=torch.float64)).tolist() == [[1.0, 0.0]]
+
+
+def test_location_scale_per_feature_is_the_mean_and_standard_deviation_in_either_library():
+    x = _data()
+    x[:, 3] = 0.5  # constant (exactly: its mean rounds to 0.5): scale 1, or with constant=None eps alone
+    for correction in (0, 1):
+        location, scale = location_scale(x, correction=correction)
+        torch.testing.assert_close(location, x.mean(0), rtol=0, atol=0)
+        expected = x.std(0, correction=correction)
+        torch.testing.assert_close(scale, torch.where(expected > 1e-12, expected, 1.0), rtol=1e-14, atol=0)
+        numpy_location, numpy_scale = location_scale(x.numpy(), correction=correction)
+        np.testing.assert_allclose(numpy_scale, scale.numpy(), rtol=1e-14)
+        np.testing.assert_array_equal(numpy_scale[:3], x.numpy().std(0, ddof=correction)[:3])
+    _, kept = location_scale(x.numpy(), constant=None, eps=1e-12)
+    assert kept[3] == 1e-12 and kept[0] == x.numpy().std(0)[0] + 1e-12
+
+
+def test_location_scale_pooled_with_an_invariant_centre_commutes_with_rotations():
+    # vectors of O(3) have no invariant direction: no shift, one rms scale, so a rotation
+    # of the data rotates the standardised data; a scalar's invariant direction is itself
+    generator = torch.Generator().manual_seed(1)
+    vectors = torch.randn(200, 3, dtype=torch.float64, generator=generator) + torch.tensor([5.0, 0.0, 0.0])
+    rotation = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64, generator=generator))[0]
+    (location, scale), (_, rotated_scale) = (location_scale(v.numpy(), center=np.zeros((3, 0)), pooled=True)
+                                              for v in (vectors, vectors @ rotation.T))
+    np.testing.assert_array_equal(location, 0.0)
+    assert scale == pytest.approx(float(vectors.pow(2).mean().sqrt()), rel=1e-14)
+    assert rotated_scale == pytest.approx(scale, rel=1e-13)
+    scalar = vectors[:, :1].numpy()
+    assert location_scale(scalar, center=np.ones((1, 1)), pooled=True)[0] == pytest.approx(scalar.mean(), rel=1e-14)
+    # a pooled mean is the mean of everything, the scale its standard deviation; zero data scale to 1
+    assert location_scale(vectors, pooled=True) == (vectors.mean(), vectors.std(correction=0))
+    assert location_scale(torch.zeros(5, 2), center=None, pooled=True)[1] == 1.0
+
+
+def test_location_scale_rejects_an_unknown_centre():
+    with pytest.raises(ValueError, match="center must be 'mean', None or an array of invariant vectors, got 'median'"):
+        location_scale(np.ones((3, 2)), center="median")

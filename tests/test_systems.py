@@ -12,8 +12,10 @@ from scalars.dynamics import (
     HamiltonianNetwork,
     NBodySystem,
     NeuralODE,
+    SeparableField,
     evaluate,
     integrate,
+    integrate_separable,
     leapfrog,
     train,
     trajectory_data,
@@ -160,9 +162,15 @@ def test_bad_systems_and_states_are_refused_by_name():
 
 
 def test_integrators_are_looked_up_by_name():
-    assert {"leapfrog2", "leapfrog4", "rk4"} <= set(INTEGRATORS)
-    with pytest.raises(ValueError, match=r"unknown integration method 'verlet'; the known ones are \['leapfrog2'"):
+    assert set(INTEGRATORS) == {
+        "symplectic_euler", "leapfrog2", "leapfrog4", "rk4", "dopri5", "dopri8", "bosh3", "fehlberg2", "adaptive_heun",
+    }
+    known = r"the known ones are \['adaptive_heun', 'bosh3'"
+    with pytest.raises(ValueError, match=rf"unknown integration method 'verlet'; {known}"):
         integrate(lambda z: z, torch.zeros(2), torch.arange(3.0), method="verlet")
+    splittings = r"\['leapfrog2', 'leapfrog4', 'symplectic_euler'\]"
+    with pytest.raises(ValueError, match=rf"unknown splitting method 'rk4'; the known ones are {splittings}"):
+        integrate_separable(SeparableField(abs, abs), torch.zeros(2), torch.zeros(2), torch.arange(3.0), "rk4")
     # the separable leapfrog by name is the leapfrog of the two gradients
     field = lambda z: torch.cat([z[..., 1:], -torch.sin(z[..., :1])], -1)  # noqa: E731  a pendulum
     z0, t = torch.tensor([[1.0, 0.3]], dtype=torch.float64), torch.linspace(0, 2, 5, dtype=torch.float64)
@@ -248,7 +256,7 @@ def test_generic_models_learn_two_bodies_through_the_one_training_loop(cls, tmp_
     data = trajectory_data(system, 20, 2, dt=0.1, duration=3.0)
     model = cls(system, hidden=8, layers=1, substeps=4)
     untrained = evaluate(model.double(), data)["rollout_error"]
-    train(model, data, epochs=2, progress=False)
+    train(model, data, max_epochs=2, progress=False)
     trained = evaluate(model, data)
     assert trained["prediction"].shape == data.test.shape
     # the warm start finds the dynamics in the span of the invariants (and vectors)

@@ -49,6 +49,7 @@ import torch
 from torch import nn
 
 from scalars.datasets import ChargedNBody
+from scalars.dynamics import SeparableField, integrate_separable
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.nn import FrameAveraging, GroupAveraging, MessagePassing, fit, mlp
 
@@ -114,7 +115,7 @@ class PairForceLaw(nn.Module):
     of :attr:`SOFTENINGS` and one charge-blind ``1 / (r^2 + 0.1^2)^(3/2)``
     (:attr:`BLIND_SOFTENING`): an
     ``S(5) x E(3)``-equivariant law, linear in its ``c``. The positions move by
-    ``steps`` kick-drift steps over :attr:`duration` (the generator's own step, 1e-3).
+    ``steps`` kick-drift steps (``"symplectic_euler"``) over :attr:`duration` (the generator's own step, 1e-3).
     The coefficients are fitted by Levenberg-Marquardt on the mean squared error of the
     predicted positions (the Jacobian by forward-mode differentiation through the
     integrator), starting from no force at all (``x + t v``); the iterate of lowest
@@ -135,16 +136,19 @@ class PairForceLaw(nn.Module):
     def forward(self, X, coefficients=None):
         """Positions (n, 3 k) at the end of the time unit, from rows ``X`` (n, 7 k)."""
         c = self.coefficients if coefficients is None else coefficients
-        k, dt = self.particles, self.duration / self.steps
+        k = self.particles
         q = X[:, :k]
         x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
         charges = q[:, self.i] * q[:, self.j]
-        for _ in range(self.steps):
+
+        def force(x):
             separation = x[:, self.i] - x[:, self.j]
             r2 = (separation * separation).sum(-1)
             pair = (torch.stack(self._laws(r2, charges, 1.5), -1) @ c)[..., None] * separation
-            v = v + dt * pair.reshape(len(X), k, k - 1, 3).sum(2)
-            x = x + dt * v
+            return pair.reshape(len(X), k, k - 1, 3).sum(2)
+
+        t = torch.tensor([0.0, self.duration], dtype=torch.float64)
+        x = integrate_separable(SeparableField(lambda v: v, force), x, v, t, "symplectic_euler", self.steps)[0][-1]
         return x.reshape(len(X), 3 * k)
 
     def to_sympy(self, digits=4):

@@ -39,9 +39,9 @@ SYSTEM = dict(masses=[1.0, 1.5, 0.5, 2.0, 1.0], G=1.0, softening=0.5)
 
 # name -> (model class, its keyword arguments, learning rates of train; None: model.fit(data))
 MODELS = {
-    "scalar HNN": (HamiltonianNetwork, dict(substeps=4), dict(lr=1e-3, mlp_lr=1e-4)),
-    "scalar neural ODE": (NeuralODE, dict(substeps=4), dict(lr=1e-3, mlp_lr=1e-4)),
-    "MLP HNN": (HamiltonianNetwork, dict(raw=True, separable=False, method="rk4", hidden=128), dict(lr=3e-3)),
+    "scalar HNN": (HamiltonianNetwork, dict(substeps=4), dict(learning_rate=1e-3, mlp_learning_rate=1e-4)),
+    "scalar neural ODE": (NeuralODE, dict(substeps=4), dict(learning_rate=1e-3, mlp_learning_rate=1e-4)),
+    "MLP HNN": (HamiltonianNetwork, dict(raw=True, separable=False, method="rk4", hidden=128), dict(learning_rate=3e-3)),
     "sparse H": (SparseHamiltonian, dict(), None),
 }
 

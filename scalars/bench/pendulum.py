@@ -36,10 +36,10 @@ __all__ = ["main", "MODELS", "PUBLISHED", "PUBLISHED_UNITS", "fit_and_score"]
 
 # name -> (constructor, learning rates for :func:`~scalars.dynamics.train`)
 MODELS = {
-    "scalar HNN": (ScalarHNN, dict(lr=1e-3, mlp_lr=1e-4)),
-    "scalar neural ODE": (ScalarNeuralODE, dict(lr=1e-3, mlp_lr=1e-4)),
-    "MLP HNN": (MLPHNN, dict(lr=3e-3)),
-    "MLP neural ODE": (MLPNeuralODE, dict(lr=3e-3)),
+    "scalar HNN": (ScalarHNN, dict(learning_rate=1e-3, mlp_learning_rate=1e-4)),
+    "scalar neural ODE": (ScalarNeuralODE, dict(learning_rate=1e-3, mlp_learning_rate=1e-4)),
+    "MLP HNN": (MLPHNN, dict(learning_rate=3e-3)),
+    "MLP neural ODE": (MLPNeuralODE, dict(learning_rate=3e-3)),
 }
 
 # ANCHORS.md: geometric-mean rollout error over 30 time units, mean +- std over 3 trials.

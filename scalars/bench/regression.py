@@ -80,12 +80,12 @@ class RawMLP:
     def fit(self, X, y):
         import torch
 
-        from scalars.nn import fit, mlp
+        from scalars.nn import fit, location_scale, mlp
 
         self.single_output_ = y.ndim == 1
         y = y.reshape(len(y), -1)
-        self.x_mean_, self.x_scale_ = X.mean(0), X.std(0) + 1e-12
-        self.y_mean_, self.y_scale_ = y.mean(0), y.std(0) + 1e-12
+        self.x_mean_, self.x_scale_ = location_scale(X, constant=None, eps=1e-12)
+        self.y_mean_, self.y_scale_ = location_scale(y, constant=None, eps=1e-12)
         self.net_ = mlp(X.shape[1], y.shape[1], self.hidden).double()
         inputs = torch.as_tensor((X - self.x_mean_) / self.x_scale_)
         targets = torch.as_tensor((y - self.y_mean_) / self.y_scale_)

@@ -16,15 +16,16 @@
   ``(z, g, params)``.
 - :func:`train`, :func:`evaluate`: rollout-loss training and test rollouts.
 - :func:`rollout_error`, :func:`energy_drift`, :func:`angular_momentum_error`: metrics.
-- :func:`leapfrog`, :func:`rk4`, :func:`integrate`: differentiable integrators, by name
-  from :data:`INTEGRATORS` or torchdiffeq.
+- :func:`integrate`, :func:`integrate_separable`: every integrator of the package by name
+  from :data:`INTEGRATORS` (symplectic splittings, RK4, torchdiffeq's adaptive methods);
+  :func:`leapfrog`, :func:`rk4` by their own names.
 - :func:`plot_rollouts`: predicted against true test trajectories.
 - :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression, of the
   pendulum or of any System that lists its invariants (sums over particles and pairs).
 """
 
 from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendulum_data, sample_initial_states, trajectory_data
-from scalars.dynamics.integrators import INTEGRATORS, integrate, leapfrog, rk4
+from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
 from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
@@ -49,6 +50,8 @@ __all__ = [
     "leapfrog",
     "rk4",
     "integrate",
+    "integrate_separable",
+    "SeparableField",
     "INTEGRATORS",
     "relative_error",
     "rollout_error",

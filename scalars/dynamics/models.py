@@ -12,7 +12,7 @@ any System that lists its terms (:meth:`NBodySystem.vector_terms
 terms of MLP coefficients of invariants times equivariant vectors; ``raw=True`` is an MLP
 of the raw coordinates. The Hamiltonian networks are separable by default, ``H = K(p) +
 U(q)`` as for any particle system, and are integrated with the symplectic leapfrog; the
-neural ODEs with RK4 (or any torchdiffeq method).
+neural ODEs with RK4 (or any method of :data:`~scalars.dynamics.INTEGRATORS`).
 
 Models are called with the state and the system's call context (:meth:`System.context
 <scalars.dynamics.System.context>`), ``vector_field(z, *context)``, ``rollout(z0, t,
@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from scalars.dynamics.integrators import integrate, leapfrog
+from scalars.dynamics.integrators import INTEGRATORS, SeparableField, Splitting, integrate
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.nn.layers import Standardizer, mlp
 
@@ -241,8 +241,9 @@ class HamiltonianNetwork(_Dynamics):
     raw : bool
         Read the raw coordinates (the momenta for K, the positions for U, the state for H)
         and the call context instead of the invariants: the baseline, with no symmetry.
-    method : {"leapfrog", "rk4"} or a torchdiffeq method
-        Leapfrog needs ``separable``.
+    method : str
+        A key of :data:`~scalars.dynamics.INTEGRATORS`, or ``"leapfrog"``: the leapfrog of
+        ``order``. The splitting methods (leapfrogs) need ``separable``.
     substeps : int
         Integrator steps between two output times.
     order : {2, 4}
@@ -271,8 +272,8 @@ class HamiltonianNetwork(_Dynamics):
         dimensionless=False, modulated=False,
     ):
         super().__init__()
-        if method == "leapfrog" and not separable:
-            raise ValueError("the leapfrog integrator needs a separable Hamiltonian (separable=True)")
+        if not separable and (method == "leapfrog" or isinstance(INTEGRATORS.get(method), Splitting)):
+            raise ValueError(f"the {method} integrator needs a separable Hamiltonian (separable=True)")
         _check_hooks(system, dimensionless, modulated)
         self.system, self.raw, self.dimensionless = system, raw, dimensionless
         self.separable, self.method, self.substeps, self.order = separable, method, substeps, order
@@ -338,16 +339,13 @@ class HamiltonianNetwork(_Dynamics):
         return torch.cat([grad[..., half:], -grad[..., :half]], dim=-1)
 
     def rollout(self, z0, t, *context):
-        if not self.separable or self.method != "leapfrog":
-            return super().rollout(z0, t, *context)
-        return leapfrog(
-            lambda q: self._gradient(self.potential, q, *context),
-            lambda p: self._gradient(self.kinetic, p, *context),
-            z0,
-            t,
-            self.substeps,
-            order=self.order,
+        method = f"leapfrog{self.order}" if self.method == "leapfrog" else self.method
+        if not isinstance(INTEGRATORS.get(method), Splitting):
+            return integrate(lambda z: self.vector_field(z, *context), z0, t, method, self.substeps)
+        field = SeparableField(
+            lambda p: self._gradient(self.kinetic, p, *context), lambda q: -self._gradient(self.potential, q, *context)
         )
+        return integrate(field, z0, t, method, self.substeps)
 
 
 class NeuralODE(_Dynamics):
@@ -366,7 +364,7 @@ class NeuralODE(_Dynamics):
         (..., n, m, b, d).
     hidden, layers : int
     method : str
-        A key of :data:`~scalars.dynamics.INTEGRATORS` (``"rk4"``) or a torchdiffeq method.
+        A key of :data:`~scalars.dynamics.INTEGRATORS` (``"rk4"``, ``"dopri5"``, ...).
     substeps : int
     raw : bool
         ``dz/dt = MLP(z, *context)`` of the raw coordinates: the baseline, with no symmetry.
@@ -445,8 +443,9 @@ class ScalarHNN(HamiltonianNetwork):
         For data from many systems: the coefficients of the linear part are combinations of
         monomials of the (positive) system parameters, ``H = sum_k c_k(params)
         phi_k(invariants)`` plus the MLP.
-    method : {"leapfrog", "rk4"} or a torchdiffeq method
-        Leapfrog needs ``separable``.
+    method : str
+        ``"leapfrog"`` (of ``order``) or a key of :data:`~scalars.dynamics.INTEGRATORS`;
+        the leapfrogs need ``separable``.
     substeps : int
         Integrator steps between two output times.
     order : {2, 4}
@@ -493,7 +492,7 @@ class ScalarNeuralODE(NeuralODE):
     dimensionless : bool
         Make inputs dimensionless and give each derivative its units.
     method : str
-        ``"rk4"`` or a torchdiffeq method.
+        ``"rk4"`` or another key of :data:`~scalars.dynamics.INTEGRATORS`.
     substeps : int
     """
 

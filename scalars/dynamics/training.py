@@ -1,6 +1,8 @@
 """Training on the rollout loss over trajectory chunks, and evaluation on test rollouts."""
 
+import functools
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -36,13 +38,40 @@ class _ChunkRollout(torch.nn.Module):
         return self.model.rollout(z0, self.t, *context)[:, 1:]
 
 
+def _accept_old_names(**renamed):
+    """Decorator: accept each old keyword ``old=new`` of ``renamed`` for one release, with a
+    FutureWarning naming the new one."""
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            for old, new in renamed.items():
+                if old not in kwargs:
+                    continue
+                if new in kwargs:
+                    raise TypeError(
+                        f"{function.__name__}() got both {new!r} and its old name {old!r}; pass {new!r} only"
+                    )
+                warnings.warn(
+                    f"the {old!r} parameter of {function.__name__} is renamed {new!r}; {old!r} will be removed in "
+                    "the next release", FutureWarning, stacklevel=2,
+                )
+                kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@_accept_old_names(epochs="max_epochs", lr="learning_rate", mlp_lr="mlp_learning_rate")
 @validate_params(
     {
         "model": [torch.nn.Module],
         "data": "no_validation",
-        "epochs": [Interval(Integral, 0, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
-        "mlp_lr": [Interval(Real, 0, None, closed="neither"), None],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "mlp_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "polish": [Interval(Real, 0, 1, closed="both")],
         "warm_start": ["boolean"],
@@ -53,8 +82,8 @@ class _ChunkRollout(torch.nn.Module):
     prefer_skip_nested_validation=True,
 )
 def train(
-    model, data, epochs=1000, lr=3e-3, mlp_lr=None, batch_size=100, polish=0.3, warm_start=True, time_limit=None,
-    seed=0, progress=True,
+    model, data, max_epochs=1000, learning_rate=3e-3, mlp_learning_rate=None, batch_size=100, polish=0.3,
+    warm_start=True, time_limit=None, seed=0, progress=True,
 ):
     """Fit a dynamics model on the mean squared error of its rollouts over training chunks.
 
@@ -72,13 +101,14 @@ def train(
     ----------
     model : a model of :mod:`scalars.dynamics.models`
     data : PendulumData or TrajectoryData
-    epochs : int
+    max_epochs : int
         Budget in passes over the training chunks; an L-BFGS evaluation of the full batch
         counts as one (ignored if ``time_limit`` is given).
-    lr : float
+    learning_rate : float
         Peak Adam learning rate of the linear part of each network.
-    mlp_lr : float, optional
-        Peak Adam learning rate of the other parameters (the MLPs); default ``lr``. Adam
+    mlp_learning_rate : float, optional
+        Peak Adam learning rate of the other parameters (the MLPs); default
+        ``learning_rate``. Adam
         moves every weight at about the learning rate, so an MLP that is only needed as a
         correction to the linear part adds noise unless its rate is lower.
     batch_size : int
@@ -95,6 +125,9 @@ def train(
         Seed of the initial weights and of the minibatch order.
     progress : bool
         Show a tqdm progress bar.
+
+    The names are those of :func:`scalars.nn.fit`; the old ``epochs``, ``lr`` and
+    ``mlp_lr`` are still accepted, with a FutureWarning, until the next release.
 
     Returns
     -------
@@ -113,10 +146,11 @@ def train(
     linear = model.linear_parameters()
     linear_ids = {id(p) for p in linear}
     rest = [p for p in model.parameters() if id(p) not in linear_ids]
-    groups = [{"params": linear, "lr": lr}, {"params": rest, "lr": lr if mlp_lr is None else mlp_lr}]
+    mlp_rate = learning_rate if mlp_learning_rate is None else mlp_learning_rate
+    groups = [{"params": linear, "lr": learning_rate}, {"params": rest, "lr": mlp_rate}]
     remaining = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
     history = fit(
-        _ChunkRollout(model, t), (chunks[:, 0], *context), chunks[:, 1:], max_epochs=epochs, batch_size=batch_size,
+        _ChunkRollout(model, t), (chunks[:, 0], *context), chunks[:, 1:], max_epochs=max_epochs, batch_size=batch_size,
         parameter_groups=groups, warmup=0.02, decay_to=1e-3, polish=polish, validation_fraction=0, seed=seed,
         warm_start=True, progress=progress, time_limit=remaining,
     )

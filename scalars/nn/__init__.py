@@ -15,7 +15,7 @@ from scalars.nn.averaging import FrameAveraging, GroupAveraging
 from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
-from scalars.nn.layers import BilinearReadout, Standardizer, mlp
+from scalars.nn.layers import BilinearReadout, Standardizer, location_scale, mlp
 from scalars.nn.message_passing import MessagePassing
 from scalars.nn.training import History, fit
 
@@ -26,6 +26,7 @@ __all__ = [
     "TensorHead",
     "InvariantEncoder",
     "Standardizer",
+    "location_scale",
     "mlp",
     "BilinearReadout",
     "MessagePassing",

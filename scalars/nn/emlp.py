@@ -37,6 +37,7 @@ from scipy.special import comb
 from torch import nn
 
 from scalars.groups import get_group
+from scalars.nn.layers import location_scale
 from scalars.reps import Rep, SumRep, T, equivariant_blocks, rep
 from scalars.reps.solver import is_permutation, leaf_types, leaves
 
@@ -504,10 +505,8 @@ class EMLP(nn.Module):
             data = data.detach().cpu().double().numpy().reshape(len(data), -1)
             offset, scale = np.zeros(rep_.size), np.ones(rep_.size)
             for leaf, columns in leaves(rep_):
-                Q = equivariant_blocks(leaf).dense()
-                offset[columns] = Q @ (Q.T @ data[:, columns].mean(0))
-                spread = np.sqrt(np.mean((data[:, columns] - offset[columns]) ** 2))
-                scale[columns] = spread if spread > 0 else 1.0
+                invariant = equivariant_blocks(leaf).dense()
+                offset[columns], scale[columns] = location_scale(data[:, columns], center=invariant, pooled=True)
             getattr(self, f"{name}_offset").copy_(torch.as_tensor(offset))
             getattr(self, f"{name}_scale").copy_(torch.as_tensor(scale))
         return self

@@ -19,7 +19,7 @@ from torch import nn
 
 from scalars.expansion import EquivariantExpansion
 from scalars.nn.encoding import InvariantEncoder
-from scalars.nn.layers import mlp
+from scalars.nn.layers import location_scale, mlp
 
 __all__ = ["EquivariantHead", "InvariantMLP", "VectorHead", "TensorHead"]
 
@@ -134,12 +134,10 @@ class EquivariantHead(nn.Module):
         for block, (invariants, _) in zip(self.blocks, self.expansion.blocks(X)):
             block.encoder.fit(invariants)
         if y is not None:
-            if all(slot.kind == "T0" for slot in self.expansion.outputs):
-                offset, spread = y.mean(), y.std(correction=0)
-            else:
-                offset, spread = torch.zeros(()), y.abs().pow(2).mean().sqrt()
+            scalar = all(slot.kind == "T0" for slot in self.expansion.outputs)
+            offset, spread = location_scale(y, center="mean" if scalar else None, pooled=True)
             self.output_offset.fill_(offset)
-            self.output_scale.fill_(spread if spread > 0 else 1.0)
+            self.output_scale.fill_(spread)
         return self
 
 

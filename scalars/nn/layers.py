@@ -1,16 +1,22 @@
-"""The building blocks of every network in the package: an MLP and an input standardiser.
+"""The building blocks of every network in the package: an MLP and the one standardiser.
 
 The equivariant heads (:mod:`scalars.nn.heads`) and the learned dynamics
 (:mod:`scalars.dynamics.models`) build their coefficient networks with :func:`mlp` and
 feed them inputs centred and scaled by a :class:`Standardizer` fitted on training data.
 An MLP may end in a :class:`BilinearReadout`, which adds products of pairs of its last
-hidden features to the linear output layer.
+hidden features to the linear output layer. :func:`location_scale` computes every
+standardisation of the package: the :class:`Standardizer`'s, the output scales of the
+heads and of :class:`~scalars.nn.EMLP`, the input and output scales of the benchmarks'
+raw MLPs.
 """
 
+import math
+
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["mlp", "BilinearReadout", "Standardizer"]
+__all__ = ["mlp", "BilinearReadout", "Standardizer", "location_scale"]
 
 _CONSTANT = 1e-6  # spread, relative to the largest, below which a direction counts as constant
 
@@ -123,15 +129,11 @@ class Standardizer(nn.Module):
         self
         """
         x = x.reshape(-1, x.shape[-1]).to(self.mean.dtype)
-        n_features = len(self.mean)
-        self.mean.copy_(x.mean(0))
-        if len(x) > 1:
-            covariance = torch.cov((x - self.mean).T).reshape(n_features, n_features)
-        else:
-            covariance = torch.zeros(n_features, n_features, dtype=self.mean.dtype)
-        self.std.copy_(_unless_constant(covariance.diagonal().sqrt()))
+        mean, std = location_scale(x, correction=1, constant=_CONSTANT)
+        self.mean.copy_(mean)
+        self.std.copy_(std)
         if hasattr(self, "whitening"):
-            variance, vectors = torch.linalg.eigh(covariance)
+            variance, vectors = torch.linalg.eigh(_covariance(x, mean, correction=1))
             floor = _CONSTANT * variance.max().clamp(min=1e-300)
             scale = torch.where(variance > floor, variance.clamp(min=floor).rsqrt(), torch.ones_like(variance))
             self.whitening.copy_(vectors * scale @ vectors.T)
@@ -146,6 +148,85 @@ class Standardizer(nn.Module):
         return (x - self.mean) @ self.whitening
 
 
-def _unless_constant(std):
-    """``std``, with 1 for the features that are constant on the data."""
-    return torch.where(std > _CONSTANT * std.max().clamp(min=1e-300), std, torch.ones_like(std))
+def location_scale(x, center="mean", pooled=False, correction=0, constant=0.0, eps=0.0):
+    """The location and scale that standardise data, ``(x - location) / scale``.
+
+    The one standardisation of the package: the scale is the root mean square deviation
+    from the location (per feature, or pooled over all), a scale too small to be
+    anything but a constant feature's becomes 1, and ``eps`` is added.
+
+    Parameters
+    ----------
+    x : tensor or ndarray of shape (n_samples, n_features)
+        Real or complex; computed in its own library, torch or numpy.
+    center : {"mean", None} or ndarray of shape (n_features, m)
+        The location: the mean (of each feature; of all of them with ``pooled``); zero;
+        or the mean of each feature projected on the orthonormal columns ``Q`` of the
+        array, ``Q Q^T mean``, its invariant part (zero for m = 0): then shifting by the
+        location and dividing by a pooled scale commute with the group.
+    pooled : bool, default=False
+        One scale for all the features instead of one each.
+    correction : int, default=0
+        Subtracted from the number of values in the mean square (1: the sample variance;
+        the torch per-feature scale is the root of the covariance's diagonal, with no
+        variance (zero scale) from ``correction`` samples or fewer).
+    constant : float or None, default=0.0
+        A scale at most ``constant`` times the largest (only zero for 0) belongs to a
+        constant feature and becomes 1; None keeps every scale.
+    eps : float, default=0.0
+        Added to every scale.
+
+    Each library's own reductions give its numbers (bit for bit those of the statistics
+    this function replaced): for torch tensors the per-feature scale is the root of the
+    diagonal of :func:`torch.cov`, the scale about a pooled mean :meth:`torch.Tensor.std`.
+
+    Returns
+    -------
+    location : shape () for a pooled mean or zero, otherwise (n_features,)
+    scale : shape () if pooled, otherwise (n_features,)
+        Real, of the library and dtype of ``x`` (the real dtype for complex ``x``).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 2.0], [3.0, 2.0]])
+    >>> location_scale(x)
+    (array([2., 2.]), array([1., 1.]))
+    >>> location_scale(x, pooled=True)
+    (np.float64(2.0), np.float64(0.7071067811865476))
+    """
+    if not (center is None or isinstance(center, np.ndarray) or center == "mean"):
+        raise ValueError(f"center must be 'mean', None or an array of invariant vectors, got {center!r}")
+    xp = torch if isinstance(x, torch.Tensor) else np
+    location = _location(x, center, pooled)
+    if xp is torch and not pooled:
+        scale = _covariance(x, location, correction).diagonal().sqrt()
+    elif xp is torch and isinstance(center, str):
+        scale = x.std(correction=correction)  # torch's own algorithm, for the pooled mean
+    else:
+        squares = abs(x - location) ** 2
+        count = math.prod(squares.shape) if pooled else len(x)
+        scale = xp.sqrt(squares.sum(axis=None if pooled else 0) / (count - correction))
+    if constant is not None:
+        largest = scale.max().clamp(min=1e-300) if xp is torch else max(scale.max(), 1e-300)
+        scale = xp.where(scale > constant * largest, scale, 1.0)[()]  # [()]: numpy's 0-d array as a scalar
+    return location, (scale + eps if eps else scale)
+
+
+def _location(x, center, pooled):
+    """The location of :func:`location_scale`."""
+    xp = torch if isinstance(x, torch.Tensor) else np
+    if center is None:
+        return xp.zeros(() if pooled else x.shape[-1:], dtype=x.real.dtype)
+    if isinstance(center, str):
+        return x.mean() if pooled else x.mean(0)
+    Q = torch.as_tensor(center, dtype=x.dtype) if xp is torch else center
+    return Q @ (Q.T @ x.mean(0))
+
+
+def _covariance(x, mean, correction):
+    """Covariance (n_features, n_features) of samples ``x`` (n, n_features) about ``mean``;
+    zero from ``correction`` samples or fewer."""
+    n_features = x.shape[-1]
+    if len(x) <= correction:
+        return torch.zeros(n_features, n_features, dtype=x.dtype)
+    return torch.cov((x - mean).T, correction=correction).reshape(n_features, n_features)

@@ -181,6 +181,25 @@ def fit(
     -------
     History
 
+    Notes
+    -----
+    The training parameters have these names throughout the package. The torch side
+    (this function, :func:`scalars.dynamics.train`, whose MLP rate is
+    ``mlp_learning_rate``) uses them as here; the scikit-learn estimators
+    (:class:`~scalars.estimators.EquivariantMLPRegressor`, ...) follow scikit-learn:
+
+    ======================  ==========================  ==================================
+    here                    estimators                  old names in ``dynamics.train``
+    ======================  ==========================  ==================================
+    ``learning_rate``       ``learning_rate``           ``lr`` (``mlp_lr``)
+    ``max_epochs``          ``max_epochs``              ``epochs``
+    ``seed``                ``random_state``
+    ``progress``            ``verbose``
+    ======================  ==========================  ==================================
+
+    The old names of :func:`scalars.dynamics.train` warn (FutureWarning) and are removed
+    in the next release.
+
     Raises
     ------
     ValueError
