@@ -24,12 +24,12 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars._expansion import EquivariantExpansion
-from scalars._monomials import exponents
 from scalars.estimators import EquivariantRegressor, _ridge_solve
 from scalars.groups import Euclidean, SpecialOrthogonal, Unitary
 from scalars.invariants import pair_indices, subset_indices
+from scalars.monomials import evaluate_monomials, exponents
 from scalars.preprocessing import InvariantFeatures
-from scalars.units import UnitsError, column_units, dimension_matrix, evaluate_monomials, integer_nullspace, solve_exponents
+from scalars.units import UnitsError, column_units, dimension_matrix, integer_nullspace, solve_exponents
 
 __all__ = ["to_sympy", "SparseEquivariantRegressor", "stlsq", "sparse_path", "rationalize", "gram_substitutions"]
 
