@@ -4,13 +4,14 @@ The equivariant heads (:mod:`scalars.nn.heads`) and the learned dynamics
 (:mod:`scalars.dynamics.models`) build their coefficient networks with :func:`mlp` and
 feed them inputs centred and scaled by a :class:`Standardizer` fitted on training data.
 An MLP may end in a :class:`BilinearReadout`, which adds products of pairs of its last
-hidden features to the linear output layer.
+hidden features to the linear output layer. :class:`Residual` adds some input columns to a
+network's output (positions plus a predicted displacement).
 """
 
 import torch
 from torch import nn
 
-__all__ = ["mlp", "BilinearReadout", "Standardizer"]
+__all__ = ["mlp", "BilinearReadout", "Standardizer", "Residual"]
 
 _CONSTANT = 1e-6  # spread, relative to the largest, below which a direction counts as constant
 
@@ -149,3 +150,38 @@ class Standardizer(nn.Module):
 def _unless_constant(std):
     """``std``, with 1 for the features that are constant on the data."""
     return torch.where(std > _CONSTANT * std.max().clamp(min=1e-300), std, torch.ones_like(std))
+
+
+class Residual(nn.Module):
+    """``X[:, columns] + net(X)``: some input columns moved by a network.
+
+    For particles, the positions plus a predicted displacement: an MLP of flat rows
+    ``"5T0+5P+5T1"`` (charges, positions, velocities) predicts the positions
+    ``Residual(net, slice(5, 20))``, and starts near ``x`` when ``net`` starts near 0.
+
+    Parameters
+    ----------
+    net : nn.Module
+        Maps rows (n, n_features) to (n, n_columns).
+    columns : slice or sequence of int
+        The ``n_columns`` input columns added to the output, in the output's order.
+
+    Examples
+    --------
+    >>> import torch
+    >>> shift = Residual(torch.nn.Linear(3, 2), columns=slice(1, 3))
+    >>> shift(torch.zeros(4, 3)).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(self, net, columns):
+        super().__init__()
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+        if not isinstance(columns, slice):
+            columns = [int(c) for c in columns]
+        self.net, self.columns = net, columns
+
+    def forward(self, X):
+        """``X[:, columns] + net(X)``: (n, n_features) -> (n, n_columns)."""
+        return X[:, self.columns] + self.net(X)
