@@ -275,7 +275,7 @@ class ChargedNBody:
         return positions.transpose(3, 0, 1, 2), velocities.transpose(3, 0, 1, 2)
 
     def _load_or_generate(self, cache):
-        from scalars.dynamics.data import _cached
+        from scalars.dynamics.data import cached_arrays
 
         def generate():
             charges, x, v = self.initial_states(self.n_samples, self.seed)
@@ -283,7 +283,7 @@ class ChargedNBody:
             return dict(charges=charges, positions=positions, velocities=velocities)
 
         config = dict(format=self._FORMAT, n_samples=self.n_samples, seed=self.seed)
-        return _cached("charged-nbody", config, generate, cache)
+        return cached_arrays("charged-nbody", config, generate, cache)
 
     @classmethod
     def _leapfrog(cls, x, v, charges, dt, n_frames, save_every):

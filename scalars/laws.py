@@ -21,10 +21,10 @@ from scipy import linalg, optimize
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 
-from scalars._monomials import exponents
 from scalars.estimators import EquivariantRegressor, ridge_solve
-from scalars.units import UnitsError, column_units, dimension_matrix, evaluate_monomials, integer_nullspace, solve_exponents
+from scalars.monomials import evaluate_monomials, exponents
 from scalars.symbolic import TermStructure, design_columns, gram_substitutions, probe_inputs, rationalize, to_sympy
+from scalars.units import UnitsError, column_units, dimension_matrix, integer_nullspace, solve_exponents
 
 __all__ = ["to_sympy", "SparseEquivariantRegressor", "stlsq", "sparse_path", "rationalize", "gram_substitutions"]
 

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import _check_feature_names_in, check_array, check_is_fitted, validate_data
 
 from scalars.expansion import EquivariantExpansion
-from scalars._monomials import exponents, monomial_names, monomials
+from scalars.monomials import exponents, monomial_names, monomials
 from scalars.groups import Euclidean, Group, Orthogonal, ProductGroup, SpecialOrthogonal, get_group, invariant_degrees
 from scalars.invariants import determinants, gram_upper_flat, pair_indices
 from scalars.layout import Layout
@@ -315,7 +315,7 @@ class InvariantFeatures(TransformerMixin, BaseEstimator):
             names = [
                 template.format(name)
                 for template, variables, powers in zip(templates, self.expansion_.invariant_names(), self._powers())
-                for name in monomial_names(variables, powers)
+                for name in monomial_names(powers, variables)
             ]
             return np.asarray(names, dtype=object)
         if isinstance(self.group_, Euclidean):

@@ -8,7 +8,6 @@ import torch
 
 from scalars.bench import nbody
 from scalars.datasets import ChargedNBody
-from scalars.testing import act_on_inputs, assert_equivariant
 
 
 MEASURED_MSE = {  # test MSE of seed 0 on 30 training samples after 1 epoch (one thread); the linear model: 0.059
@@ -43,61 +42,13 @@ def test_bench_rejects_unknown_models(tmp_path):
         nbody.main(["--quick", "--models", "EGNN", "--out", str(tmp_path)])
 
 
-def test_the_scalars_gnn_is_e3_x_s5_equivariant_on_flat_rows():
-    torch.manual_seed(0)
-    net = nbody.Particles(hidden=8, layers=2).double()
-    X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
-    X[:, :5] = torch.sign(X[:, :5])
-    with torch.no_grad():
-        assert assert_equivariant(net, "S(5)xE(3)", X, layout="5T0+5P+5T1", output="5P") < 1e-10
+def test_the_models_that_moved_into_the_package_keep_their_old_names():
+    from scalars.dynamics import PairForceLaw
+    from scalars.nn import ParticleMessagePassing, Residual
 
-
-def test_message_passing_is_permutation_equivariant_and_frame_averaging_adds_e3():
-    from scalars.nn import FrameAveraging
-
-    torch.manual_seed(0)
-    net = nbody.Particles(hidden=8, layers=2, equivariant=False).double()
-    X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
-    layout = "5T0+5P+5T1"
-    permutation = (np.eye(5)[:, [2, 0, 4, 1, 3]], np.eye(4))
-    with torch.no_grad():
-        moved = net(act_on_inputs("S(5)xE(3)", permutation, X, layout))
-        torch.testing.assert_close(moved, act_on_inputs("S(5)xE(3)", permutation, net(X), "5P"))
-        averaged = FrameAveraging(net, "E(3)", layout, output="5P")
-        assert assert_equivariant(averaged, "S(5)xE(3)", X, layout=layout, output="5P") < 1e-10
-
-
-def test_the_force_law_is_e3_x_s5_equivariant_on_flat_rows():
-    law = nbody.PairForceLaw(steps=20)
-    law.coefficients.copy_(torch.as_tensor(np.random.default_rng(1).standard_normal(len(law.coefficients)) / 10))
-    X = torch.as_tensor(np.random.default_rng(0).standard_normal((6, 35)))
-    X[:, :5] = torch.sign(X[:, :5])
-    with torch.no_grad():
-        assert assert_equivariant(law, "S(5)xE(3)", X, layout="5T0+5P+5T1", output="5P") < 1e-10
-
-
-def test_the_force_law_fit_finds_a_law_in_its_library():
-    rng = np.random.default_rng(0)
-    X = torch.as_tensor(rng.standard_normal((60, 35)))
-    X[:, :5] = torch.sign(X[:, :5])
-    X[:, 5:20] *= 3  # spread out: few close encounters, a smooth loss
-    X[:, 20:] *= 0.3
-    truth = nbody.PairForceLaw(steps=50)
-    truth.coefficients[2] = 1.0  # the Coulomb law softened at 0.2
-    law = nbody.PairForceLaw(steps=50)
-    with torch.no_grad():
-        y = truth(X)
-        no_force = float(((law(X[40:]) - y[40:]) ** 2).mean())
-    history = law.fit(X[:40], y[:40], X[40:], y[40:], iterations=8, progress=False)
-    assert no_force > 1e-3 and min(history) < 1e-8  # from x + t v to the law
-    with torch.no_grad():  # the kept coefficients are those of the best validation iterate
-        assert float(((law(X[40:]) - y[40:]) ** 2).mean()) == pytest.approx(min(history), rel=1e-9)
-
-
-def test_the_force_law_prints_its_terms():
-    sympy = pytest.importorskip("sympy")
-    law = nbody.PairForceLaw(steps=1)
-    law.coefficients[1] = 1.0
-    r, charges = sympy.symbols("r e_i*e_j", positive=True)
-    f = law.to_sympy()
-    assert float(f.subs({r: 0.5, charges: -1.0})) == pytest.approx(-1 / (0.25 + 0.01) ** 1.5)
+    assert nbody.PairForceLaw is PairForceLaw
+    with pytest.warns(FutureWarning, match="scalars.nn.ParticleMessagePassing"):
+        assert nbody.Particles is ParticleMessagePassing
+    with pytest.warns(FutureWarning, match=r"scalars.nn.Residual\(net, columns=slice\(5, 20\)\)"):
+        residual = nbody.Residual(torch.nn.Linear(35, 15))
+    assert isinstance(residual, Residual) and residual.columns == slice(5, 20)

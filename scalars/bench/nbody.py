@@ -13,23 +13,23 @@ velocities at frame 30, the positions at frame 40:
   expansion with MLP coefficients;
 - ``FA-MLP``: :class:`scalars.nn.FrameAveraging` over ``S(5) x E(3)`` (PCA frames, 8
   elements, and particles sorted by their invariants) around a plain MLP;
-- ``scalars GNN``: :class:`scalars.nn.MessagePassing`, EGNN's E(3) x S(5)-equivariant
-  message passing built from scalars (4 layers, width 64; node features ``q_i, |v_i|``,
-  edge features ``q_i q_j, |x_i - x_j|^2``), trained in float32;
+- ``scalars GNN``: :class:`scalars.nn.ParticleMessagePassing`, EGNN's E(3) x
+  S(5)-equivariant message passing built from scalars (4 layers, width 64; node
+  features ``q_i, |v_i|``, edge features ``q_i q_j, |x_i - x_j|^2``), trained in float32;
 - ``FA-GNN``: frame averaging over E(3) around the same message-passing network reading
   the raw coordinates too (``equivariant=False``: permutation-equivariant only), as in
   Puny et al. (ICLR 2022);
 - ``GA-MLP``: :class:`scalars.nn.GroupAveraging` over E(3) around the same MLP: one Haar
   rotation per training batch, 16 averaged at test time (translations fixed by the
   centroid);
-- ``scalars force law``: :class:`PairForceLaw`, a central pair force ``f(r_ij, e_i e_j)
-  (x_i - x_j)`` from a library of five softened inverse-square laws, integrated with the
-  generator's step over the time unit; its five coefficients are fitted by
+- ``scalars force law``: :class:`scalars.dynamics.PairForceLaw`, a central pair force
+  ``f(r_ij, e_i e_j) (x_i - x_j)`` from a library of five softened inverse-square laws,
+  integrated with the generator's step over the time unit; its five coefficients are fitted by
   Levenberg-Marquardt through the integrator (trained on the first 3000 trajectories,
   the iterate of lowest error on the next 2000 kept);
-- ``MLP``: the plain MLP on raw coordinates; ``linear (x + t v)``: EGNN's linear
-  baseline, a least-squares time ``t``; ``linear regression``: ordinary least squares on
-  the raw 35 columns.
+- ``MLP``: the plain MLP on raw coordinates (:class:`scalars.nn.Residual`: ``x +
+  MLP(...)``); ``linear (x + t v)``: EGNN's linear baseline, a least-squares time
+  ``t``; ``linear regression``: ordinary least squares on the raw 35 columns.
 
 Every torch model predicts ``x + net(...)``, trains with :func:`scalars.nn.fit` for the same
 number of epochs (batch 100, Adam, cosine decay, early stopping on the validation MSE), or
@@ -42,18 +42,19 @@ MSE is the mean over the 2000 x 15 coordinates.
 
 import argparse
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
+import scalars.nn
 from scalars.datasets import ChargedNBody
-from scalars.dynamics import SeparableField, integrate_separable
+from scalars.dynamics import PairForceLaw
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
-from scalars.nn import FrameAveraging, GroupAveraging, MessagePassing, fit, mlp
+from scalars.nn import FrameAveraging, GroupAveraging, ParticleMessagePassing, fit, mlp
 
-__all__ = ["main", "run", "table", "Particles", "PairForceLaw", "Residual", "PUBLISHED"]
+__all__ = ["main", "run", "table", "PUBLISHED"]
 
 # ANCHORS.md: test MSE on nbody_small (seed 000's table, from the frame-averaging paper).
 PUBLISHED = {
@@ -63,135 +64,6 @@ PUBLISHED = {
 N_TRAIN, N_VALIDATION, N_TEST = 3000, 2000, 2000
 BATCH_SIZE = 100
 POSITIONS, VELOCITIES = slice(5, 20), slice(20, 35)
-
-
-class Residual(nn.Module):
-    """``x + net(X)``: the positions of flat rows ``"5T0+5P+5T1"`` moved by a network."""
-
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, X):
-        return X[:, POSITIONS] + self.net(X)
-
-
-class Particles(nn.Module):
-    """:class:`scalars.nn.MessagePassing` on flat rows ``"5T0+5P+5T1"``: the positions it predicts.
-
-    Node features ``(q_i, |v_i|)``, edge features ``(q_i q_j, |x_i - x_j|^2)`` at the input
-    frame, as in EGNN's n-body model.
-
-    Parameters
-    ----------
-    hidden : int, default=64
-    layers : int, default=4
-    equivariant : bool, default=True
-        False: the backbone also reads the raw coordinates (for frame averaging).
-    particles : int, default=5
-    """
-
-    def __init__(self, hidden=64, layers=4, equivariant=True, particles=5):
-        super().__init__()
-        self.particles = particles
-        self.net = MessagePassing(2, 2, hidden=hidden, layers=layers, equivariant=equivariant)
-
-    def forward(self, X):
-        k = self.particles
-        q = X[:, :k, None]
-        x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
-        nodes = torch.cat([q, v.norm(dim=-1, keepdim=True)], dim=-1)
-        distances = ((x[:, :, None] - x[:, None]) ** 2).sum(-1, keepdim=True)
-        edges = torch.cat([q[:, :, None] * q[:, None], distances], dim=-1)
-        return self.net(x, v, nodes, edges).reshape(len(X), 3 * k)
-
-
-class PairForceLaw(nn.Module):
-    """Positions after one time unit of a fitted central pair-force law, on rows ``"5T0+5P+5T1"``.
-
-    The force on particle ``i`` is ``sum_j f(r_ij, e_i e_j) (x_i - x_j)`` with ``r_ij =
-    |x_i - x_j|`` and charges ``e``, and ``f = sum_b c_b phi_b`` over a small library of
-    softened inverse-square laws, ``phi = e_i e_j / (r^2 + eps^2)^(3/2)`` for each ``eps``
-    of :attr:`SOFTENINGS` and one charge-blind ``1 / (r^2 + 0.1^2)^(3/2)``
-    (:attr:`BLIND_SOFTENING`): an
-    ``S(5) x E(3)``-equivariant law, linear in its ``c``. The positions move by
-    ``steps`` kick-drift steps (``"symplectic_euler"``) over :attr:`duration` (the generator's own step, 1e-3).
-    The coefficients are fitted by Levenberg-Marquardt on the mean squared error of the
-    predicted positions (the Jacobian by forward-mode differentiation through the
-    integrator), starting from no force at all (``x + t v``); the iterate of lowest
-    validation error is kept.
-    """
-
-    SOFTENINGS = (0.05, 0.1, 0.2, 0.4)
-    BLIND_SOFTENING = 0.1
-    duration = 1.0
-
-    def __init__(self, steps=1000, particles=5):
-        super().__init__()
-        self.steps, self.particles = steps, particles
-        self.register_buffer("coefficients", torch.zeros(len(self.SOFTENINGS) + 1, dtype=torch.float64))
-        i, j = np.where(~np.eye(particles, dtype=bool))
-        self.i, self.j = i.tolist(), j.tolist()
-
-    def forward(self, X, coefficients=None):
-        """Positions (n, 3 k) at the end of the time unit, from rows ``X`` (n, 7 k)."""
-        c = self.coefficients if coefficients is None else coefficients
-        k = self.particles
-        q = X[:, :k]
-        x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
-        charges = q[:, self.i] * q[:, self.j]
-
-        def force(x):
-            separation = x[:, self.i] - x[:, self.j]
-            r2 = (separation * separation).sum(-1)
-            pair = (torch.stack(self._laws(r2, charges, 1.5), -1) @ c)[..., None] * separation
-            return pair.reshape(len(X), k, k - 1, 3).sum(2)
-
-        t = torch.tensor([0.0, self.duration], dtype=torch.float64)
-        x = integrate_separable(SeparableField(lambda v: v, force), x, v, t, "symplectic_euler", self.steps)[0][-1]
-        return x.reshape(len(X), 3 * k)
-
-    def to_sympy(self, digits=4):
-        """The fitted ``f(r, e_i e_j)`` as a sympy expression in ``r`` and ``e_i*e_j``, coefficients
-        rounded to ``digits`` significant digits."""
-        import sympy
-
-        r, charges = sympy.symbols("r e_i*e_j", positive=True)
-        laws = self._laws(r**2, charges, sympy.Rational(3, 2))
-        return sum(sympy.Float(float(c), digits) * law for c, law in zip(self.coefficients, laws))
-
-    def _laws(self, r2, charges, three_halves):
-        """The library's terms at squared distances ``r2``: torch tensors, or sympy expressions."""
-        laws = [charges / (r2 + eps**2) ** three_halves for eps in self.SOFTENINGS]
-        return laws + [1 / (r2 + self.BLIND_SOFTENING**2) ** three_halves]
-
-    def fit(self, X, y, X_validation, y_validation, iterations=15, chunk=1000, progress=True):
-        """Levenberg-Marquardt on the training MSE; returns the validation MSE of each iteration."""
-        from torch.func import jacfwd
-        from tqdm.auto import tqdm
-
-        def residual(c, X, y):
-            return (y - self(X, c)).reshape(-1)
-
-        c, damping = self.coefficients.clone(), 1e-3
-        current = residual(c, X, y)  # kept from the accepted step: one rollout less per iteration
-        history, best = [], np.inf
-        for _ in tqdm(range(iterations), disable=not progress, desc="force law"):
-            jacobian = torch.cat([jacfwd(lambda c: self(X[s : s + chunk], c))(c).reshape(-1, len(c))
-                                  for s in range(0, len(X), chunk)])
-            normal, gradient = jacobian.T @ jacobian, jacobian.T @ current
-            while damping < 1e6:
-                step = torch.linalg.solve(normal + damping * torch.diag(torch.diag(normal)), gradient)
-                trial = residual(c + step, X, y)
-                if trial.pow(2).mean() < current.pow(2).mean():
-                    c, current, damping = c + step, trial, damping / 3
-                    break
-                damping *= 10
-            history.append(float(residual(c, X_validation, y_validation).pow(2).mean()))
-            if history[-1] < best:
-                best = history[-1]
-                self.coefficients.copy_(c)
-        return history
 
 
 def _split(data):
@@ -241,7 +113,7 @@ def _models(epochs, seed, time_limit=None):
         return train
 
     def plain_mlp():
-        return Residual(mlp(35, 15, (256, 256)))
+        return _positions_residual(mlp(35, 15, (256, 256)))
 
     def scalar(estimator):
         def train(X, y, progress):
@@ -279,8 +151,8 @@ def _models(epochs, seed, time_limit=None):
             validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION), patience=max(10, epochs // 5), random_state=seed,
         )),
         "FA-MLP": torch_model(plain_mlp, "S(5)xE(3)", "frame"),
-        "scalars GNN": torch_model(Particles, dtype=torch.float32),  # twice as fast as float64
-        "FA-GNN": torch_model(lambda: Particles(equivariant=False), "E(3)", "frame"),
+        "scalars GNN": torch_model(ParticleMessagePassing, dtype=torch.float32),  # twice as fast as float64
+        "FA-GNN": torch_model(lambda: ParticleMessagePassing(equivariant=False), "E(3)", "frame"),
         "GA-MLP": torch_model(plain_mlp, "E(3)", "group"),
         "MLP": torch_model(plain_mlp),
         "scalars force law": force_law,
@@ -364,6 +236,25 @@ def main(argv=None):
     print(f"\n{budget} per torch model, {args.seeds} seed(s); wall time {time.perf_counter() - started:.0f} s; "
           f"per-seed rows in {args.out / f'{name}.csv'}")
     return 0
+
+
+# The models that lived here until they moved into the package: old name -> public one.
+# (PairForceLaw keeps its name, imported above.)
+def __getattr__(name):
+    if name == "Particles":
+        warnings.warn("scalars.bench.nbody.Particles is scalars.nn.ParticleMessagePassing; "
+                      "the old name will be removed", FutureWarning, stacklevel=2)
+        return ParticleMessagePassing
+    if name == "Residual":
+        warnings.warn("scalars.bench.nbody.Residual(net) is scalars.nn.Residual(net, columns=slice(5, 20)); "
+                      "the old name will be removed", FutureWarning, stacklevel=2)
+        return _positions_residual
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _positions_residual(net):
+    """``x + net(X)``: the positions of rows ``"5T0+5P+5T1"`` moved by ``net`` (the old ``Residual(net)``)."""
+    return scalars.nn.Residual(net, POSITIONS)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import torch
 
 from scalars.dynamics import MLPHNN, MLPNeuralODE, ScalarHNN, ScalarNeuralODE, evaluate, pendulum_data, train
 
-__all__ = ["main", "MODELS", "PUBLISHED", "PUBLISHED_UNITS", "fit_and_score"]
+__all__ = ["main", "MODELS", "PUBLISHED", "PUBLISHED_UNITS", "fit_and_score", "table"]
 
 # name -> (constructor, learning rates for :func:`~scalars.dynamics.train`)
 MODELS = {
@@ -89,7 +89,8 @@ def _published_cell(name):
     return f"{mean:g} ± {std:g} ({row})"
 
 
-def _table(rows):
+def table(rows):
+    """Markdown: one row per model, the mean and spread over seeds beside the published figures."""
     lines = [
         "| model | rollout error | energy drift | L_g error | train time (s) | published |",
         "|---|---|---|---|---|---|",
@@ -163,9 +164,8 @@ def main(argv=None):
             cls, rates = MODELS[name]
             print(f"seed {seed}: {name}", flush=True)
             rows += fit_and_score(name, cls(), data, time_limit, rates, seed, not args.no_progress)
-    table = _units_table(rows) if args.units else _table(rows)
     print()
-    print(table)
+    print(_units_table(rows) if args.units else table(rows))
     command = "python -m scalars bench pendulum " + " ".join(argv if argv is not None else [])
     print(f"\n{seeds} seed(s), {time_limit:.0f} s of training per model, {n_test} test trajectories; "
           f"wall time {time.perf_counter() - start:.0f} s. Command: `{command.strip()}`")

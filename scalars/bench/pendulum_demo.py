@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from scalars.bench.pendulum import MODELS, _table, fit_and_score
+from scalars.bench.pendulum import MODELS, fit_and_score, table
 from scalars.dynamics import pendulum_data, plot_rollouts
 
 __all__ = ["main"]
@@ -42,7 +42,7 @@ def main(argv=None):
         rows += fit_and_score(name, cls(), data, args.time_limit, rates, args.seed, not args.no_progress)
         predictions[name] = rows[-1]["prediction"]
     print()
-    print(_table(rows))
+    print(table(rows))
     import matplotlib
 
     matplotlib.use("Agg")

@@ -13,7 +13,8 @@
   size-scaled settings (3000 steps up to 10,000 samples, more beyond; width, weight decay,
   early stopping or L-BFGS by size; a bilinear readout); same
   invariants and equivariant basis, coefficients from an MLP.
-- ``MLP``: a plain MLP on the raw coordinates, trained by the same loop.
+- ``MLP``: :class:`scalars.nn.PlainMLPRegressor`, a plain MLP on the raw coordinates,
+  trained by the same loop.
 - ``scalars EMLP`` (only with ``--emlp``): ``EquivariantMLPRegressor(backbone="emlp")``,
   our torch EMLP with the EMLP paper's width, batch size, learning rate and epochs, in
   the estimator's training loop (below 10,000 samples its defaults add weight decay and
@@ -71,36 +72,6 @@ def _epochs(n_samples, max_steps):
     return int(np.clip(max_steps // steps_per_epoch, 20, 500))
 
 
-class RawMLP:
-    """A plain MLP on standardised raw coordinates (no symmetry), for comparison."""
-
-    def __init__(self, hidden=(256, 256), max_epochs=200, seed=0):
-        self.hidden, self.max_epochs, self.seed = hidden, max_epochs, seed
-
-    def fit(self, X, y):
-        import torch
-
-        from scalars.nn import fit, location_scale, mlp
-
-        self.single_output_ = y.ndim == 1
-        y = y.reshape(len(y), -1)
-        self.x_mean_, self.x_scale_ = location_scale(X, constant=None, eps=1e-12)
-        self.y_mean_, self.y_scale_ = location_scale(y, constant=None, eps=1e-12)
-        self.net_ = mlp(X.shape[1], y.shape[1], self.hidden).double()
-        inputs = torch.as_tensor((X - self.x_mean_) / self.x_scale_)
-        targets = torch.as_tensor((y - self.y_mean_) / self.y_scale_)
-        fit(self.net_, inputs, targets, max_epochs=self.max_epochs, batch_size=BATCH_SIZE, seed=self.seed, progress=False)
-        return self
-
-    def predict(self, X):
-        import torch
-
-        with torch.no_grad():
-            scaled = self.net_(torch.as_tensor((X - self.x_mean_) / self.x_scale_)).numpy()
-        prediction = scaled * self.y_scale_ + self.y_mean_
-        return prediction[:, 0] if self.single_output_ else prediction
-
-
 def make_models(train, seed, max_steps=MAX_STEPS, emlp=False):
     """Name -> unfitted model for one training set; with ``emlp``, our torch EMLP too.
 
@@ -109,6 +80,8 @@ def make_models(train, seed, max_steps=MAX_STEPS, emlp=False):
     fit from 900 samples up; 5 to 9 minutes per fit here at 1000 samples). The estimator's other defaults apply: below 10,000 samples weight
     decay 1e-3 and L-BFGS for the second half of the budget, where the paper used Adam alone.
     """
+    from scalars.nn import PlainMLPRegressor  # torch, only when models are made
+
     params = train.estimator_params()
     epochs = _epochs(len(train), max_steps)
     if isinstance(train, O5Synthetic):
@@ -119,7 +92,7 @@ def make_models(train, seed, max_steps=MAX_STEPS, emlp=False):
     models = {
         "scalars ridge": ridge,
         "scalars MLP": EquivariantMLPRegressor(**params, random_state=seed),
-        "MLP": RawMLP(max_epochs=epochs, seed=seed),
+        "MLP": PlainMLPRegressor(max_epochs=epochs, batch_size=BATCH_SIZE, random_state=seed),
     }
     if emlp:
         epochs = min(900_000 // len(train), 1000)

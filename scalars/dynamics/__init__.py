@@ -20,11 +20,14 @@
   from :data:`INTEGRATORS` (symplectic splittings, RK4, torchdiffeq's adaptive methods);
   :func:`leapfrog`, :func:`rk4` by their own names.
 - :func:`plot_rollouts`: predicted against true test trajectories.
+- :class:`PairForceLaw`: a central pair-force law of charged particles, a few
+  coefficients fitted through the integrator.
 - :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression, of the
   pendulum or of any System that lists its invariants (sums over particles and pairs).
 """
 
 from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendulum_data, sample_initial_states, trajectory_data
+from scalars.dynamics.force_law import PairForceLaw
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
@@ -64,6 +67,7 @@ __all__ = [
     "ScalarNeuralODE",
     "MLPHNN",
     "MLPNeuralODE",
+    "PairForceLaw",
     "SparseHamiltonian",
     "train",
     "predict",

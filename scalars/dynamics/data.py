@@ -36,7 +36,7 @@ from sklearn.utils import check_scalar
 
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 
-__all__ = ["PendulumData", "TrajectoryData", "pendulum_data", "trajectory_data", "sample_initial_states", "cache_dir"]
+__all__ = ["PendulumData", "TrajectoryData", "pendulum_data", "trajectory_data", "sample_initial_states", "cache_dir", "cached_arrays"]
 
 # Bump when the generator changes, so that old cache files are not reused.
 _FORMAT = 1
@@ -241,9 +241,26 @@ def _check_protocol(n_train, n_test, chunk_len, dt, duration, seed):
             raise ValueError(f"{name} must be finite, got {value}")
 
 
-def _cached(prefix, config, generate, cache):
+def cached_arrays(prefix, config, generate, cache):
     """The arrays and ``checksum`` of the data set ``config``: from the cache file named by
-    ``prefix`` and a hash of ``config`` if it is intact, else from ``generate()`` (stored)."""
+    ``prefix`` and a hash of ``config`` if it is intact, else from ``generate()`` (stored).
+
+    Parameters
+    ----------
+    prefix : str
+        Start of the cache file's name (the kind of data set).
+    config : dict
+        JSON-serialisable settings that determine the data; their hash names the file.
+    generate : callable
+        ``generate() -> dict of str to ndarray``, called when the cache cannot serve.
+    cache : bool
+        Whether to read and write the cache file (in :func:`cache_dir`).
+
+    Returns
+    -------
+    dict
+        The arrays, and ``checksum`` (str).
+    """
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     path = cache_dir() / f"{prefix}-{key}.npz"
     if cache and path.exists():
@@ -324,7 +341,7 @@ def pendulum_data(
         chunk_len=int(chunk_len), dt=float(dt), duration=float(duration), seed=int(seed),
     )
     generate = lambda: _generate(**{name: config[name] for name in config if name != "format"})  # noqa: E731
-    return PendulumData(**_cached("pendulum", config, generate, cache))
+    return PendulumData(**cached_arrays("pendulum", config, generate, cache))
 
 
 def trajectory_data(system, n_train=500, n_test=100, *, chunk_len=5, dt=0.2, duration=30.0, seed=0, cache=True):
@@ -376,7 +393,7 @@ def trajectory_data(system, n_train=500, n_test=100, *, chunk_len=5, dt=0.2, dur
         test = system.trajectory(system.sample_initial_states(n_test, test_rng), t)
         return dict(t_chunk=t[:chunk_len], train=train, t=t, test=test)
 
-    return TrajectoryData(**_cached(type(system).__name__.lower(), config, generate, cache))
+    return TrajectoryData(**cached_arrays(type(system).__name__.lower(), config, generate, cache))
 
 
 def load_checked(path, stacklevel=3):

@@ -49,30 +49,16 @@ inputs, both zero at the start; the scaling comes from the training data
 (:meth:`fit_scaling`).
 """
 
-from itertools import combinations, product
-
 import numpy as np
 import torch
 from torch import nn
 
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, Splitting, integrate
 from scalars.dynamics.pendulum import DoubleSpringPendulum
+from scalars.monomials import signed_exponents
 from scalars.nn.layers import Standardizer, mlp
 
 __all__ = ["HamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
-
-
-def _monomial_exponents(n):
-    """Exponent vectors (m, n) of the monomials of n variables with at most two factors,
-    each to the power -1 or +1, the constant monomial first."""
-    rows = [np.zeros(n)]
-    for i in range(n):
-        for a in (-1, 1):
-            rows.append(np.eye(n)[i] * a)
-    for i, j in combinations(range(n), 2):
-        for a, b in product((-1, 1), repeat=2):
-            rows.append(np.eye(n)[i] * a + np.eye(n)[j] * b)
-    return torch.tensor(np.array(rows))
 
 
 class _MLP(nn.Module):
@@ -93,7 +79,7 @@ class _MLP(nn.Module):
         self.skip = nn.Linear(n_in, n_out)
         self.n_context = n_context
         if n_context:
-            self.register_buffer("exponents", _monomial_exponents(n_context))
+            self.register_buffer("exponents", torch.tensor(signed_exponents(n_context, 2), dtype=torch.float64))
             self.skip_context = nn.Linear(len(self.exponents), n_out * n_in, bias=False)
         self.body = mlp(n_in, n_out, (hidden,) * layers, nn.SiLU, output_bias=False) if layers else None
         self._start_at_zero()

@@ -18,7 +18,7 @@ import numpy as np
 
 from scalars import invariants as inv
 from scalars._backend import as_index, concatenate, ones, stack
-from scalars._monomials import exponents, monomial_names, monomials
+from scalars.monomials import exponents, monomial_names, monomials
 from scalars.groups.base import Group, pair_names
 
 __all__ = ["Permutation", "Cyclic", "Dihedral"]
@@ -98,7 +98,7 @@ class Permutation(_FiniteGroup):
         return monomials(V, self._exponents(V.shape[-2])).sum(-1)
 
     def invariant_names(self, names):
-        return [f"sum({name})" for name in monomial_names(names, self._exponents(len(names)))]
+        return [f"sum({name})" for name in monomial_names(self._exponents(len(names)), names)]
 
     def vector_basis(self, V):
         return concatenate([ones(tuple(V.shape[:-2]) + (1, self.d), like=V), V], axis=-2)
@@ -141,7 +141,7 @@ class Cyclic(_FiniteGroup):
     def _part_names(self, names):
         gram = pair_names(names, *inv.pair_indices(len(names)))
         det = pair_names(names, *inv.pair_indices(len(names), strict=True), "det({},{})")
-        monomials = monomial_names(names, exponents(len(names), [self.n]))
+        monomials = monomial_names(exponents(len(names), [self.n]), names)
         return gram, det, monomials
 
     def invariant_names(self, names):

@@ -12,11 +12,12 @@ torch.Size([256, 3, 3])
 """
 
 from scalars.nn.averaging import FrameAveraging, GroupAveraging
+from scalars.nn.baseline import PlainMLPRegressor
 from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
-from scalars.nn.layers import BilinearReadout, Standardizer, location_scale, mlp
-from scalars.nn.message_passing import MessagePassing
+from scalars.nn.layers import BilinearReadout, Residual, Standardizer, location_scale, mlp
+from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -29,7 +30,10 @@ __all__ = [
     "location_scale",
     "mlp",
     "BilinearReadout",
+    "Residual",
     "MessagePassing",
+    "ParticleMessagePassing",
+    "PlainMLPRegressor",
     "fit",
     "History",
     "GroupAveraging",

@@ -7,7 +7,8 @@ An MLP may end in a :class:`BilinearReadout`, which adds products of pairs of it
 hidden features to the linear output layer. :func:`location_scale` computes every
 standardisation of the package: the :class:`Standardizer`'s, the output scales of the
 heads and of :class:`~scalars.nn.EMLP`, the input and output scales of the benchmarks'
-raw MLPs.
+raw MLPs. :class:`Residual` adds some input columns to a
+network's output (positions plus a predicted displacement).
 """
 
 import math
@@ -16,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["mlp", "BilinearReadout", "Standardizer", "location_scale"]
+__all__ = ["mlp", "BilinearReadout", "Standardizer", "location_scale", "Residual"]
 
 _CONSTANT = 1e-6  # spread, relative to the largest, below which a direction counts as constant
 
@@ -230,3 +231,38 @@ def _covariance(x, mean, correction):
     if len(x) <= correction:
         return torch.zeros(n_features, n_features, dtype=x.dtype)
     return torch.cov((x - mean).T, correction=correction).reshape(n_features, n_features)
+
+
+class Residual(nn.Module):
+    """``X[:, columns] + net(X)``: some input columns moved by a network.
+
+    For particles, the positions plus a predicted displacement: an MLP of flat rows
+    ``"5T0+5P+5T1"`` (charges, positions, velocities) predicts the positions
+    ``Residual(net, slice(5, 20))``, and starts near ``x`` when ``net`` starts near 0.
+
+    Parameters
+    ----------
+    net : nn.Module
+        Maps rows (n, n_features) to (n, n_columns).
+    columns : slice or sequence of int
+        The ``n_columns`` input columns added to the output, in the output's order.
+
+    Examples
+    --------
+    >>> import torch
+    >>> shift = Residual(torch.nn.Linear(3, 2), columns=slice(1, 3))
+    >>> shift(torch.zeros(4, 3)).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(self, net, columns):
+        super().__init__()
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
+        if not isinstance(columns, slice):
+            columns = [int(c) for c in columns]
+        self.net, self.columns = net, columns
+
+    def forward(self, X):
+        """``X[:, columns] + net(X)``: (n, n_features) -> (n, n_columns)."""
+        return X[:, self.columns] + self.net(X)

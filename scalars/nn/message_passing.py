@@ -7,7 +7,8 @@ edge scalars) and move the positions along pair differences and velocities, so t
 is E(d) x S(n)-equivariant by construction. With ``equivariant=False`` they also see the
 raw coordinates: the network is then only S(n)-equivariant, the backbone that frame
 averaging (:class:`scalars.nn.FrameAveraging`) makes E(d)-equivariant (Puny et al.,
-ICLR 2022).
+ICLR 2022). :class:`ParticleMessagePassing` runs it on the flat rows of charged
+particles (``"kT0+kP+kT1"``: charges, positions, velocities), as in EGNN's n-body model.
 
 >>> import torch
 >>> from scalars.nn.message_passing import MessagePassing
@@ -18,13 +19,15 @@ ICLR 2022).
 torch.Size([8, 5, 3])
 """
 
+from numbers import Integral
+
 import numpy as np
 import torch
 from torch import nn
 
 from scalars.nn.layers import mlp
 
-__all__ = ["MessagePassing"]
+__all__ = ["MessagePassing", "ParticleMessagePassing"]
 
 _COORDINATE_GAIN = 1e-3  # EGNN's initial scale of the coordinate weights: start near the identity
 
@@ -122,3 +125,49 @@ class MessagePassing(nn.Module):
             if tensor is None or tuple(tensor.shape) != shape:
                 got = None if tensor is None else tuple(tensor.shape)
                 raise ValueError(f"{name} must have shape {shape} for x of shape {tuple(x.shape)}; got {got}")
+
+
+class ParticleMessagePassing(nn.Module):
+    """:class:`MessagePassing` on flat rows ``"kT0+kP+kT1"``: the positions it predicts.
+
+    Node features ``(q_i, |v_i|)``, edge features ``(q_i q_j, |x_i - x_j|^2)`` at the input
+    frame, as in EGNN's n-body model. With ``equivariant=True`` the map is
+    ``S(k) x E(3)``-equivariant (positions ``P``, velocities ``T1``, charges ``T0``).
+
+    Parameters
+    ----------
+    hidden : int, default=64
+        Width of every hidden layer of the backbone.
+    layers : int, default=4
+        Message-passing layers.
+    equivariant : bool, default=True
+        False: the backbone also reads the raw coordinates (for frame averaging).
+    particles : int, default=5
+        Number of particles ``k`` (at least 2).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = ParticleMessagePassing(hidden=8, layers=1)
+    >>> net(torch.randn(4, 35)).shape  # 5 charges, positions and velocities -> 5 positions
+    torch.Size([4, 15])
+    """
+
+    def __init__(self, hidden=64, layers=4, equivariant=True, particles=5):
+        super().__init__()
+        if not isinstance(particles, Integral) or isinstance(particles, bool) or particles < 2:
+            raise ValueError(f"particles must be an int >= 2, got {particles!r}")
+        self.particles = particles
+        self.net = MessagePassing(2, 2, hidden=hidden, layers=layers, equivariant=equivariant)
+
+    def forward(self, X):
+        """Positions: rows (n, 7 k) -> (n, 3 k), particle-major."""
+        k = self.particles
+        if X.ndim != 2 or X.shape[1] != 7 * k:
+            raise ValueError(f"X must have shape (n, {7 * k}) (rows 'kT0+kP+kT1' of {k} particles), got {tuple(X.shape)}")
+        q = X[:, :k, None]
+        x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
+        nodes = torch.cat([q, v.norm(dim=-1, keepdim=True)], dim=-1)
+        distances = ((x[:, :, None] - x[:, None]) ** 2).sum(-1, keepdim=True)
+        edges = torch.cat([q[:, :, None] * q[:, None], distances], dim=-1)
+        return self.net(x, v, nodes, edges).reshape(len(X), 3 * k)

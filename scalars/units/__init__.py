@@ -10,7 +10,7 @@ from .estimators import DimensionlessFeatures, UnitsEquivariantRegressor
 from .invariant_units import invariant_units
 from .exceptions import UnitsError
 from .lattice import integer_nullspace, solve_exponents
-from .monomials import evaluate_monomials, monomial_name
+from scalars.monomials import evaluate_monomials, monomial_name
 from .testing import assert_units_equivariant
 
 __all__ = [

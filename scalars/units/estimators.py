@@ -13,7 +13,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, v
 from .dimensions import column_units, dimension_matrix
 from .exceptions import UnitsError
 from .lattice import integer_nullspace, solve_exponents
-from .monomials import evaluate_monomials, monomial_name
+from scalars.monomials import evaluate_monomials, monomial_name
 
 
 class DimensionlessFeatures(TransformerMixin, BaseEstimator):

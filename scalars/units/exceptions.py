@@ -1,11 +1,6 @@
-"""The error raised for inconsistent or unusable physical units."""
+"""The error raised for inconsistent or unusable physical units (defined in :mod:`scalars.exceptions`,
+so that :mod:`scalars.monomials` can raise it without importing sympy or pint)."""
 
+from scalars.exceptions import UnitsError
 
-class UnitsError(ValueError):
-    """A unit, dimension or value that dimensional analysis cannot use.
-
-    Raised for unparsable units, non-integer dimension exponents, a target whose
-    units no monomial of the inputs can carry, and values (zero, or negative under a
-    non-integer power) at which a monomial is undefined. It subclasses
-    :class:`ValueError`, so scikit-learn style ``except ValueError`` still catches it.
-    """
+__all__ = ["UnitsError"]

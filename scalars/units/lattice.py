@@ -20,7 +20,7 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.normalforms import smith_normal_decomp
 
 from .exceptions import UnitsError
-from .monomials import default_names, monomial_name
+from scalars.monomials import default_names, monomial_name
 
 _LLL_DELTA = QQ(99, 100)
 

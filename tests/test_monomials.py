@@ -1,4 +1,10 @@
-"""Stable evaluation of monomials: signs, huge and tiny magnitudes, clear errors."""
+"""Monomials: exponents (known counts and orders), values (exact products; stable
+evaluation with signs, huge and tiny magnitudes, clear errors), names, and the old paths."""
+
+import subprocess
+import sys
+from math import comb
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -6,7 +12,76 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scalars.units import UnitsError, evaluate_monomials, monomial_name
+from scalars.exceptions import UnitsError
+from scalars.monomials import (
+    evaluate_monomials,
+    exponents,
+    monomial_name,
+    monomial_names,
+    monomials,
+    signed_exponents,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("n, degree", [(1, 3), (3, 2), (5, 3)])
+def test_exponents_are_every_monomial_of_each_degree_once(n, degree):
+    powers = exponents(n, range(degree + 1))
+    assert len(powers) == comb(n + degree, degree)  # monomials of degree <= d in n variables
+    assert len({tuple(row) for row in powers}) == len(powers)
+    assert powers.sum(1).tolist() == sorted(powers.sum(1).tolist())
+    assert powers.dtype.kind == "i" and powers.shape[1] == n
+
+
+def test_exponents_of_no_degree_have_the_right_width():
+    assert exponents(4, []).shape == (0, 4)
+
+
+@pytest.mark.parametrize("n", [1, 2, 6])
+def test_signed_exponents_count_and_order(n):
+    powers = signed_exponents(n, 2)
+    assert len(powers) == 1 + 2 * n + 4 * comb(n, 2)
+    assert not powers[0].any() and set(np.unique(powers)) <= {-1, 0, 1}
+    assert np.abs(powers).sum(1).tolist() == sorted(np.abs(powers).sum(1).tolist())
+    assert len({tuple(row) for row in powers}) == len(powers)
+    assert signed_exponents(n, 1).tolist() == powers[: 1 + 2 * n].tolist()
+
+
+def test_integer_monomials_agree_with_stable_evaluation_in_numpy_and_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    variables = rng.normal(size=(4, 3, 5))  # (batch, variable, item)
+    powers = exponents(3, [1, 2, 3])
+    values = monomials(variables, powers)
+    flat = np.swapaxes(variables, 1, 2).reshape(-1, 3)
+    expected = np.swapaxes(evaluate_monomials(flat, powers).reshape(4, 5, -1), 1, 2)
+    np.testing.assert_allclose(values, expected, rtol=1e-13)
+    np.testing.assert_allclose(monomials(torch.tensor(variables), powers).numpy(), values, rtol=1e-14)
+
+
+def test_names_of_rows():
+    assert monomial_names(exponents(2, [1, 2]), ["a", "b"]) == ["a", "b", "a^2", "a*b", "b^2"]
+    assert monomial_names([[1, 2, -1]], ["k1", "L1", "m1"]) == ["k1*L1^2*m1^-1"]
+
+
+def test_the_module_is_light():
+    code = (
+        "import sys, scalars.monomials; "
+        "print([m for m in ('sympy', 'pint', 'torch') if m in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_old_paths_are_the_same_objects():
+    import scalars.monomials as home
+    import scalars.units as units
+    from scalars.units import exceptions, monomials as units_monomials
+
+    assert units.evaluate_monomials is home.evaluate_monomials is units_monomials.evaluate_monomials
+    assert units.monomial_name is home.monomial_name is units_monomials.monomial_name
+    assert units.UnitsError is exceptions.UnitsError is UnitsError
 
 
 def test_huge_and_tiny_magnitudes_cancel_exactly():
