@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars.expansion import EquivariantExpansion
-from scalars.preprocessing import resolve_group_and_layout
+from scalars.layout import resolve_group_and_layout
 
 __all__ = ["EquivariantRegressor", "EquivariantMLPRegressor", "ridge_solve"]
 

@@ -11,15 +11,21 @@ in :func:`scalars.reps.rep`; a :class:`Layout` is the scalars-and-vectors view o
 Under a group of interchangeable particles ``S(k) x G`` a term whose count is a multiple
 of ``k`` holds the same number of slots for each particle, particle by particle; any
 other term holds global slots shared by all particles (see :meth:`Layout.particle_of`).
+
+:func:`resolve_group_and_layout` is how every estimator reads its ``group`` and ``layout``
+parameters for a given number of columns, and :func:`split_columns` splits flat rows into
+scalars and the group's vectors. The strings are parsed by :mod:`scalars.reps.layouts`,
+the one parser.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from scalars.groups import Orthogonal, ProductGroup, get_group
 from scalars.reps.layouts import parse_terms, per_particle, slots
 
-__all__ = ["Layout", "parse_terms"]
+__all__ = ["Layout", "parse_terms", "resolve_group_and_layout", "column_width", "split_columns"]
 
 _KINDS = {(0, 0): "T0", (1, 0): "T1"}
 
@@ -196,3 +202,69 @@ class Layout:
             else:
                 owners.extend([-1] * count)
         return np.array(owners, dtype=int)
+
+
+def resolve_group_and_layout(group, layout, n_features):
+    """The group and layout an estimator uses for ``n_features`` flat columns.
+
+    ``group=None`` means O(d), with ``d`` the vector dimension that makes ``layout`` fit
+    ``n_features`` columns; ``layout=None`` means every column belongs to a vector, so
+    both None is O(n_features) acting on the whole row as one vector.
+
+    Raises
+    ------
+    ValueError
+        If the group name is unknown, if the layout does not describe ``n_features``
+        columns, or if ``group=None`` and no vector dimension fits.
+    """
+    layout = None if layout is None else Layout.parse(layout)
+    group = _default_group(layout, n_features) if group is None else get_group(group)
+    width = column_width(group)
+    if layout is None:
+        if n_features % width:
+            raise ValueError(
+                f"X has {n_features} columns, which is not a whole number of "
+                f"{width}-column vectors for {group.name}; pass layout= "
+                "(e.g. '2T0+3T1') to say which columns are scalars"
+            )
+        layout = Layout.vectors(n_features // width)
+    layout.check_n_features(n_features, width)
+    return group, layout
+
+
+def column_width(group):
+    """Columns one vector of a layout takes: ``n_columns`` of ``G`` for ``G`` or ``S(k) x G``.
+
+    Raises
+    ------
+    ValueError
+        For a product that is not of the form ``S(k) x G``.
+    """
+    if isinstance(group, ProductGroup):
+        if group.particles is None:
+            raise ValueError(
+                f"group {group.name}: layouts are read under G or S(k) x G (interchangeable "
+                "particles), not under other products"
+            )
+        return group.base.n_columns
+    return group.n_columns
+
+
+def _default_group(layout, n_features):
+    """O(d) for the one ``d`` with ``layout.n_features(d) == n_features``."""
+    if layout is None or layout.n_vectors == 0:
+        return Orthogonal(n_features)
+    d, remainder = divmod(n_features - layout.n_scalars, layout.n_vectors)
+    if d < 1 or remainder:
+        raise ValueError(
+            f"layout '{layout}' has {layout.n_scalars} scalars and {layout.n_vectors} "
+            f"vectors, so X needs {layout.n_scalars} + d * {layout.n_vectors} columns for a "
+            f"vector dimension d, but X has {n_features}"
+        )
+    return Orthogonal(d)
+
+
+def split_columns(X, group, layout):
+    """Scalars (n_samples, n_scalars) and group vectors (n_samples, n_vectors, d) of flat X."""
+    scalars, columns = layout.split(X, group.n_columns)
+    return scalars, group.vectors_from_columns(columns)

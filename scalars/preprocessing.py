@@ -11,78 +11,12 @@ from sklearn.utils.validation import _check_feature_names_in, check_array, check
 
 from scalars.expansion import EquivariantExpansion
 from scalars.monomials import exponents, monomial_names, monomials
-from scalars.groups import Euclidean, Group, Orthogonal, ProductGroup, SpecialOrthogonal, get_group, invariant_degrees
+from scalars.groups import Euclidean, Group, Orthogonal, SpecialOrthogonal, invariant_degrees
 from scalars.invariants import determinants, gram_upper_flat, pair_indices
-from scalars.layout import Layout
+from scalars.layout import column_width, resolve_group_and_layout, split_columns
 from scalars.reps import rep
 
 __all__ = ["InvariantFeatures", "lengths_and_cosines", "kernel_basis"]
-
-
-def resolve_group_and_layout(group, layout, n_features):
-    """The group and layout an estimator uses for ``n_features`` flat columns.
-
-    ``group=None`` means O(d), with ``d`` the vector dimension that makes ``layout`` fit
-    ``n_features`` columns; ``layout=None`` means every column belongs to a vector, so
-    both None is O(n_features) acting on the whole row as one vector.
-
-    Raises
-    ------
-    ValueError
-        If the group name is unknown, if the layout does not describe ``n_features``
-        columns, or if ``group=None`` and no vector dimension fits.
-    """
-    layout = None if layout is None else Layout.parse(layout)
-    group = _default_group(layout, n_features) if group is None else get_group(group)
-    width = column_width(group)
-    if layout is None:
-        if n_features % width:
-            raise ValueError(
-                f"X has {n_features} columns, which is not a whole number of "
-                f"{width}-column vectors for {group.name}; pass layout= "
-                "(e.g. '2T0+3T1') to say which columns are scalars"
-            )
-        layout = Layout.vectors(n_features // width)
-    layout.check_n_features(n_features, width)
-    return group, layout
-
-
-def column_width(group):
-    """Columns one vector of a layout takes: ``n_columns`` of ``G`` for ``G`` or ``S(k) x G``.
-
-    Raises
-    ------
-    ValueError
-        For a product that is not of the form ``S(k) x G``.
-    """
-    if isinstance(group, ProductGroup):
-        if group.particles is None:
-            raise ValueError(
-                f"group {group.name}: layouts are read under G or S(k) x G (interchangeable "
-                "particles), not under other products"
-            )
-        return group.base.n_columns
-    return group.n_columns
-
-
-def _default_group(layout, n_features):
-    """O(d) for the one ``d`` with ``layout.n_features(d) == n_features``."""
-    if layout is None or layout.n_vectors == 0:
-        return Orthogonal(n_features)
-    d, remainder = divmod(n_features - layout.n_scalars, layout.n_vectors)
-    if d < 1 or remainder:
-        raise ValueError(
-            f"layout '{layout}' has {layout.n_scalars} scalars and {layout.n_vectors} "
-            f"vectors, so X needs {layout.n_scalars} + d * {layout.n_vectors} columns for a "
-            f"vector dimension d, but X has {n_features}"
-        )
-    return Orthogonal(d)
-
-
-def split_columns(X, group, layout):
-    """Scalars (n_samples, n_scalars) and group vectors (n_samples, n_vectors, d) of flat X."""
-    scalars, columns = layout.split(X, group.n_columns)
-    return scalars, group.vectors_from_columns(columns)
 
 
 def _in_place_path(group):

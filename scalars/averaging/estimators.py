@@ -20,9 +20,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars.averaging.averages import FrameAverage, GroupAverage
 from scalars.groups import Group
-from scalars.layout import Layout
+from scalars.layout import Layout, resolve_group_and_layout
 from scalars.reps import rep
-from scalars.preprocessing import resolve_group_and_layout
 
 __all__ = ["GroupAveragedRegressor", "FrameAveragedRegressor"]
 
