@@ -40,7 +40,7 @@ import numpy as np
 __all__ = ["pca_frames", "sort_frames", "design", "in_safe_range", "SampleError"]
 
 _EPS = np.finfo(np.float64).eps
-_SAFE_EXPONENT = 0.4  # |x| < 2^(0.4 maxexp): sums of squares of thousands of entries stay finite and normal
+_SAFE_FRACTION = 0.4  # of the largest exponent: sums of squares of |x| < 2^(0.4 maxexp) stay finite and normal
 
 
 class SampleError(ValueError):
@@ -66,7 +66,7 @@ def in_safe_range(X):
     X = X if X.dtype.kind == "f" else X.astype(np.float64)
     axes = tuple(range(1, X.ndim))
     exponent = np.frexp(np.abs(X).max(axis=axes, initial=0.0))[1]
-    shift = np.where(np.abs(exponent) > _SAFE_EXPONENT * np.finfo(X.dtype).maxexp, exponent, 0)
+    shift = np.where(np.abs(exponent) > _SAFE_FRACTION * np.finfo(X.dtype).maxexp, exponent, 0)
     return np.ldexp(X, -shift.reshape((-1,) + (1,) * len(axes))), shift
 
 
