@@ -279,7 +279,8 @@ class SumRep(Rep):
         for rep in self.reps + (None,):
             if rep != previous and previous is not None:
                 text = str(previous)
-                terms.append(f"{count}{text}" if count > 1 and "*" not in text else f"{count}*({text})" if count > 1 else text)
+                plain = "*" not in text and "+" not in text and not text[0].isdigit()
+                terms.append(text if count == 1 else f"{count}{text}" if plain else f"{count}*({text})")
                 count = 0
             previous, count = rep, count + 1
         return "+".join(terms)
@@ -428,9 +429,20 @@ class ProductRep(Rep):
         return ("*", self.a.key(), self.b.key())
 
     def __str__(self):
+        if self.external and self._particle_term():
+            # the layout term it came from: k particles' copies of b (T1 of S(k)), or b shared (T0)
+            k = self.a.size if self.a.rank else 1
+            inner = self.b.reps if isinstance(self.b, SumRep) else (self.b,)
+            n = k * len(inner)
+            if len(set(inner)) == 1 and not str(inner[0])[0].isdigit():
+                return f"{n}{inner[0]}" if n > 1 else str(inner[0])
         if self.external:
             return f"({self.a} of {self.a.group.name})*({self.b} of {self.b.group.name})"
         return f"{self.a}*{self.b}"
+
+    def _particle_term(self):
+        """Whether this is ``T0`` or ``T1`` of S(k) times a rep of the other group (a layout term)."""
+        return isinstance(self.a, TensorRep) and self.a.rank <= 1 and self.a.q == 0 and self.a.group.permutes_slots
 
 
 class DualRep(Rep):
