@@ -1,12 +1,8 @@
 """Laws instead of fits: sparse equivariant models, printed as sympy expressions.
 
-An :class:`~scalars.estimators.EquivariantRegressor` with its default polynomial basis
-predicts ``y = sum_k f_k(z) B_k`` with each ``f_k`` a polynomial in the invariants ``z``
-and ``B_k`` the equivariant basis of the output. :func:`to_sympy` writes that model down:
-the invariants become symbols named as :class:`~scalars.InvariantFeatures` names them
-(``<q,p>``, ``det(a,b,c)``), the coefficients become exact rationals where that leaves the
-predictions alone, and a vector or tensor output becomes a sympy Matrix in the named
-input vectors. :class:`SparseEquivariantRegressor` fits the same equivariant design with
+A fitted equivariant polynomial model is written down by :func:`scalars.symbolic.to_sympy`
+(re-exported here, with :func:`rationalize` and :func:`gram_substitutions`).
+:class:`SparseEquivariantRegressor` fits the same equivariant design with
 few terms (sequentially thresholded least squares, the threshold chosen by an information
 criterion) and, given the units of its inputs and target, only with terms of the target's
 dimension, so that every law it prints is dimensionally consistent.
