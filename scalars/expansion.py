@@ -305,7 +305,7 @@ class EquivariantExpansion:
         return _backend.concatenate([self.slot_to_columns(slot, y) for slot, y in zip(self.outputs, outputs)], axis=-1)
 
     def slot_to_columns(self, slot, outputs):
-        """Outputs of one slot (..., [k,] *slot_shape) as real columns (..., slot columns)."""
+        """Outputs of one slot ``(..., [k,] *slot_shape)`` as real columns ``(..., slot columns)``."""
         lead = tuple(outputs.shape[: outputs.ndim - len(self._slot_shape(slot)) - slot.per_particle])
         if slot.kind == "T1":
             outputs = self.base.columns_from_vectors(outputs)

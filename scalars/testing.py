@@ -225,7 +225,7 @@ def equivariance_error(func, group=None, X=None, layout=None, output="T1", n_ele
     Returns
     -------
     ndarray of shape (n_elements,)
-        For each random element, the largest |difference| relative to the output scale
+        For each random element, the largest absolute difference relative to the output scale
         (the largest output magnitude, at least 1).
     """
     return np.array([error for _, _, error, _, _, _ in _errors(func, group, X, layout, output, n_elements, rng)])
