@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalars.groups import Orthogonal, ProductGroup, get_group
+from scalars.reps import ProductRep
 from scalars.reps.layouts import parse_terms, per_particle, slots
 
 __all__ = ["Layout", "parse_terms", "resolve_group_and_layout", "column_width", "split_columns"]
@@ -86,7 +87,7 @@ class Layout:
                     f"(scalars T0, vectors T1, points P): a layout cannot describe it"
                 )
             count, kind = len(slots(part)), kinds.pop()
-            single = not hasattr(part, "external")  # a lone scalar, vector or point merges with its neighbours
+            single = not isinstance(part, ProductRep)  # a lone scalar, vector or point merges with its neighbours
             if single and terms and terms[-1][1] == kind and terms[-1][2]:
                 terms[-1] = (terms[-1][0] + count, kind, True)
             else:
