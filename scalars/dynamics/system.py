@@ -137,10 +137,7 @@ class System:
     @cached_property
     def derivative_rep(self):
         """The representation on ``dz/dt``: the state's, with the velocity of a point a vector."""
-        from scalars.reps import parse_terms, rep
-
-        terms = parse_terms(self.layout)
-        return rep("+".join(f"{count}T1" if kind == "P" else f"{count}T({kind[0]},{kind[1]})" for count, kind in terms), self.group)
+        return self.state_rep.tangent()
 
     @cached_property
     def context_reps(self):
