@@ -113,3 +113,37 @@ def test_the_same_run_in_other_units_gives_the_same_fields():
 def test_bad_parameters_are_refused_before_any_simulation(parameters, match):
     with pytest.raises(ValueError, match=match):
         Rietkerk(**parameters)
+
+
+def test_the_dimensionless_model_times_its_scales_is_the_dimensional_one():
+    model = Rietkerk(R=0.5, alpha=0.25, **SMALL)
+    fields = model.simulate(seed=2)
+    reduced, scales = model.dimensionless(), model.scales()
+    assert reduced.n_grid == model.n_grid and reduced.dt * scales["time"] == pytest.approx(model.dt)
+    for x, y, scale in zip(fields, reduced.simulate(seed=2), ("water", "water", "vegetation")):
+        np.testing.assert_allclose(y * scales[scale], x, rtol=1e-9, atol=1e-12)
+
+
+def test_systems_with_the_same_groups_have_the_same_dimensionless_model():
+    one = Rietkerk(**SMALL)
+    # every rate twice as fast, lengths twice as long, water and plants in other amounts
+    other = Rietkerk(
+        R=2 * 0.375 * 3, alpha=0.4, c=20 * 5, k1=5 * 3, k2=5 * 15, gm=0.1 / 5, delta_w=0.4, delta_v=0.5,
+        Du=100 * 2 * 4, Dw=0.1 * 2 * 4, Dv=0.1 * 2 * 4, L=48, dl=4, T=1, dt=0.0025,
+    )
+    for name in RIETKERK_PARAMETERS:
+        assert float(getattr(other.dimensionless(), name)) == pytest.approx(float(getattr(one.dimensionless(), name)), rel=1e-12), name
+
+
+def test_the_groups_are_those_of_dimensionless_features():
+    from scalars import DimensionlessFeatures
+
+    names = list(RIETKERK_PARAMETERS)
+    units = [RIETKERK_PARAMETERS[name][1] for name in names]
+    model = Rietkerk()
+    values = np.array([[float(getattr(model, name)) for name in names]])
+    repeating = [names.index(name) for name in ("alpha", "R", "c", "L")]
+    features = DimensionlessFeatures(units, rietkerk_registry(), repeating=repeating).fit(values)
+    reduced = model.dimensionless()
+    mine = sorted(float(getattr(reduced, name)) for name in names if name not in ("R", "alpha", "c", "L"))
+    assert np.allclose(sorted(features.transform(values)[0]), mine, rtol=1e-12)

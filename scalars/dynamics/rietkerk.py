@@ -245,6 +245,51 @@ class Rietkerk:
         best = k[np.argmax(rates, axis=-1)]
         return np.where(rates.max(-1) > 0, 2 * np.pi / best, np.inf)
 
+    def scales(self):
+        """The units of the dimensionless form: repeating variables ``R, alpha, c, L``.
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``"water"`` ``R / alpha`` [water_litre / m^2] (for ``u`` and ``w``),
+            ``"vegetation"`` ``c R / alpha`` [g / m^2], ``"time"`` ``1 / alpha`` [day] and
+            ``"length"`` ``L`` [m], each of shape ``batch_shape``.
+        """
+        R, alpha, c = (np.broadcast_to(getattr(self, name), self.batch_shape) for name in ("R", "alpha", "c"))
+        return {"water": R / alpha, "vegetation": c * R / alpha, "time": 1 / alpha, "length": np.full(self.batch_shape, self.L)}
+
+    def dimensionless(self):
+        """The same model in the units of :meth:`scales`: ``R = alpha = c = L = 1``.
+
+        Its other parameters are the 12 dimensionless groups of the seed's table (those of
+        :class:`scalars.DimensionlessFeatures` with repeating variables ``alpha, R, c, L``):
+        ``k1 -> alpha k1 / R``, ``k2 -> alpha k2 / (c R)``, ``gm -> c gm / alpha``,
+        ``delta_w, delta_v -> delta / alpha``, ``D -> D / (alpha L^2)``, ``W0``,
+        ``T, dt -> alpha T, alpha dt``, ``dl -> dl / L``. Its fields times the scales are
+        this model's fields, and two systems with the same groups share one dimensionless
+        model.
+
+        Returns
+        -------
+        Rietkerk
+            With pure numbers read in the table's units; ``T``, ``dt`` and ``dl`` must be
+            one number, so a batch must share ``alpha T``, ``alpha dt`` and ``dl / L``.
+        """
+        p = {name: np.asarray(getattr(self, name)) for name in RIETKERK_PARAMETERS}
+        groups = dict(
+            R=1.0, alpha=1.0, c=1.0, L=1.0, W0=p["W0"],
+            k1=p["alpha"] * p["k1"] / p["R"], k2=p["alpha"] * p["k2"] / (p["c"] * p["R"]),
+            gm=p["c"] * p["gm"] / p["alpha"], delta_w=p["delta_w"] / p["alpha"], delta_v=p["delta_v"] / p["alpha"],
+            Du=p["Du"] / (p["alpha"] * p["L"] ** 2), Dw=p["Dw"] / (p["alpha"] * p["L"] ** 2),
+            Dv=p["Dv"] / (p["alpha"] * p["L"] ** 2), dl=p["dl"] / p["L"],
+        )
+        for name in ("T", "dt"):
+            value = np.unique(p["alpha"] * p[name])
+            if value.size != 1:
+                raise ValueError(f"the batch has several alpha {name}; the dimensionless model needs one")
+            groups[name] = float(value[0])
+        return Rietkerk(**groups)
+
     def initial_state(self, seed=0):
         """Bare-soil water and random plants: the start of :meth:`simulate`.
 
