@@ -24,6 +24,7 @@ BENCHMARKS = {
     "ddp": ("scalars.bench.ddp", "scalars.nn.fit on two torchrun ranks against one: loss curves and weights"),
     "nbody-hnn": ("scalars.bench.nbody_hnn", "five gravitating bodies: Hamiltonian networks and a sparse H of invariants against raw"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
+    "rietkerk": ("scalars.bench.rietkerk", "the Rietkerk vegetation model against rainfall: patterns and mean vegetation"),
 }
 
 

@@ -147,3 +147,14 @@ def test_the_groups_are_those_of_dimensionless_features():
     reduced = model.dimensionless()
     mine = sorted(float(getattr(reduced, name)) for name in names if name not in ("R", "alpha", "c", "L"))
     assert np.allclose(sorted(features.transform(values)[0]), mine, rtol=1e-12)
+
+
+def test_the_sweep_names_the_patterns():
+    from scalars.bench.rietkerk import pattern_name
+
+    grid = np.indices((20, 20)).sum(0)
+    assert pattern_name(np.full((20, 20), 3.0), 0.5) == "uniform cover"
+    assert pattern_name(np.where(grid % 10 == 0, 0.0, 3.0), 0.5) == "gaps"
+    assert pattern_name(np.where(grid % 2 == 0, 0.0, 3.0), 0.5) == "labyrinths"
+    assert pattern_name(np.where(grid == 10, 3.0, 0.0), 0.5) == "spots"
+    assert pattern_name(np.zeros((20, 20)), 0.5) == "bare soil"

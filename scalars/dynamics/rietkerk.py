@@ -205,7 +205,8 @@ class Rietkerk:
         -------
         ndarray of shape batch_shape + (K,) [1 / day]
             The largest real part of the eigenvalues of ``J - k^2 diag(Du, Dw, Dv)``, with
-            ``J`` the Jacobian of the reaction terms at the vegetated equilibrium.
+            ``J`` the Jacobian of the reaction terms at the vegetated equilibrium; NaN
+            where that equilibrium does not exist.
         """
         k2 = np.asarray(wavenumbers, dtype=float) ** 2
         u, w, v = self.equilibria()["vegetated"]
@@ -223,7 +224,9 @@ class Rietkerk:
             np.stack([zero, p["c"] * p["gm"] * v * d_saturation_dw + zero,
                       p["c"] * p["gm"] * saturation - p["delta_v"] - p["Dv"] * k2], -1),
         ], -2)
-        return np.linalg.eigvals(J).real.max(-1)
+        exists = np.isfinite(J).all(axis=(-2, -1))
+        rates = np.linalg.eigvals(np.where(exists[..., None, None], J, 0.0)).real.max(-1)
+        return np.where(exists, rates, np.nan)
 
     def fastest_wavelength(self, k_max=None, n_k=4000):
         """Wavelength [metre] of the fastest-growing wave about the vegetated equilibrium.
@@ -238,12 +241,14 @@ class Rietkerk:
         -------
         ndarray of shape batch_shape
             ``2 pi / k*`` with ``k*`` the maximiser of :meth:`growth_rates`; inf where the
-            uniform state is stable to every wave (no pattern forms).
+            uniform state is stable to every wave (no pattern forms), NaN where there is no
+            vegetated equilibrium.
         """
         k = np.linspace(0, np.pi / self.dl if k_max is None else k_max, n_k)[1:]
         rates = self.growth_rates(k)
-        best = k[np.argmax(rates, axis=-1)]
-        return np.where(rates.max(-1) > 0, 2 * np.pi / best, np.inf)
+        best = k[np.argmax(np.nan_to_num(rates, nan=-np.inf), axis=-1)]
+        wavelength = np.where(rates.max(-1) > 0, 2 * np.pi / best, np.inf)
+        return np.where(np.isnan(rates[..., 0]), np.nan, wavelength)
 
     def scales(self):
         """The units of the dimensionless form: repeating variables ``R, alpha, c, L``.
