@@ -192,3 +192,16 @@ def test_torch_gives_the_same_features_and_gradients():
     assert np.allclose(features.detach().numpy(), cloud_invariants(X, 3, center=True), rtol=1e-12)
     features.sum().backward()
     assert torch.isfinite(points.grad).all() and points.grad.abs().max() > 0
+
+
+def test_torch_modules_compute_the_transformers_features():
+    torch = pytest.importorskip("torch")
+    from scalars.nn import GraphInvariantFeatures, PointCloudInvariantFeatures
+
+    A, X = symmetric(3, 4), rng.standard_normal((3, 6, 3))
+    graph = GraphInvariants().fit(A)
+    assert np.allclose(GraphInvariantFeatures(4)(torch.tensor(A.reshape(3, -1))).numpy(), graph.transform(A))
+    cloud = PointCloudInvariants(degree=None, center=True).fit(X)
+    layer = PointCloudInvariantFeatures(6, degree=None, center=True)
+    assert layer.n_outputs == cloud.n_output_features_
+    assert np.allclose(layer(torch.tensor(X)).numpy(), cloud.transform(X))
