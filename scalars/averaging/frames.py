@@ -367,20 +367,35 @@ def sort_frames(keys, tol=1e-5):
 
 def _tie_groups(keys, scale, tol):
     """Ordered groups of tied particles: split by each key in turn where it jumps by more than tol."""
-    groups = [tuple(range(len(keys)))]
+    order, label = _split_by_keys(keys, scale, tol)
+    return _groups(order, label)
+
+
+def _split_by_keys(keys, scale, tol, order=None, label=None):
+    """``(order, label)``: the particles in order, and their group numbers, increasing.
+
+    Starting from the groups ``label`` of the particles in ``order`` (one group by
+    default), each key in turn sorts the particles within each group (stably) and splits
+    the group where neighbours differ by more than ``tol * scale`` of that key.
+    """
+    if order is None:
+        order, label = np.arange(len(keys)), np.zeros(len(keys), dtype=np.int64)
     for column in range(keys.shape[1]):
-        if len(groups) == len(keys):  # every particle apart
+        if label[-1] == len(keys) - 1:  # every particle apart
             break
-        refined = []
-        for group in groups:
-            if len(group) == 1:
-                refined.append(group)
-                continue
-            members = np.array(group)[np.argsort(keys[list(group), column], kind="stable")]
-            cuts = np.flatnonzero(np.diff(keys[members, column]) > tol * scale[column]) + 1
-            refined += [tuple(int(i) for i in part) for part in np.split(members, cuts)]
-        groups = refined
-    return groups
+        values = keys[order, column]
+        resort = np.lexsort((values, label))
+        order, label, values = order[resort], label[resort], values[resort]
+        label = np.cumsum(np.r_[0, (np.diff(label) != 0) | (np.diff(values) > tol * scale[column])])
+    return order, label
+
+
+def _groups(order, label):
+    return [tuple(int(i) for i in part) for part in np.split(order, np.flatnonzero(np.diff(label)) + 1)]
+
+
+def _n_orders(label):
+    return prod(factorial(int(size)) for size in np.bincount(label))
 
 
 def spectral_frames(A, tol=1e-5, max_size=4096):
@@ -416,28 +431,34 @@ def spectral_frames(A, tol=1e-5, max_size=4096):
     samples, orders = [], []
     for s in range(n):
         keys, signed = _spectral_keys(A[s], degrees[s], eigenvalues[s], eigenvectors[s], tol)
-        size, chosen = _frame_size(keys, tol), []
-        for u in signed:
+        start = _split_by_keys(keys, _scale(keys), tol)
+        state, size, chosen = start, _n_orders(start[1]), []
+        for u in signed:  # an eigenvector is used (with both signs) only if it splits a tie
             if size == 1:
                 break
-            smaller = _frame_size(np.column_stack([keys, u]), tol)
-            if smaller < size:
-                keys, size = np.column_stack([keys, u]), smaller
-                chosen.append(keys.shape[1] - 1)
+            refined = _split_by_keys(u[:, None], _scale(u[:, None]), tol, *state)
+            if _n_orders(refined[1]) < size:
+                state, size = refined, _n_orders(refined[1])
+                chosen.append(u)
         if size << len(chosen) > max_size:
             raise SampleError(s, f"its spectral frame has {size << len(chosen)} elements, more than {max_size} "
                                  f"({len(chosen)} eigenvector signs, and ties of nodes that no key separates)")
         for signs in product((1.0, -1.0), repeat=len(chosen)):
-            signed_keys = keys.copy()
-            signed_keys[:, chosen] *= signs
-            _, P, _ = sort_frames(signed_keys[None], tol)
-            orders.append(np.argmax(P, axis=-2))  # order[i]: the node placed at position i
-            samples.append(np.full(len(P), s))
+            columns = np.column_stack(chosen) * np.array(signs) if chosen else np.zeros((k, 0))
+            groups = _groups(*_split_by_keys(columns, _scale(columns), tol, *start))
+            every = [sum(choice, ()) for choice in product(*(permutations(group) for group in groups))]
+            orders.append(np.array(every))
+            samples.append(np.full(len(every), s))
     sample, order = np.concatenate(samples), np.concatenate(orders)
     ordered = np.take_along_axis(np.take_along_axis(A[sample], order[:, :, None], axis=1), order[:, None, :], axis=2)
     _, views = np.unique(np.column_stack([sample, ordered.reshape(len(sample), -1)]), axis=0, return_inverse=True)
-    elements = np.swapaxes(np.eye(k)[order], -1, -2)
+    elements = np.swapaxes(np.eye(k)[order], -1, -2)  # column i is e_order[i]
     return sample, elements, 1.0 / np.bincount(sample, minlength=n)[sample], views.ravel()
+
+
+def _scale(keys):
+    scale = np.abs(keys).max(axis=0)
+    return np.where(scale > 0, scale, 1.0)
 
 
 def _spectral_keys(A, degrees, eigenvalues, U, tol):
@@ -446,9 +467,3 @@ def _spectral_keys(A, degrees, eigenvalues, U, tol):
     projector_diagonals = [(U[:, cluster] ** 2).sum(axis=1) for cluster in clusters]
     signed = [U[:, cluster[0]] for cluster in clusters if len(cluster) == 1]
     return np.column_stack([np.diag(A), degrees, *projector_diagonals]), signed
-
-
-def _frame_size(keys, tol):
-    """Number of orders of the nodes sorted by ``keys`` (k, m), ties in every order."""
-    scale = np.abs(keys).max(axis=0)
-    return prod(factorial(len(group)) for group in _tie_groups(keys, np.where(scale > 0, scale, 1.0), tol))
