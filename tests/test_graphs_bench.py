@@ -25,3 +25,14 @@ def test_graphs_benchmark_separates_every_pair_with_frames(capsys):
     # With a zero diagonal the invariants see the number of edges only: graphs with equal counts merge.
     counts = np.bincount(connected_graphs(5).sum(axis=(1, 2)) // 2)
     assert f"| GraphInvariants + MLP, zero diagonal | {(counts * (counts - 1) // 2).sum()} |" in out
+
+
+def test_wl_bound_counts_the_two_triangles_against_the_hexagon():
+    from scalars.bench.graphs import wl_unseparated
+
+    hexagon = np.roll(np.eye(6, dtype=int), 1, axis=1)
+    triangles = np.zeros((6, 6), dtype=int)
+    triangles[[0, 1, 2, 3, 4, 5], [1, 2, 0, 4, 5, 3]] = 1
+    path = np.eye(6, k=1, dtype=int)
+    graphs = np.stack([g + g.T for g in (hexagon, triangles, path)])
+    assert wl_unseparated(graphs) == 1
