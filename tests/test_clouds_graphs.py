@@ -205,3 +205,14 @@ def test_torch_modules_compute_the_transformers_features():
     layer = PointCloudInvariantFeatures(6, degree=None, center=True)
     assert layer.n_outputs == cloud.n_output_features_
     assert np.allclose(layer(torch.tensor(X)).numpy(), cloud.transform(X))
+
+
+def test_float32_inputs_give_float32_features_invariant_to_single_precision():
+    A, X = symmetric(4, 5).astype(np.float32), rng.standard_normal((4, 9, 3)).astype(np.float32)
+    P = np.eye(5, dtype=np.float32)[rng.permutation(5)]
+    Q = ortho_group.rvs(3, random_state=5).astype(np.float32)
+    graphs, clouds = GraphInvariants().fit(A), PointCloudInvariants().fit(X)
+    F, G = graphs.transform(A), clouds.transform(X)
+    assert F.dtype == G.dtype == np.float32
+    assert relative_difference(F, graphs.transform(P @ A @ P.T)) < 1e-4
+    assert relative_difference(G, clouds.transform(X[:, ::-1] @ Q.T)) < 1e-4
