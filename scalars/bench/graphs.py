@@ -65,17 +65,21 @@ def close_pairs(Y, threshold, candidates=None):
 
 
 def unseparated(model_outputs, n_inits, counts, threshold=THRESHOLD):
-    """Pairs of graphs not separated under any of ``n_inits`` initialisations.
+    """Number of pairs of graphs not separated under any of ``n_inits`` initialisations.
 
-    ``model_outputs(seed)`` gives the outputs (m, k) of ``m`` distinct model inputs, and
-    ``counts`` (m,) how many graphs have each input: graphs with the same input are never
-    separated; graphs with different inputs are, unless their outputs stay close.
+    ``model_outputs(seed, rows)`` gives the outputs (len(rows), k) for ``rows`` of ``m``
+    distinct model inputs, and ``counts`` (m,) how many graphs have each input: graphs with
+    the same input are never separated; graphs with different inputs are, unless their
+    outputs stay close. After the first initialisation only the rows still in a close pair
+    are evaluated.
     """
-    pairs = None
-    for seed in range(n_inits):
-        pairs = close_pairs(model_outputs(seed), threshold, pairs)
+    pairs = close_pairs(model_outputs(0, np.arange(len(counts))), threshold)
+    for seed in range(1, n_inits):
         if not len(pairs):
             break
+        rows = np.unique(pairs)
+        Y, local = model_outputs(seed, rows), np.searchsorted(rows, pairs)
+        pairs = pairs[np.abs(Y[local[:, 0]] - Y[local[:, 1]]).sum(axis=1) < threshold]
     same = (counts * (counts - 1) // 2).sum()
     return int(same + (counts[pairs[:, 0]] * counts[pairs[:, 1]]).sum())
 
@@ -104,10 +108,10 @@ def invariant_features(A, weights):
 
 
 def mlp_outputs(features):
-    def outputs(seed):
+    def outputs(seed, rows):
         torch.manual_seed(seed)
         with torch.no_grad():
-            return mlp(features.shape[1], N_OUTPUTS).double()(features).numpy()
+            return mlp(features.shape[1], N_OUTPUTS).double()(features[rows]).numpy()
 
     return outputs
 
@@ -123,34 +127,34 @@ def frame_averaged_outputs(A):
     inputs = frame.subset(distinct).pull(average.input_rep, X)
     sample, weights = torch.as_tensor(frame.sample), torch.as_tensor(frame.weights)[:, None]
 
-    def outputs(seed):
+    def outputs(seed, rows):
         torch.manual_seed(seed)
         net = mlp(n * n, N_OUTPUTS).double()
         with torch.no_grad():
-            rows = net(inputs)[torch.as_tensor(position)] * weights
-            return torch.zeros(len(A), N_OUTPUTS, dtype=torch.float64).index_add(0, sample, rows).numpy()
+            terms = net(inputs)[torch.as_tensor(position)] * weights
+            return torch.zeros(len(A), N_OUTPUTS, dtype=torch.float64).index_add(0, sample, terms).numpy()[rows]
 
     check = slice(0, 200)  # the shortcut is the average itself
     torch.manual_seed(0)
     net = mlp(n * n, N_OUTPUTS).double()
     with torch.no_grad():
-        assert np.allclose(average(net, X[check]).numpy(), outputs(0)[check], rtol=1e-12, atol=1e-14)
+        assert np.allclose(average(net, X[check]).numpy(), outputs(0, check), rtol=1e-12, atol=1e-14)
     return outputs, frame
 
 
 def gin_outputs(A, layers=4, width=64):
     adjacency = torch.as_tensor(A)
 
-    def outputs(seed):
+    def outputs(seed, rows):
         torch.manual_seed(seed)
         blocks = [mlp(1 if i == 0 else width, width, hidden=(width,)).double() for i in range(layers)]
         readout = torch.nn.Linear(layers * width, N_OUTPUTS).double()
         eps = 0.1
-        h = torch.ones(len(A), A.shape[-1], 1, dtype=torch.float64)
+        h = torch.ones(len(rows), A.shape[-1], 1, dtype=torch.float64)
         pooled = []
         with torch.no_grad():
             for block in blocks:
-                h = block((1 + eps) * h + adjacency @ h)
+                h = block((1 + eps) * h + adjacency[rows] @ h)
                 pooled.append(h.sum(dim=1))
             return readout(torch.cat(pooled, dim=1)).numpy()
 
