@@ -73,3 +73,20 @@ def test_frames_larger_than_the_cap_and_asymmetric_matrices_are_refused():
         FrameAverage("S(2)", "T2").frame(np.array([[0.0, 1.0, 0.0, 0.0]]))
     with pytest.raises(ValueError, match="not canonical ones"):
         FrameAverage("S(3)", "T2", canonical=True)
+
+
+def test_strongly_regular_graphs_exceed_the_cap_with_a_named_error():
+    # The 4x4 rook's graph and the Shrikhande graph, srg(16, 6, 2, 2): every node alike and
+    # every eigenvalue but one repeated, so no key separates any node (16! orders).
+    cells = [(i, j) for i in range(4) for j in range(4)]
+    rook = np.array([[float(a != b and (a[0] == b[0] or a[1] == b[1])) for b in cells] for a in cells])
+    steps = {(0, 1), (0, 3), (1, 0), (3, 0), (1, 1), (3, 3)}
+    shrikhande = np.array([[float(((b[0] - a[0]) % 4, (b[1] - a[1]) % 4) in steps) for b in cells] for a in cells])
+    graphs = np.stack([rook, shrikhande])
+    with pytest.raises(ValueError, match=r"sample 0: its spectral frame has 20922789888000 elements"):
+        FrameAverage("S(16)", "T2").frame(graphs.reshape(2, -1))
+    from scalars import GraphInvariants
+
+    degrees = graphs + np.einsum("gi,ij->gij", graphs.sum(axis=2), np.eye(16))
+    features = GraphInvariants().fit_transform(degrees)
+    assert np.allclose(features[0], features[1])  # generically separating, not complete
