@@ -1,4 +1,4 @@
-"""python -m scalars bench graphs on the 21 connected graphs of 5 nodes."""
+"""python -m scalars bench graphs (on the 21 connected graphs of 5 nodes) and bench clouds."""
 
 import numpy as np
 import pytest
@@ -36,3 +36,9 @@ def test_wl_bound_counts_the_two_triangles_against_the_hexagon():
     path = np.eye(6, k=1, dtype=int)
     graphs = np.stack([g + g.T for g in (hexagon, triangles, path)])
     assert wl_unseparated(graphs) == 1
+
+
+def test_clouds_benchmark_runs(capsys):
+    assert main(["bench", "clouds", "--clouds", "20"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1000 |")]
+    assert len(rows) == 1 and float(rows[0].split("|")[-2]) < 1e-10
