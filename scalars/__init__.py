@@ -13,9 +13,11 @@ __all__ = [
     "EquivariantMLPRegressor",
     "EquivariantRegressor",
     "FrameAveragedRegressor",
+    "GraphInvariants",
     "GroupAveragedRegressor",
     "InvariantFeatures",
     "Layout",
+    "PointCloudInvariants",
     "SparseEquivariantRegressor",
     "UnitsEquivariantRegressor",
     "get_group",
@@ -28,6 +30,9 @@ _LAZY = {
     "DimensionlessFeatures": "scalars.units",
     "UnitsEquivariantRegressor": "scalars.units",
     "SparseEquivariantRegressor": "scalars.laws",
+    # light, but seldom needed
+    "GraphInvariants": "scalars.graphs",
+    "PointCloudInvariants": "scalars.clouds",
 }
 _SUBMODULES = ("datasets", "dynamics", "laws", "nn", "parallel", "plotting", "testing", "units")
 

@@ -131,3 +131,24 @@ def _torch_dtype(reference_dtype, complex_):
     if complex_ and not reference_dtype.is_complex:
         return torch.complex64 if reference_dtype.itemsize <= 4 else torch.complex128
     return reference_dtype
+
+
+def diagonal(matrices):
+    """The diagonals of matrices of shape (..., k, k), shape (..., k)."""
+    if is_numpy(matrices):
+        return np.diagonal(matrices, axis1=-2, axis2=-1)
+    import torch
+
+    return torch.diagonal(matrices, dim1=-2, dim2=-1)
+
+
+def vandermonde(x, k):
+    """Powers ``x ** 0, ..., x ** (k - 1)`` of ``x`` of shape (..., m), shape (..., m, k).
+
+    Built by repeated multiplication, so that it is the same in numpy and torch and
+    differentiable at ``x = 0``.
+    """
+    powers = [ones(x.shape, like=x)]
+    for _ in range(1, k):
+        powers.append(powers[-1] * x)
+    return stack(powers, axis=-1)

@@ -6,7 +6,8 @@
 - :class:`GroupAverage`: over every element of a finite group, Monte Carlo over Haar
   draws of compact continuous groups (equivariant in expectation, with :meth:`spread`);
 - :class:`FrameAverage`: over a small equivariant frame per sample (PCA axes with their
-  signs for O(d), SO(d), E(d), SE(d); sorted particles for S(k)), exactly equivariant,
+  signs for O(d), SO(d), E(d), SE(d); sorted particles for S(k); nodes sorted by Laplacian
+  eigenvector keys for graphs, S(k) on symmetric matrices, layout ``"T2"``), exactly equivariant,
   symmetric inputs included; ``canonical=True`` and :meth:`FrameAverage.canonicalize`
   give one element per generic input.
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from scalars._backend import as_backend_of, as_index, concatenate, is_numpy, to_numpy
 from scalars.averaging.action import act, inverse, rank, take
-from scalars.averaging.frames import SampleError, in_safe_range, pca_frames, sort_frames
+from scalars.averaging.frames import SampleError, in_safe_range, pca_frames, sort_frames, spectral_frames
 from scalars.groups import (
     Euclidean,
     Orthogonal,
@@ -454,9 +454,11 @@ class FrameAverage(_Average):
 
     Frames (see :mod:`scalars.averaging.frames`): PCA frames for O(d), SO(d), E(d) and
     SE(d); permutation frames (particles sorted by their invariants) for S(k); both
-    together for interchangeable particles ``S(k) x G``. Inputs with repeated covariance
-    eigenvalues (symmetric configurations) are resolved with the other input vectors or by
-    an exact average over their symmetries.
+    together for interchangeable particles ``S(k) x G``; spectral frames (nodes sorted by
+    Laplacian eigenvector keys, both signs of each eigenvector used) for S(k) acting on
+    symmetric ``k x k`` matrices, weighted graphs, by ``A -> P A P^T`` (layout ``"T2"``).
+    Inputs with repeated covariance eigenvalues (symmetric configurations) are resolved
+    with the other input vectors or by an exact average over their symmetries.
 
     Parameters
     ----------
@@ -464,7 +466,8 @@ class FrameAverage(_Average):
         ``"O(d)"``, ``"SO(d)"``, ``"E(d)"``, ``"SE(d)"``, ``"S(k)"``, or ``"S(k)xG"`` with
         ``G`` one of the four.
     layout : str or Layout
-        Scalars ``T0``, vectors ``T1`` and points ``P``, e.g. ``"5T0+5P+5T1"``.
+        Scalars ``T0``, vectors ``T1`` and points ``P``, e.g. ``"5T0+5P+5T1"``; or ``"T2"``
+        with ``"S(k)"``: one symmetric ``k x k`` matrix per row, flattened row-major.
     output : str, default="T0"
         The representation on the output columns (``"T0"`` with any number of columns,
         ``"T1"``, ``"T2"``, ``"5P"``, ...; tensor rank at most 3).
@@ -490,12 +493,23 @@ class FrameAverage(_Average):
     True
     """
 
+    max_graph_frame = 4096
+    """Largest spectral frame of a graph (eigenvector signs times orders of tied nodes): a
+    graph whose frame would be larger (such as one with a large automorphism group, whose
+    nodes no key separates) is refused with a ValueError naming it."""
+
     def __init__(self, group, layout, output="T0", canonical=False, tol=1e-5, degenerate="warn"):
         super().__init__(group, layout, output)
         if degenerate not in ("warn", "raise"):
             raise ValueError(f"degenerate must be 'warn' or 'raise', got {degenerate!r}")
         self.canonical, self.tol, self.degenerate = bool(canonical), float(tol), degenerate
         group = self.group
+        self.graph = isinstance(group, Permutation) and self.layout in ("T2", "1T2")
+        if self.graph:
+            if self.canonical:
+                raise ValueError("canonical=True: graphs (layout 'T2') have spectral frames, not canonical ones")
+            self.permutation, self.base, self._vector_columns = group, None, np.arange(0)
+            return
         self.permutation = None
         if isinstance(group, Permutation):
             self.permutation, self.base = group, None
@@ -526,8 +540,20 @@ class FrameAverage(_Average):
                 f"X contains NaN or inf in samples {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}: "
                 "a frame is built from finite inputs"
             )
+        if self.graph:
+            k = self.group.d
+            A = to_numpy(X).reshape(-1, k, k)
+            asymmetry = np.abs(A - np.swapaxes(A, 1, 2)).max(axis=(1, 2)) > self.tol * np.abs(A).max(axis=(1, 2))
+            if asymmetry.any():
+                bad = np.flatnonzero(asymmetry)
+                raise ValueError(
+                    f"the matrices of samples {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''} of X are not "
+                    f"symmetric (within tol={self.tol:g}): spectral frames are built for symmetric matrices"
+                )
 
     def _rows_per_sample(self, plan):
+        if self.graph:
+            return 16  # typical: a few eigenvector signs; symmetric graphs have more rows
         return 2 ** (0 if self.base is None else self.base.d)
 
     def _pull(self, frame, X):
@@ -552,6 +578,17 @@ class FrameAverage(_Average):
 
     def _frame(self, X, offset, plan):
         n = len(X)
+        if self.graph:
+            k = self.group.d
+            try:
+                sample, P, weights, views = spectral_frames(
+                    to_numpy(X).reshape(n, k, k).astype(np.float64), self.tol, self.max_graph_frame
+                )
+            except SampleError as error:
+                raise ValueError(
+                    f"sample {offset + error.row}: {error.message}; raise FrameAverage.max_graph_frame to average over it"
+                ) from None
+            return Frame(sample, P, weights, n, views=views)
         precision = _rounding(X)
         if self.permutation is None:
             rows, g, weights, views = self._pca(to_numpy(X), offset, None, precision)

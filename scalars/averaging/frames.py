@@ -27,6 +27,17 @@ Permutation frames (S(k), and S(k) x G)
     With a PCA frame of G this gives a frame of ``S(k) x G``: ``{(P, h) : P in F_S(x),
     h in F_G(P^-1 x)}``.
 
+Spectral frames (S(n) acting on symmetric matrices, ``A -> P A P^T``: weighted graphs)
+    Nodes sorted by invariant keys from the Laplacian ``L = D - A`` (``D`` the row sums of
+    ``A``) and its eigenvectors: first the sign- and basis-free keys (the diagonal of
+    ``A``, the row sums, then for each eigenvalue, in increasing order, the diagonal of
+    the projector on its eigenspace, ``u_i^2`` for a simple one); where these leave nodes
+    tied, the eigenvectors of simple eigenvalues, in increasing order, each taken when it
+    splits a tie, with both of its signs (the frame holds the orders of every sign
+    choice). Nodes still tied (as those exchanged by an automorphism) are taken in every
+    order. Every choice depends on ``A`` only through equivariant quantities, so the frame
+    is exactly equivariant; a frame larger than ``max_size`` is refused.
+
 A canonical frame (``canonical=True``) also fixes the sign of every eigenvector with the
 first vector that has a component along it, so that a generic input gets one element: a
 canonicalisation. Its elements differ only by symmetries of the input, so the canonical
@@ -34,10 +45,11 @@ input ``h^-1 x`` is the same for all of them.
 """
 
 from itertools import permutations, product
+from math import factorial, prod
 
 import numpy as np
 
-__all__ = ["pca_frames", "sort_frames", "design", "in_safe_range", "SampleError"]
+__all__ = ["pca_frames", "sort_frames", "spectral_frames", "design", "in_safe_range", "SampleError"]
 
 _EPS = np.finfo(np.float64).eps
 _SAFE_FRACTION = 0.4  # of the largest exponent: sums of squares of |x| < 2^(0.4 maxexp) stay finite and normal
@@ -355,12 +367,103 @@ def sort_frames(keys, tol=1e-5):
 
 def _tie_groups(keys, scale, tol):
     """Ordered groups of tied particles: split by each key in turn where it jumps by more than tol."""
-    groups = [tuple(range(len(keys)))]
+    order, label = _split_by_keys(keys, scale, tol)
+    return _groups(order, label)
+
+
+def _split_by_keys(keys, scale, tol, order=None, label=None):
+    """``(order, label)``: the particles in order, and their group numbers, increasing.
+
+    Starting from the groups ``label`` of the particles in ``order`` (one group by
+    default), each key in turn sorts the particles within each group (stably) and splits
+    the group where neighbours differ by more than ``tol * scale`` of that key.
+    """
+    if order is None:
+        order, label = np.arange(len(keys)), np.zeros(len(keys), dtype=np.int64)
     for column in range(keys.shape[1]):
-        refined = []
-        for group in groups:
-            members = np.array(group)[np.argsort(keys[list(group), column], kind="stable")]
-            cuts = np.flatnonzero(np.diff(keys[members, column]) > tol * scale[column]) + 1
-            refined += [tuple(int(i) for i in part) for part in np.split(members, cuts)]
-        groups = refined
-    return groups
+        if label[-1] == len(keys) - 1:  # every particle apart
+            break
+        values = keys[order, column]
+        resort = np.lexsort((values, label))
+        order, label, values = order[resort], label[resort], values[resort]
+        label = np.cumsum(np.r_[0, (np.diff(label) != 0) | (np.diff(values) > tol * scale[column])])
+    return order, label
+
+
+def _groups(order, label):
+    return [tuple(int(i) for i in part) for part in np.split(order, np.flatnonzero(np.diff(label)) + 1)]
+
+
+def _n_orders(label):
+    return prod(factorial(int(size)) for size in np.bincount(label))
+
+
+def spectral_frames(A, tol=1e-5, max_size=4096):
+    """Spectral permutation frames of symmetric matrices (see the module docstring).
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, k, k)
+        Symmetric matrices (weighted adjacency matrices of graphs on ``k`` nodes), float64.
+    tol : float
+        Eigenvalues closer than ``tol`` times their spread are repeated; keys closer than
+        ``tol`` times the largest magnitude of that key in the sample are tied.
+    max_size : int
+        Largest frame accepted for a sample (sign choices times orders of tied nodes).
+
+    Returns
+    -------
+    sample : ndarray of int, shape (R,)
+    elements : ndarray of shape (R, k, k)
+        Permutation matrices ``P`` with ``P^T A P`` the nodes in sorted order.
+    weights : ndarray of shape (R,)
+    views : ndarray of int, shape (R,)
+        Elements with equal views give the same ``P^T A P`` (they differ by an automorphism).
+
+    Raises
+    ------
+    SampleError
+        For a row whose frame would have more than ``max_size`` elements.
+    """
+    n, k, _ = A.shape
+    degrees = A.sum(axis=-1)
+    eigenvalues, eigenvectors = np.linalg.eigh(degrees[..., None] * np.eye(k) - A)
+    samples, orders = [], []
+    for s in range(n):
+        keys, signed = _spectral_keys(A[s], degrees[s], eigenvalues[s], eigenvectors[s], tol)
+        start = _split_by_keys(keys, _scale(keys), tol)
+        state, size, chosen = start, _n_orders(start[1]), []
+        for u in signed:  # an eigenvector is used (with both signs) only if it splits a tie
+            if size == 1:
+                break
+            refined = _split_by_keys(u[:, None], _scale(u[:, None]), tol, *state)
+            if _n_orders(refined[1]) < size:
+                state, size = refined, _n_orders(refined[1])
+                chosen.append(u)
+        if size << len(chosen) > max_size:
+            raise SampleError(s, f"its spectral frame has {size << len(chosen)} elements, more than {max_size} "
+                                 f"({len(chosen)} eigenvector signs, and ties of nodes that no key separates)")
+        for signs in product((1.0, -1.0), repeat=len(chosen)):
+            columns = np.column_stack(chosen) * np.array(signs) if chosen else np.zeros((k, 0))
+            groups = _groups(*_split_by_keys(columns, _scale(columns), tol, *start))
+            every = [sum(choice, ()) for choice in product(*(permutations(group) for group in groups))]
+            orders.append(np.array(every))
+            samples.append(np.full(len(every), s))
+    sample, order = np.concatenate(samples), np.concatenate(orders)
+    ordered = np.take_along_axis(np.take_along_axis(A[sample], order[:, :, None], axis=1), order[:, None, :], axis=2)
+    _, views = np.unique(np.column_stack([sample, ordered.reshape(len(sample), -1)]), axis=0, return_inverse=True)
+    elements = np.swapaxes(np.eye(k)[order], -1, -2)  # column i is e_order[i]
+    return sample, elements, 1.0 / np.bincount(sample, minlength=n)[sample], views.ravel()
+
+
+def _scale(keys):
+    scale = np.abs(keys).max(axis=0)
+    return np.where(scale > 0, scale, 1.0)
+
+
+def _spectral_keys(A, degrees, eigenvalues, U, tol):
+    """Sign-free keys (k, m) of the nodes, and the eigenvectors of simple eigenvalues."""
+    clusters = _clusters(eigenvalues - eigenvalues[0], tol)
+    projector_diagonals = [(U[:, cluster] ** 2).sum(axis=1) for cluster in clusters]
+    signed = [U[:, cluster[0]] for cluster in clusters if len(cluster) == 1]
+    return np.column_stack([np.diag(A), degrees, *projector_diagonals]), signed

@@ -16,6 +16,7 @@ from scalars.nn.baseline import PlainMLPRegressor
 from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
+from scalars.nn.lightweight import GraphInvariantFeatures, PointCloudInvariantFeatures
 from scalars.nn.layers import BilinearReadout, Residual, Standardizer, location_scale, mlp
 from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
 from scalars.nn.training import History, fit
@@ -26,6 +27,8 @@ __all__ = [
     "VectorHead",
     "TensorHead",
     "InvariantEncoder",
+    "GraphInvariantFeatures",
+    "PointCloudInvariantFeatures",
     "Standardizer",
     "location_scale",
     "mlp",

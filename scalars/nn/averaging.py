@@ -76,8 +76,9 @@ class FrameAveraging(nn.Module):
     """``module`` made exactly invariant or equivariant by frame averaging.
 
     See :class:`scalars.averaging.FrameAverage` for the frames (PCA axes with their signs
-    for O(d), SO(d), E(d), SE(d); sorted particles for ``S(k) x G``) and their handling
-    of symmetric inputs. The frame is computed from the inputs without gradient; the
+    for O(d), SO(d), E(d), SE(d); sorted particles for ``S(k) x G``; spectral frames for
+    graphs, ``FrameAveraging(module, "S(k)", "T2")`` on flat adjacency matrices) and their
+    handling of symmetric inputs. The frame is computed from the inputs without gradient; the
     average is differentiable in the module's parameters and in the inputs through the
     transformed rows.
 

@@ -1,0 +1,218 @@
+"""Lightweight invariants of weighted graphs (S(n) by conjugation) and point clouds (O(d) x S(n))."""
+
+import numpy as np
+import pytest
+from scipy.stats import ortho_group
+from sklearn.base import clone
+
+from scalars import GraphInvariants, PointCloudInvariants
+from scalars.clouds import cloud_invariants
+from scalars.graphs import graph_invariants
+
+rng = np.random.default_rng(27)
+
+
+def symmetric(n_samples, n):
+    A = rng.standard_normal((n_samples, n, n))
+    return (A + np.swapaxes(A, 1, 2)) / 2
+
+
+def relative_difference(F, G):
+    return np.max(np.abs(F - G) / np.maximum(1.0, np.abs(F)))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+def test_graph_invariants_are_invariant_and_sized(n):
+    A = symmetric(6, n)
+    P = np.eye(n)[rng.permutation(n)]
+    features = GraphInvariants().fit(A)
+    F = features.transform(A)
+    assert F.shape == (6, n * (n + 3) // 2) == (6, len(features.get_feature_names_out()))
+    assert relative_difference(F, features.transform(P @ A @ P.T)) < 1e-10
+    assert np.array_equal(F, features.transform(A.reshape(6, -1)))  # flat rows are the same matrices
+
+
+def test_graph_invariants_separate_random_pairs():
+    n = 6
+    A, B = symmetric(200, n), symmetric(200, n)
+    features = GraphInvariants().fit(A)
+    gaps = np.abs(features.transform(A) - features.transform(B)).max(axis=1)
+    assert gaps.min() > 1e-6
+
+
+def test_graph_invariants_recover_the_matrix_when_the_diagonal_is_distinct():
+    # The proof of separation, run: sorted diagonal from the power sums, W = V^-T Q V^-1.
+    n = 4
+    A = symmetric(1, n)[0]
+    F = graph_invariants(A)
+    diagonal = np.sort(np.roots(np.poly(np.diag(A))).real)  # the multiset the power sums fix
+    Q = np.zeros((n, n))
+    Q[np.triu_indices(n)] = F[n:]
+    Q = Q + np.triu(Q, 1).T
+    V = np.vander(diagonal, n, increasing=True)
+    W = np.linalg.solve(V.T, np.linalg.solve(V.T, Q.T).T)
+    order = np.argsort(np.diag(A))
+    assert np.allclose(W, (A - np.diag(np.diag(A)))[np.ix_(order, order)], atol=1e-8)
+
+
+def test_graph_invariants_do_not_see_the_labels_of_an_unweighted_graph():
+    # Documented limit: zero diagonal leaves the edge count; node weights on the diagonal fix it.
+    graphs = np.zeros((2, 4, 4))  # the path 0-1-2-3 and the star around 0, three edges each
+    graphs[0, [0, 1, 2], [1, 2, 3]] = graphs[0, [1, 2, 3], [0, 1, 2]] = 1
+    graphs[1, 0, [1, 2, 3]] = graphs[1, [1, 2, 3], 0] = 1
+    F = GraphInvariants().fit_transform(graphs)
+    assert np.array_equal(F[0], F[1])
+    degrees = graphs.sum(axis=2)
+    weighted = graphs + np.einsum("si,ij->sij", degrees, np.eye(4))
+    G = GraphInvariants().fit_transform(weighted)
+    assert np.abs(G[0] - G[1]).max() > 1
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.zeros((2, 3, 4)), "must be square"),
+        (np.zeros((2, 5)), "not a square"),
+        (np.zeros((2, 2, 2, 2)), "3-D .* got 4 dimensions"),
+        (np.array([[[0.0, 1.0], [2.0, 0.0]]]), r"symmetric: sample 0 has A\[0, 1\] = 1.0 but A\[1, 0\] = 2.0"),
+        (np.full((1, 2, 2), np.nan), "NaN"),
+    ],
+)
+def test_graph_invariants_refuse_bad_input(X, message):
+    with pytest.raises(ValueError, match=message):
+        GraphInvariants().fit(X)
+
+
+def test_graph_invariants_refuse_another_size_and_accept_tiny_asymmetry():
+    features = GraphInvariants().fit(symmetric(2, 3))
+    with pytest.raises(ValueError, match="fitted on 3 x 3 matrices"):
+        features.transform(symmetric(2, 4))
+    A = symmetric(2, 3)
+    A[0, 0, 1] += 1e-12
+    assert features.transform(A).shape == (2, 9)
+
+
+@pytest.mark.parametrize("d", [2, 3, 4])
+@pytest.mark.parametrize("degree", [3, None])
+def test_cloud_invariants_are_invariant_and_sized(d, degree):
+    n = 9
+    X = rng.standard_normal((5, n, d))
+    Q = ortho_group.rvs(d, random_state=int(rng.integers(1000)))
+    features = PointCloudInvariants(d=d, degree=degree).fit(X)
+    F = features.transform(X)
+    K = n if degree is None else degree
+    assert F.shape == (5, K + K * (K + 1) + max(d - 2, 0)) == (5, len(features.get_feature_names_out()))
+    assert relative_difference(F, features.transform(X[:, rng.permutation(n)] @ Q.T)) < 1e-10
+    assert np.array_equal(F, features.transform(X.reshape(5, -1)))
+
+
+def test_centred_cloud_invariants_ignore_translations():
+    X = rng.standard_normal((4, 10, 3))
+    features = PointCloudInvariants(center=True).fit(X)
+    assert relative_difference(features.transform(X), features.transform(X + rng.standard_normal((4, 1, 3)))) < 1e-10
+
+
+def test_cloud_invariants_are_the_graph_invariants_of_the_gram_matrix():
+    # <m_a, m_b> = mean_ij r_i^a G_ij r_j^b and tr(S_a S_b) = mean_ij r_i^a G_ij^2 r_j^b, without G.
+    n, K = 6, 3
+    X = rng.standard_normal((n, 3))
+    r, G = (X * X).sum(1), X @ X.T
+    F = cloud_invariants(X, K)
+    pairs = list(zip(*np.triu_indices(K)))
+    first = [(np.outer(r ** (a + 1), r ** (b + 1)) * G).sum() / n**2 for a, b in pairs]
+    second = [(np.outer(r**a, r**b) * G**2).sum() / n**2 for a, b in pairs]
+    S0 = X.T @ X / n
+    expected = [*(np.mean(r**k) for k in range(1, K + 1)), *first, *second, np.trace(S0 @ S0 @ S0)]
+    assert np.allclose(F, expected, rtol=1e-12)
+
+
+def test_cloud_invariants_separate_random_pairs_and_mirror_images_are_equal():
+    X, Y = rng.standard_normal((200, 8, 3)), rng.standard_normal((200, 8, 3))
+    features = PointCloudInvariants(degree=None).fit(X)
+    assert np.abs(features.transform(X) - features.transform(Y)).max(axis=1).min() > 1e-6
+    mirror = X * np.array([-1.0, 1.0, 1.0])  # O(3), not SO(3): a reflection is a symmetry
+    assert relative_difference(features.transform(X), features.transform(mirror)) < 1e-10
+
+
+def test_cloud_invariants_of_repeated_points_are_defined():
+    X = np.repeat(rng.standard_normal((3, 1, 3)), 5, axis=1)
+    F = PointCloudInvariants().fit_transform(X)
+    assert np.isfinite(F).all()
+    assert np.allclose(F[:, 0], (X[:, 0] ** 2).sum(1))  # mean r of five copies is the one r
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.zeros((2, 1, 3)), "at least 2 points"),
+        (np.zeros((2, 4, 2)), "d=3 coordinates"),
+        (np.zeros((2, 7)), "n \\* d = n \\* 3 columns"),
+        (np.zeros(6), "got 1 dimensions"),
+        (np.full((2, 4, 3), np.nan), "NaN"),
+    ],
+)
+def test_cloud_invariants_refuse_bad_input(X, message):
+    with pytest.raises(ValueError, match=message):
+        PointCloudInvariants().fit(X)
+
+
+@pytest.mark.parametrize(
+    "transformer, X",
+    [(GraphInvariants(), symmetric(5, 4)), (PointCloudInvariants(d=2, degree=2), rng.standard_normal((5, 6, 2)))],
+)
+def test_transformer_rules(transformer, X):
+    fitted = clone(transformer).fit(X)
+    assert clone(transformer).get_params() == transformer.get_params()
+    assert np.array_equal(fitted.transform(X), clone(transformer).fit_transform(X))
+    assert fitted.transform(X.astype(np.float32)).dtype == np.float32
+    assert fitted.n_features_in_ == X[0].size
+    assert len(set(fitted.get_feature_names_out())) == fitted.n_output_features_
+
+
+@pytest.mark.parametrize(
+    "transformer, X",
+    [(GraphInvariants(), symmetric(50, 5)), (PointCloudInvariants(), rng.standard_normal((50, 20, 3)))],
+)
+def test_featurize_on_dask_is_bit_identical(transformer, X):
+    da = pytest.importorskip("dask.array")
+    from scalars.parallel import featurize
+
+    flat = X.reshape(len(X), -1)
+    fitted = transformer.fit(flat)
+    lazy = featurize(fitted, da.from_array(flat, chunks=(13, 7)))
+    assert np.array_equal(lazy.compute(), fitted.transform(flat))
+
+
+def test_torch_gives_the_same_features_and_gradients():
+    torch = pytest.importorskip("torch")
+    A, X = symmetric(3, 4), rng.standard_normal((3, 6, 3))
+    assert np.allclose(graph_invariants(torch.tensor(A)).numpy(), graph_invariants(A), rtol=1e-12)
+    points = torch.tensor(X, requires_grad=True)
+    features = cloud_invariants(points, 3, center=True)
+    assert np.allclose(features.detach().numpy(), cloud_invariants(X, 3, center=True), rtol=1e-12)
+    features.sum().backward()
+    assert torch.isfinite(points.grad).all() and points.grad.abs().max() > 0
+
+
+def test_torch_modules_compute_the_transformers_features():
+    torch = pytest.importorskip("torch")
+    from scalars.nn import GraphInvariantFeatures, PointCloudInvariantFeatures
+
+    A, X = symmetric(3, 4), rng.standard_normal((3, 6, 3))
+    graph = GraphInvariants().fit(A)
+    assert np.allclose(GraphInvariantFeatures(4)(torch.tensor(A.reshape(3, -1))).numpy(), graph.transform(A))
+    cloud = PointCloudInvariants(degree=None, center=True).fit(X)
+    layer = PointCloudInvariantFeatures(6, degree=None, center=True)
+    assert layer.n_outputs == cloud.n_output_features_
+    assert np.allclose(layer(torch.tensor(X)).numpy(), cloud.transform(X))
+
+
+def test_float32_inputs_give_float32_features_invariant_to_single_precision():
+    A, X = symmetric(4, 5).astype(np.float32), rng.standard_normal((4, 9, 3)).astype(np.float32)
+    P = np.eye(5, dtype=np.float32)[rng.permutation(5)]
+    Q = ortho_group.rvs(3, random_state=5).astype(np.float32)
+    graphs, clouds = GraphInvariants().fit(A), PointCloudInvariants().fit(X)
+    F, G = graphs.transform(A), clouds.transform(X)
+    assert F.dtype == G.dtype == np.float32
+    assert relative_difference(F, graphs.transform(P @ A @ P.T)) < 1e-4
+    assert relative_difference(G, clouds.transform(X[:, ::-1] @ Q.T)) < 1e-4

@@ -1,0 +1,44 @@
+"""python -m scalars bench graphs (on the 21 connected graphs of 5 nodes) and bench clouds."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from scalars.__main__ import main  # noqa: E402
+from scalars.bench.graphs import close_pairs  # noqa: E402
+from scalars.graph_enumeration import connected_graphs  # noqa: E402
+
+
+def test_close_pairs_finds_exactly_the_pairs_within_the_threshold():
+    Y = np.random.default_rng(0).random((300, 3)) * 0.05
+    distance = np.abs(Y[:, None] - Y[None]).sum(-1)
+    expected = {(i, j) for i, j in zip(*np.nonzero(distance < 1e-2)) if i < j}
+    assert {tuple(pair) for pair in close_pairs(Y, 1e-2).tolist()} == expected and expected
+
+
+def test_graphs_benchmark_separates_every_pair_with_frames(capsys):
+    assert main(["bench", "graphs", "--nodes", "5", "--inits", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "21 connected graphs on 5 nodes (210 pairs)" in out
+    assert "| FA-MLP (spectral frames) | 0 |" in out
+    # With a zero diagonal the invariants see the number of edges only: graphs with equal counts merge.
+    counts = np.bincount(connected_graphs(5).sum(axis=(1, 2)) // 2)
+    assert f"| GraphInvariants + MLP, zero diagonal | {(counts * (counts - 1) // 2).sum()} |" in out
+
+
+def test_wl_bound_counts_the_two_triangles_against_the_hexagon():
+    from scalars.bench.graphs import wl_unseparated
+
+    hexagon = np.roll(np.eye(6, dtype=int), 1, axis=1)
+    triangles = np.zeros((6, 6), dtype=int)
+    triangles[[0, 1, 2, 3, 4, 5], [1, 2, 0, 4, 5, 3]] = 1
+    path = np.eye(6, k=1, dtype=int)
+    graphs = np.stack([g + g.T for g in (hexagon, triangles, path)])
+    assert wl_unseparated(graphs) == 1
+
+
+def test_clouds_benchmark_runs(capsys):
+    assert main(["bench", "clouds", "--clouds", "20"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1000 |")]
+    assert len(rows) == 1 and float(rows[0].split("|")[-2]) < 1e-10
