@@ -16,4 +16,21 @@ that ``import scalars.fields`` does not import torch.
 from scalars.fields.filters import invariant_filter_count, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, act
 
-__all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup"]
+__all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup", "GeometricConv", "NormGate", "AveragePool"]
+
+_TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.layers", "AveragePool": "scalars.fields.layers"}
+
+
+def __getattr__(name):
+    # torch layers on first use (PEP 562): ``import scalars.fields`` stays light
+    if name in _TORCH:
+        import importlib
+
+        value = getattr(importlib.import_module(_TORCH[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TORCH))
