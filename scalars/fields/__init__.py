@@ -16,9 +16,11 @@ that ``import scalars.fields`` does not import torch.
 from scalars.fields.filters import invariant_filter_count, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, act
 
-__all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup", "GeometricConv", "NormGate", "AveragePool"]
+__all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup", "GeometricConv", "NormGate", "AveragePool",
+           "GeometricCNN", "PlainCNN"]
 
-_TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.layers", "AveragePool": "scalars.fields.layers"}
+_TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.layers", "AveragePool": "scalars.fields.layers",
+          "GeometricCNN": "scalars.fields.models", "PlainCNN": "scalars.fields.models"}
 
 
 def __getattr__(name):

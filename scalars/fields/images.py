@@ -130,11 +130,11 @@ def act(g, images, order, parity=0, shift=None):
     --------
     >>> import numpy as np
     >>> from scalars.fields import act
-    >>> image = np.zeros((3, 3, 2)); image[1, 2] = [1.0, 0.0]     # a vector east of the centre
+    >>> image = np.zeros((3, 3, 2)); image[1, 2] = [0.0, 1.0]   # at offset (0, 1) from the centre (1, 1)
     >>> quarter_turn = np.array([[0, -1], [1, 0]])
     >>> turned = act(quarter_turn, image, order=1)
-    >>> turned[2, 1].tolist()                                     # now north, pointing north
-    [0.0, 1.0]
+    >>> turned[0, 1].tolist()                                   # at offset (-1, 0), turned the same way
+    [-1.0, 0.0]
     """
     check_order_parity(order, parity)
     g = signed_permutation(g)
@@ -241,7 +241,7 @@ class ImageRep(Rep):
     >>> from scalars.fields import ImageRep
     >>> from scalars.reps import equivariant_basis
     >>> equivariant_basis(ImageRep(3, order=1)("B(2)")).shape   # invariant 3x3 vector filters
-    (18, 1)
+    (18, 2)
     """
 
     def __init__(self, n, order=0, parity=0, channels=1, group=None):

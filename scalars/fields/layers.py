@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from scalars.fields.filters import check_filter_size, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, check_order_parity, image_shape
 
-__all__ = ["GeometricConv", "NormGate", "AveragePool", "check_images"]
+__all__ = ["GeometricConv", "NormGate", "AveragePool", "check_images", "to_planes", "from_planes"]
 
 _PADDING = ("periodic", "zero")
 
@@ -55,15 +55,19 @@ def check_images(x, d, order, channels=None, what="images"):
     return x.shape[0], n
 
 
-def _planes(x, d, order):
-    """(batch, channels, n.., d..) -> (batch, channels * d^order, n, .., n): tensor components as channels."""
+def to_planes(x, d, order):
+    """Images (batch, channels, n.., d x order) as planes (batch, channels * d^order, n, .., n).
+
+    Each tensor component of each channel becomes a channel of torch's convolutions, the
+    components of one image channel consecutive.
+    """
     batch, channels, n = x.shape[0], x.shape[1], x.shape[2]
     x = x.reshape((batch, channels, n**d, d**order)).transpose(2, 3)
     return x.reshape((batch, channels * d**order) + (n,) * d)
 
 
-def _images(x, d, order, channels):
-    """The inverse of :func:`_planes`."""
+def from_planes(x, d, order, channels):
+    """The inverse of :func:`to_planes`."""
     batch, n = x.shape[0], x.shape[-1]
     x = x.reshape(batch, channels, d**order, n**d).transpose(2, 3)
     return x.reshape((batch, channels) + (n,) * d + (d,) * order)
@@ -173,9 +177,9 @@ class GeometricConv(nn.Module):
     def forward(self, x):
         """Images (batch, in_channels, n.., d x in_order) -> (batch, out_channels, n.., d x out_order)."""
         check_images(x, self.d, self.in_order, self.in_channels, "the input images")
-        planes = _pad(_planes(x, self.d, self.in_order), self.d, self.dilation * (self.size // 2), self.padding)
+        planes = _pad(to_planes(x, self.d, self.in_order), self.d, self.dilation * (self.size // 2), self.padding)
         out = _CONV[self.d](planes, self.kernel().to(x.dtype), dilation=self.dilation)
-        out = _images(out, self.d, self.out_order, self.out_channels)
+        out = from_planes(out, self.d, self.out_order, self.out_channels)
         if self.bias is not None:
             offset = (self.bias @ self.bias_tensors).to(x.dtype)  # (out_channels, d^out_order)
             out = out + offset.reshape((1, self.out_channels) + (1,) * self.d + (self.d,) * self.out_order)
@@ -261,9 +265,9 @@ class AveragePool(nn.Module):
         if n % self.factor:
             raise ValueError(f"AveragePool: the grid's {n} pixels a side are not a multiple of factor {self.factor}")
         channels = x.shape[1]
-        planes = _pad(_planes(x, self.d, self.order), self.d, self.factor - 1, "periodic")
+        planes = _pad(to_planes(x, self.d, self.order), self.d, self.factor - 1, "periodic")
         start = (n // 2) % self.factor
         planes = planes[(slice(None), slice(None)) + (slice(start, None),) * self.d]
         kernel = self.weights.to(x.dtype).expand((planes.shape[1], 1) + self.weights.shape)
         pooled = _CONV[self.d](planes, kernel, stride=self.factor, groups=planes.shape[1])
-        return _images(pooled, self.d, self.order, channels)
+        return from_planes(pooled, self.d, self.order, channels)
