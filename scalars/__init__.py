@@ -29,7 +29,7 @@ _LAZY = {
     "UnitsEquivariantRegressor": "scalars.units",
     "SparseEquivariantRegressor": "scalars.laws",
 }
-_SUBMODULES = ("datasets", "dynamics", "laws", "nn", "parallel", "plotting", "testing", "units")
+_SUBMODULES = ("datasets", "dynamics", "fields", "laws", "nn", "parallel", "plotting", "testing", "units")
 
 
 def __getattr__(name):

@@ -13,8 +13,7 @@ average of the character,
 
 .. math::
 
-    \\#\\text{filters} = \\frac{1}{|B_d|} \\sum_{g \\in B_d}
-        \\#\\{\\text{pixels fixed by } g\\} \\; \\operatorname{tr}(g)^k \\, \\det(g)^p ,
+    \\#\\text{filters} = \\frac{1}{|B_d|} \\sum_{g \\in B_d} \\#\\{\\text{pixels fixed by } g\\} \\; \\operatorname{tr}(g)^k \\, \\det(g)^p ,
 
 which :func:`invariant_filter_count` evaluates (``p = 1`` marks pseudo-tensor filters):
 
