@@ -121,3 +121,15 @@ def test_pooling_commutes_with_turns_about_the_centre_on_odd_and_even_pooled_gri
     assert torch.allclose(pooled.mean((2, 3)), x.mean((2, 3)))
     for g in get_group("B(2)").elements():
         assert torch.allclose(pool(moved(x, g, 1, shift=[factor, 0])), moved(pooled, g, 1, shift=[1, 0]), atol=1e-12)
+
+
+def test_a_c4_convolution_commutes_with_quarter_turns_but_not_with_reflections():
+    torch.manual_seed(2)
+    conv = GeometricConv(0, 1, 1, 1, size=3, point_group="C(4)").double()
+    assert conv.filters.shape[0] == 4  # gradient-like and curl-like, on the edge ring and the corner ring
+    x = random_images((1, 1, 6, 6), seed=2)
+    y = conv(x)
+    for g in get_group("C(4)").elements():
+        assert torch.allclose(conv(moved(x, g, 0)), moved(y, g, 1), atol=1e-12)
+    flip = np.diag([1, -1])
+    assert not torch.allclose(conv(moved(x, flip, 0)), moved(y, flip, 1), atol=1e-3)
