@@ -29,7 +29,9 @@ from scalars._backend import as_backend_of, as_index, swap_last
 from scalars.groups import Group, get_group
 from scalars.reps import Rep
 
-__all__ = ["act", "signed_permutation", "pixel_sources", "tensor_matrix", "image_shape", "check_order_parity", "ImageRep", "GridGroup"]
+__all__ = [
+    "act", "signed_permutation", "pixel_sources", "tensor_matrix", "image_shape", "check_order_parity", "ImageRep", "GridGroup",
+]
 
 
 def signed_permutation(g, d=None):
@@ -265,7 +267,9 @@ class ImageRep(Rep):
         g = np.asarray(g)
         if isinstance(self.group, GridGroup):
             if g.shape != (self.d + 1, self.d + 1):
-                raise ValueError(f"{self!r} takes an affine ({self.d + 1}, {self.d + 1}) element of {self.group.name}, got shape {g.shape}")
+                raise ValueError(
+                    f"{self!r} takes an affine ({self.d + 1}, {self.d + 1}) element of {self.group.name}, got shape {g.shape}"
+                )
             return g[: self.d, : self.d], g[: self.d, self.d]
         return signed_permutation(self.group.real_form(g), self.d), None
 
