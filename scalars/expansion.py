@@ -28,11 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from scalars import _backend
-from scalars.groups import Euclidean, Permutation, ProductGroup, get_group
+from scalars.groups import Euclidean, Orthogonal, Permutation, ProductGroup, get_group
 from scalars.layout import Layout
-from scalars.reps import parse_terms, per_particle, rep
+from scalars.reps import parse_terms, per_particle, rep, slots
 
-__all__ = ["EquivariantExpansion", "OutputSlot", "particle_group", "OUTPUTS"]
+__all__ = ["EquivariantExpansion", "PhaseSpaceExpansion", "OutputSlot", "particle_group", "OUTPUTS"]
 
 OUTPUTS = ("T0", "T1", "T2")
 _OUTPUT_KINDS = {(0, 0): "T0", (1, 0): "T1", (2, 0): "T2"}
@@ -328,3 +328,224 @@ class EquivariantExpansion:
 
 def _sum(x, axis):
     return x.sum(axis=axis) if _backend.is_numpy(x) else x.sum(dim=axis)
+
+
+class PhaseSpaceExpansion:
+    """Invariant features and equivariant vectors of phase-space states ``z = (q, p)``.
+
+    The learned models of :mod:`scalars.dynamics` see the states of a system with a fixed
+    origin (a pivot, the origin of a gauge) through this expansion, the same for every
+    such system. The state's vector slots split in half, as Hamilton's canonical
+    coordinates do: positions ``q_1 .. q_n`` then momenta ``p_1 .. p_n``. The
+    *separations* are the positions, measured from the origin, then their differences
+    ``q_a - q_b`` (``a < b``): the vectors whose lengths a potential depends on (a spring
+    from the pivot, a spring between two masses). The models also take extra inputs after
+    the state, the *context* (gravity, the parameters of the system): vectors and
+    scalars laid out by ``context_layouts``.
+
+    The invariant features of a part of the Hamiltonian are the group's invariants (the
+    Gram entries, for O(d)) of
+
+    - ``"K"`` (kinetic, momenta only): the momenta and the context vectors;
+    - ``"U"`` (potential, positions only): the separations and the context vectors;
+    - ``"H"`` (both): the separations, the momenta and the context vectors;
+
+    then the lengths ``|q_a|, |q_a - q_b|`` of the separations in the part (in which a
+    spring's energy is linear), then the context scalars. The vector terms of an
+    equivariant field ``dz/dt = sum_b f_b(features) v_b`` have the features of ``"H"``
+    with the inverse lengths after the lengths (central forces), and the vectors ``v_b``:
+    the state's vectors, then the context vectors.
+
+    Parameters
+    ----------
+    group : str or Group
+        O(d) or SO(d): the state turns about the fixed origin.
+    layout : str
+        The state, an even number of vectors: ``"4T1"`` is ``q1, q2, p1, p2``.
+    context_layouts : sequence of str, default=()
+        The context's arrays, each vectors (``"T1"``) or scalars (``"6T0"``).
+    context_names : sequence of str, optional
+        One name per context slot (vectors and scalars, in order), for the feature names;
+        default ``c0, c1, ...``.
+
+    Raises
+    ------
+    ValueError
+        For another group, a state that is not an even number of vectors, context arrays
+        that mix vectors and scalars or hold anything else, or the wrong number of names.
+
+    Examples
+    --------
+    >>> expansion = PhaseSpaceExpansion("O(3)", "4T1", ("T1", "2T0"), ("g", "m1", "m2"))
+    >>> expansion.feature_names("U")
+    ['<q1,q1>', '<q1,q2>', '<q1,q1-q2>', '<q1,g>', '<q2,q2>', '<q2,q1-q2>', '<q2,g>', '<q1-q2,q1-q2>', '<q1-q2,g>', '<g,g>', '|q1|', '|q2|', '|q1-q2|', 'm1', 'm2']
+    """
+
+    PARTS = ("K", "U", "H")
+
+    def __init__(self, group, layout, context_layouts=(), context_names=None):
+        self.group = get_group(group)
+        if not isinstance(self.group, Orthogonal):
+            raise ValueError(f"PhaseSpaceExpansion needs O(d) or SO(d) about a fixed origin, got {self.group.name}")
+        self.d = self.group.d
+        kinds = [slot.kind for slot in slots(rep(layout, self.group))]
+        if set(kinds) != {"T1"} or len(kinds) % 2:
+            raise ValueError(f"layout '{layout}' must be an even number of vectors: positions, then momenta")
+        self.layout = layout
+        self.n_positions = len(kinds) // 2
+        self.context_layouts = tuple(context_layouts)
+        self.context_kinds = []
+        for context_layout in self.context_layouts:
+            context_kinds = {slot.kind for slot in slots(rep(context_layout, self.group))}
+            if len(context_kinds) != 1 or not context_kinds <= {"T0", "T1"}:
+                raise ValueError(f"a context array is vectors or scalars, got '{context_layout}'")
+            self.context_kinds.append(context_kinds.pop())
+        n_slots = sum(len(slots(rep(context_layout, self.group))) for context_layout in self.context_layouts)
+        names = [f"c{k}" for k in range(n_slots)] if context_names is None else list(context_names)
+        if len(names) != n_slots:
+            raise ValueError(f"context_names must name the {n_slots} context slots, got {len(names)}")
+        self.context_names = names
+        n = self.n_positions
+        self.pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
+
+    # -- names ----------------------------------------------------------------------------
+    def _context_slot_names(self):
+        """Names of the context vectors and of the context scalars."""
+        vectors, scalars, start = [], [], 0
+        for layout, kind in zip(self.context_layouts, self.context_kinds):
+            count = len(slots(rep(layout, self.group)))
+            (vectors if kind == "T1" else scalars).extend(self.context_names[start : start + count])
+            start += count
+        return vectors, scalars
+
+    def vector_names(self, part):
+        """Names of the vectors whose invariants make the features of ``part``."""
+        self._check_part(part)
+        n = self.n_positions
+        separations = [f"q{a + 1}" for a in range(n)] + [f"q{a + 1}-q{b + 1}" for a, b in self.pairs]
+        momenta = [f"p{a + 1}" for a in range(n)]
+        context_vectors = self._context_slot_names()[0]
+        if part == "K":
+            return momenta + context_vectors
+        return separations + (momenta if part == "H" else []) + context_vectors
+
+    def n_separations(self, part):
+        """Separations among the vectors of ``part``: their lengths follow the invariants."""
+        return 0 if part == "K" else self.n_positions + len(self.pairs)
+
+    def feature_names(self, part, inverse_lengths=False):
+        """Names of the columns of :meth:`features`.
+
+        Parameters
+        ----------
+        part : {"K", "U", "H"}
+        inverse_lengths : bool, default=False
+
+        Returns
+        -------
+        list of str
+        """
+        vectors = self.vector_names(part)
+        separations = vectors[: self.n_separations(part)]
+        names = self.group.invariant_names(vectors) + [f"|{v}|" for v in separations]
+        if inverse_lengths:
+            names += [f"1/|{v}|" for v in separations]
+        return names + self._context_slot_names()[1]
+
+    def _check_part(self, part):
+        if part not in self.PARTS:
+            raise ValueError(f"part must be one of {self.PARTS}, got {part!r}")
+
+    # -- values ---------------------------------------------------------------------------
+    def _split(self, z, context):
+        """Positions and momenta (lists of (..., d) views of ``z``), context vectors and scalars."""
+        if len(context) != len(self.context_layouts):
+            raise TypeError(f"the context is {len(self.context_layouts)} arrays ({', '.join(self.context_layouts) or 'none'}), got {len(context)}")
+        d, n = self.d, self.n_positions
+        vectors = [z[..., a * d : (a + 1) * d] for a in range(2 * n)]
+        context_vectors, context_scalars = [], []
+        for array, kind in zip(context, self.context_kinds):
+            if kind == "T1":
+                context_vectors += [array[..., k * d : (k + 1) * d] for k in range(array.shape[-1] // d)]
+            else:
+                context_scalars.append(array)
+        return vectors[:n], vectors[n:], context_vectors, context_scalars
+
+    def _vectors(self, part, z, context):
+        positions, momenta, context_vectors, context_scalars = self._split(z, context)
+        separations = positions + [positions[a] - positions[b] for a, b in self.pairs]
+        if part == "K":
+            chosen = momenta + context_vectors
+        else:
+            chosen = separations + (momenta if part == "H" else []) + context_vectors
+        return _stack_vectors(chosen), context_scalars
+
+    def features(self, z, part, *context, inverse_lengths=False):
+        """Invariant features of states ``z`` in the systems ``context``.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., state size)
+        part : {"K", "U", "H"}
+        *context : tensors of shape (..., width of each context array)
+        inverse_lengths : bool, default=False
+            Put ``1 / |v|`` of each separation after the lengths.
+
+        Returns
+        -------
+        tensor of shape (..., len(feature_names(part, inverse_lengths)))
+        """
+        import torch
+
+        self._check_part(part)
+        vectors, scalars = self._vectors(part, z, context)
+        lengths = vectors[..., : self.n_separations(part), :].pow(2).sum(-1).sqrt()
+        inverses = [1 / lengths] if inverse_lengths else []
+        scalars = [s.expand(vectors.shape[:-2] + s.shape[-1:]) for s in scalars]
+        return torch.cat([self.group.invariants(vectors), lengths, *inverses, *scalars], dim=-1)
+
+    def terms(self, z, *context):
+        """Features and vectors of the equivariant field ``dz/dt = sum_b f_b(features) v_b``.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., state size)
+        *context : tensors of shape (..., width of each context array)
+
+        Returns
+        -------
+        features : tensor of shape (..., len(feature_names("H", inverse_lengths=True)))
+        vectors : tensor of shape (..., 2 n_positions + context vectors, d)
+            The state's vectors (a view of ``z`` of their own, so that the gradients of
+            the vectors and of the features add up at ``z`` in one fixed order), then the
+            context vectors.
+        """
+        context_vectors = self._split(z, context)[2]
+        state = z.unflatten(-1, (2 * self.n_positions, self.d)).unbind(-2)
+        vectors = _stack_vectors(list(state) + context_vectors)
+        return self.features(z, "H", *context, inverse_lengths=True), vectors
+
+    def selection(self, part):
+        """The linear maps from a state to the vectors of ``part`` (context vectors: zero).
+
+        Returns
+        -------
+        ndarray of shape (n_vectors, d, state size)
+            ``v_b = selection[b] @ z`` for the vectors that depend on the state.
+        """
+        d, n = self.d, self.n_positions
+        eye = np.eye(d)
+        position = [np.zeros((d, 2 * n * d)) for _ in range(2 * n)]
+        for a in range(2 * n):
+            position[a][:, a * d : (a + 1) * d] = eye
+        separations = position[:n] + [position[a] - position[b] for a, b in self.pairs]
+        context = [np.zeros((d, 2 * n * d))] * len(self._context_slot_names()[0])
+        chosen = position[n:] + context if part == "K" else separations + (position[n:] if part == "H" else []) + context
+        return np.stack(chosen)
+
+
+def _stack_vectors(vectors):
+    """Tensors (..., d) into (..., n, d), broadcasting their leading axes."""
+    import torch
+
+    return torch.stack(torch.broadcast_tensors(*vectors), dim=-2)

@@ -93,7 +93,6 @@ class Layout:
             else:
                 terms.append((count, kind, single))
         return cls(tuple((count, kind) for count, kind, _ in terms))
-        return cls(tuple(terms))
 
     @classmethod
     def from_ranks(cls, ranks):

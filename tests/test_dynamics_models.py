@@ -455,3 +455,15 @@ def test_the_raw_neural_ode_of_n_bodies_reads_the_state():
     assert model.nets["F"].skip.in_features == model.nets["F"].skip.out_features == 18
     z = torch.as_tensor(system.sample_initial_states(4, np.random.default_rng(0)))
     assert torch.equal(model.vector_field(z), torch.zeros_like(z))  # no dynamics before training
+
+
+def test_a_neural_ode_on_fewer_equations_than_linear_parameters_trains_without_a_warm_start():
+    # 40 chunks x 12 numbers < the 680 linear parameters: the minimum-norm warm start made
+    # the first rollouts of the units variant diverge ("loss is nan before any step")
+    from scalars.dynamics import pendulum_data
+
+    data = pendulum_data(40, 2, variant="units", seed=0)
+    model = NeuralODE(DoubleSpringPendulum.emlp())
+    assert sum(p.numel() for p in model.linear_parameters()) > 40 * 12
+    history = train(model, data, max_epochs=1, seed=1, progress=False)
+    assert np.isfinite(history["loss"])

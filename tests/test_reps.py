@@ -116,3 +116,13 @@ def test_particle_layouts_permute_particles_and_keep_global_slots():
     vectors = X[0, 3:9].reshape(3, 2) @ turn.T
     np.testing.assert_allclose(moved[3:9].reshape(3, 2), vectors[[1, 0, 2]])
     np.testing.assert_allclose(moved[9:], X[0, 9:] @ turn.T)
+
+
+def test_tangent_turns_points_into_vectors_and_keeps_linear_reps():
+    from scalars.reps import rep
+
+    state = rep("5P+5T1", "S(5)xE(3)")
+    assert state.tangent() == rep("5T1+5T1", "S(5)xE(3)")
+    assert state.tangent().translation(state.group.sample(rng=np.random.default_rng(0))) is None
+    linear = rep("4T1+T0", "O(3)")
+    assert linear.tangent() == linear

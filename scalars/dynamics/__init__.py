@@ -34,6 +34,7 @@ from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geome
 from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.nbody import NBodySystem
 from scalars.dynamics.pendulum import DoubleSpringPendulum
+from scalars.dynamics.rietkerk import RIETKERK_PARAMETERS, Rietkerk, rietkerk_registry
 from scalars.dynamics.plotting import plot_rollouts
 from scalars.dynamics.sparse import SparseHamiltonian
 from scalars.dynamics.system import System
@@ -44,6 +45,9 @@ __all__ = [
     "DoubleSpringPendulum",
     "NBodySystem",
     "ChargedParticleInMagneticField",
+    "Rietkerk",
+    "RIETKERK_PARAMETERS",
+    "rietkerk_registry",
     "PendulumData",
     "TrajectoryData",
     "pendulum_data",

@@ -412,7 +412,7 @@ class ScalarHNN(HamiltonianNetwork):
 
     :class:`HamiltonianNetwork` of :meth:`DoubleSpringPendulum.emlp
     <scalars.dynamics.DoubleSpringPendulum.emlp>` (its
-    :meth:`~scalars.dynamics.DoubleSpringPendulum.invariant_features`), called with the
+    :meth:`~scalars.dynamics.System.invariant_features`), called with the
     systems of the states, ``vector_field(z, g, params)``: exactly O(3)-invariant.
 
     Parameters
@@ -470,7 +470,7 @@ class ScalarNeuralODE(NeuralODE):
     ``q1, q2, p1, p2, g``; the 4 x 5 coefficients ``f_is`` come from one MLP of the Gram
     matrix of ``(q1, q2, q1 - q2, p1, p2, g)``, the lengths ``|q1|, |q2|, |q1 - q2|`` and
     their inverses, and the parameters
-    (:meth:`~scalars.dynamics.DoubleSpringPendulum.vector_terms`).
+    (:meth:`~scalars.dynamics.System.vector_terms`).
 
     Parameters
     ----------

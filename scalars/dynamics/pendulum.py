@@ -14,16 +14,15 @@ system is ``DoubleSpringPendulum(k2=2)`` here (see :meth:`DoubleSpringPendulum.e
 The learned models of :mod:`scalars.dynamics.models` see the system of each state as the
 call context ``g, params``: the gravity vector (..., 3) and ``params = (m1, m2, k1, k2, L1,
 L2)`` (..., 6), so that one model learns from many systems (:meth:`~DoubleSpringPendulum.context`
-gives a system's own). The pendulum's hooks for them are its O(3) invariants
-(:meth:`~DoubleSpringPendulum.invariant_features`), its equivariant terms
-(:meth:`~DoubleSpringPendulum.vector_terms`) and its units
-(:meth:`~DoubleSpringPendulum.dimensionless`).
+gives a system's own). Its O(3) invariants and equivariant terms come from the state's
+phase-space expansion (:attr:`~scalars.dynamics.System.phase_space`, with the separations
+``q1, q2, q1 - q2``: the pivot is the origin); its units from
+:meth:`~DoubleSpringPendulum.dimensionless`.
 """
 
 import numpy as np
 
 from scalars.dynamics.system import System
-from scalars.invariants import gram_upper
 
 __all__ = ["DoubleSpringPendulum", "split_state", "join_state"]
 
@@ -46,27 +45,6 @@ def join_state(q1, q2, p1, p2):
 
 def _norm(x):
     return (x * x).sum(-1) ** 0.5
-
-
-def _vectors(*arrays):
-    """Stack (..., 3) tensors into (..., n, 3), broadcasting the leading axes."""
-    import torch
-
-    return torch.stack(torch.broadcast_tensors(*arrays), dim=-2)
-
-
-def _scalar_features(vectors, n_lengths, params, inverse_lengths=False):
-    """Invariant features (..., 1, k), one term, of ``vectors`` (..., n, 3) and ``params`` (..., 6).
-
-    The Gram entries, then the lengths ``|v|`` of the first ``n_lengths`` vectors
-    (separations, never zero on a trajectory) and, if asked, their inverses, then ``params``.
-    """
-    import torch
-
-    lengths = vectors[..., :n_lengths, :].pow(2).sum(-1).sqrt()
-    params = params.expand(vectors.shape[:-2] + params.shape[-1:])
-    inverses = [1 / lengths] if inverse_lengths else []
-    return torch.cat([gram_upper(vectors), lengths, *inverses, params], dim=-1)[..., None, :]
 
 
 def _scales(params):
@@ -119,6 +97,7 @@ class DoubleSpringPendulum(System):
     }
     event_ndim = {"g": 1}
     context_layouts = ("T1", "6T0")  # g, then params = (m1, m2, k1, k2, L1, L2)
+    context_names = ("g", "m1", "m2", "k1", "k2", "L1", "L2")
     # The features of invariant_features and vector_terms, and the raw inputs of the
     # baselines (z, g, params), end with the positive params: see the models' `modulated`.
     n_positive_features = 6
@@ -243,72 +222,6 @@ class DoubleSpringPendulum(System):
         *scalars, g = (torch.as_tensor(value, dtype=z.dtype, device=z.device) for value in self._parameters(z))
         shape = z.shape[:-1]
         return g.expand(shape + (3,)), torch.stack([value.expand(shape) for value in scalars], dim=-1)
-
-    def invariant_features(self, z, part, *context):
-        """O(3)-invariant features of states ``z`` in systems ``context``, one term per part.
-
-        - ``"K"`` (momenta only): the Gram matrix of ``(p1, p2, g)``;
-        - ``"U"`` (positions only): the Gram matrix of ``(q1, q2, q1 - q2, g)`` and the
-          lengths ``|q1|, |q2|, |q1 - q2|``, in which the spring energies are linear;
-        - ``"H"``: the Gram matrix of ``(q1, q2, q1 - q2, p1, p2, g)`` and the same lengths;
-
-        each followed by ``params``.
-
-        Parameters
-        ----------
-        z : tensor of shape (..., 12)
-        part : {"K", "U", "H"}
-        *context : g (..., 3), params (..., 6)
-            The system of each state; by default this one's (:meth:`context`).
-
-        Returns
-        -------
-        dict of str to tensor
-            One group ``""`` of one term: shape (..., 1, 12) for K, (..., 1, 19) for U,
-            (..., 1, 30) for H.
-
-        Examples
-        --------
-        >>> import torch
-        >>> system = DoubleSpringPendulum.emlp()
-        >>> z = torch.tensor([[0, 0, -1.0, 0, 0, -2.0, 1.0, 0, 2.0, 0, 3.0, 1.0]])  # q1, q2, p1, p2
-        >>> system.invariant_features(z, "U")[""].shape
-        torch.Size([1, 1, 19])
-        >>> system.invariant_features(z, "K")[""][0, 0, :6].tolist()  # <p1,p1> <p1,p2> <p1,g> <p2,p2> <p2,g> <g,g>
-        [5.0, 2.0, -2.0, 10.0, -1.0, 1.0]
-        """
-        g, params = context or self.context(z)
-        q1, q2, p1, p2 = split_state(z)
-        if part == "K":
-            return {"": _scalar_features(_vectors(p1, p2, g), 0, params)}
-        vectors = (q1, q2, q1 - q2, g) if part == "U" else (q1, q2, q1 - q2, p1, p2, g)
-        return {"": _scalar_features(_vectors(*vectors), 3, params)}
-
-    def vector_terms(self, z, *context):
-        """Invariant features and equivariant vectors of one term: ``dz_k = sum_b f_kb v_b``.
-
-        The vectors are ``q1, q2, p1, p2, g``; the features the Gram matrix of
-        ``(q1, q2, q1 - q2, p1, p2, g)``, the lengths ``|q1|, |q2|, |q1 - q2|``, their
-        inverses (central forces) and ``params``. The state is four blocks of one vector.
-
-        Parameters
-        ----------
-        z : tensor of shape (..., 12)
-        *context : g (..., 3), params (..., 6)
-            The system of each state; by default this one's (:meth:`context`).
-
-        Returns
-        -------
-        features : tensor of shape (..., 1, 1, 33)
-        vectors : tensor of shape (..., 1, 1, 5, 3)
-        """
-        g, params = context or self.context(z)
-        # q1, q2, p1, p2 and g; a view of z of its own, so that the gradients of the vectors
-        # and of the features add up at z in the same order as before they shared this hook
-        vectors = _vectors(*z.unflatten(-1, (4, 3)).unbind(-2), g)[..., None, None, :, :]
-        q1, q2, p1, p2 = split_state(z)
-        features = _scalar_features(_vectors(q1, q2, q1 - q2, p1, p2, g), 3, params, inverse_lengths=True)
-        return features[..., None, :], vectors
 
     def dimensionless(self, z, *context):
         """States and systems in the units of each system: mass ``m1``, length ``L1``, time

@@ -15,7 +15,9 @@ comes from torch autograd. They are named after the sum they are:
 ``sum_pairs(r*(m_i+m_j))`` (a factor with a ``+`` in parentheses).
 
 The springy double pendulum is the same machinery with one group of one term (no sum in
-the names): its base features are the Gram entries of ``(q1, q2, q1 - q2, p1, p2, g)``
+the names), from its phase-space expansion
+(:class:`~scalars.expansion.PhaseSpaceExpansion`): its base features are the Gram entries
+of ``(q1, q2, q1 - q2, p1, p2, g)``
 (without the constant ``<g,g>``), the lengths of the separations ``q1, q2, q1 - q2`` and
 their inverses, with analytic gradients, and the products are all products of two of
 those.
@@ -48,59 +50,59 @@ from sklearn.exceptions import NotFittedError
 from threadpoolctl import threadpool_limits
 
 from scalars.dynamics.integrators import integrate
+from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.laws import rationalize, sparse_path
 
 __all__ = ["SparseHamiltonian"]
 
-_VECTORS = ("q1", "q2", "q1-q2", "p1", "p2", "g")
-_SEPARATIONS = 3  # q1, q2 and q1 - q2 have lengths in the library
-_KINETIC = {3, 4, 5}  # vectors that do not depend on positions: p1, p2, g
-_POTENTIAL = {0, 1, 2, 5}
+class _PhaseSpaceFeatures:
+    """Base features of a system with a fixed origin: one group, ``"state"``, of one term.
 
-
-def _selection():
-    """The linear maps (6, 3, 12) from a state to each vector of ``_VECTORS`` (g: zero)."""
-    maps = np.zeros((6, 3, 12))
-    eye = np.eye(3)
-    maps[0, :, 0:3] = eye
-    maps[1, :, 3:6] = eye
-    maps[2, :, 0:3], maps[2, :, 3:6] = eye, -eye
-    maps[3, :, 6:9] = eye
-    maps[4, :, 9:12] = eye
-    return maps
-
-
-class _PendulumFeatures:
-    """Base features of the springy double pendulum: one group, ``"state"``, of one term.
-
-    The Gram entries of ``(q1, q2, q1 - q2, p1, p2, g)`` but ``<g,g>``, then ``|v|`` and
-    ``1/|v|`` of the separations, with analytic gradients; the context is ``g``.
+    From the system's :class:`~scalars.expansion.PhaseSpaceExpansion`: the Gram entries of
+    the vectors of ``"H"`` (the separations, the momenta, the context vectors; the
+    constant ones between two context vectors left out), then ``|v|`` and ``1/|v|`` of
+    each separation, with analytic gradients through the expansion's selection maps. For
+    the pendulum: the Gram entries of ``(q1, q2, q1 - q2, p1, p2, g)`` but ``<g,g>``.
     """
 
-    state_size = 12
     summed = False  # one term: candidates are named and printed as the feature itself
     analytic = True  # gradients come with the values, no autograd
 
-    def __init__(self):
-        self.pairs = [(i, j) for i in range(6) for j in range(i, 6) if (i, j) != (5, 5)]  # <g,g> is constant
-        names = [f"<{_VECTORS[i]},{_VECTORS[j]}>" for i, j in self.pairs]
-        for i in range(_SEPARATIONS):
-            names += [f"|{_VECTORS[i]}|", f"1/|{_VECTORS[i]}|"]
+    def __init__(self, expansion):
+        self.expansion = expansion
+        self.vectors = expansion.vector_names("H")
+        self.n_separations = expansion.n_separations("H")
+        self._maps = expansion.selection("H")
+        self.state_size = self._maps.shape[-1]
+        depends = [(bool(m[:, : self.state_size // 2].any()), bool(m[:, self.state_size // 2 :].any())) for m in self._maps]
+        # the context vectors come last and do not depend on the state
+        self.n_context = sum(not m.any() for m in self._maps)
+        n = len(self.vectors)
+        gram = [(i, j) for i in range(n) for j in range(i, n)]
+        names = expansion.group.invariant_names(self.vectors)
+        keep = [k for k, (i, j) in enumerate(gram) if any(depends[i]) or any(depends[j])]
+        self.pairs = [gram[k] for k in keep]
+        names = [names[k] for k in keep]
+        for i in range(self.n_separations):
+            names += [f"|{self.vectors[i]}|", f"1/|{self.vectors[i]}|"]
         self.groups = {"state": names}
         # which base features involve positions and which momenta, for separability
-        uses = [({i, j} - _KINETIC, {i, j} - _POTENTIAL) for i, j in self.pairs] + [({0}, set())] * (2 * _SEPARATIONS)
-        self.positions = {"state": [bool(q) for q, _ in uses]}
-        self.momenta = {"state": [bool(p) for _, p in uses]}
-        self._maps = _selection()
+        uses = [tuple(depends[i][side] or depends[j][side] for side in (0, 1)) for i, j in self.pairs]
+        uses += [(True, False)] * (2 * self.n_separations)
+        self.positions = {"state": [q for q, _ in uses]}
+        self.momenta = {"state": [p for _, p in uses]}
 
     def base(self, z, context, needed, gradients=True):
-        """Values (..., 1) and gradients in z (..., 1, 12) of the base features ``needed``
-        (``{"state": columns}``), as dicts keyed by ``(group, column)``."""
-        if not context:
-            raise TypeError("the pendulum's SparseHamiltonian needs the gravity vector g after the state")
-        g = context[0]
+        """Values (..., 1) and gradients in z (..., 1, state_size) of the base features
+        ``needed`` (``{"state": columns}``), as dicts keyed by ``(group, column)``; the
+        context vectors follow the state in ``context``."""
+        n_state = len(self.vectors) - self.n_context
+        if len(context) < self.n_context:
+            names = ", ".join(self.vectors[n_state:])
+            raise TypeError(f"this SparseHamiltonian needs the context vectors {names} after the state")
         maps = torch.as_tensor(self._maps, dtype=z.dtype, device=z.device)
-        vectors = [z @ maps[i].T for i in range(5)] + [g.expand(z.shape[:-1] + (3,))]
+        vectors = [z @ maps[i].T for i in range(n_state)]
+        vectors += [c.expand(z.shape[:-1] + c.shape[-1:]) for c in context[: self.n_context]]
         values, grads = {}, {}
         for b in needed.get("state", ()):
             if b < len(self.pairs):
@@ -121,7 +123,7 @@ class _PendulumFeatures:
 
         if b < len(self.pairs):
             return sympy.Symbol(self.groups[group][b])
-        vector = _VECTORS[(b - len(self.pairs)) // 2]
+        vector = self.vectors[(b - len(self.pairs)) // 2]
         length = sympy.sqrt(sympy.Symbol(f"<{vector},{vector}>"))
         return length if (b - len(self.pairs)) % 2 == 0 else 1 / length
 
@@ -139,10 +141,6 @@ class _SystemFeatures:
     analytic = False
 
     def __init__(self, system, part="H"):
-        if not hasattr(system, "invariant_features"):
-            raise TypeError(
-                f"SparseHamiltonian needs a System with invariant_features(z, part); {type(system).__name__} has none"
-            )
         self.system, self.part = system, part
         self.state_size = system.state_size
         probe = torch.as_tensor(np.random.default_rng(0).standard_normal((3, self.state_size)))
@@ -389,7 +387,7 @@ class SparseHamiltonian:
         start = time.perf_counter()
         self._check_data(data)
         if self.system is None:
-            source = _PendulumFeatures()
+            source = _PhaseSpaceFeatures(DoubleSpringPendulum().phase_space)
             params = np.asarray(data.train_params, dtype=float)
             if not np.allclose(params, params[:1]):
                 raise ValueError(

@@ -100,6 +100,11 @@ class System:
         Representations of the extra inputs the learned models take after the state
         (:meth:`context`), under :attr:`group`: ``("T1", "6T0")`` for the pendulum's ``g``
         and parameters; empty for none.
+    context_names : tuple of str or None
+        One name per slot of the context (``("g", "m1", ..., "L2")`` for the pendulum), for
+        the names of the features; None (the default) for a system that has not declared
+        what its learned models see, which then have no features from
+        :attr:`phase_space`.
     n_positive_features : int
         How many of the last features of the system's hooks for the learned models
         (``invariant_features``, ``vector_terms``, and the raw inputs ``z, *context``) are
@@ -114,6 +119,7 @@ class System:
     dimensions = {"t": "[time]"}
     event_ndim = {}
     context_layouts = ()
+    context_names = None
     n_positive_features = 0
 
     @property
@@ -131,10 +137,7 @@ class System:
     @cached_property
     def derivative_rep(self):
         """The representation on ``dz/dt``: the state's, with the velocity of a point a vector."""
-        from scalars.reps import parse_terms, rep
-
-        terms = parse_terms(self.layout)
-        return rep("+".join(f"{count}T1" if kind == "P" else f"{count}T({kind[0]},{kind[1]})" for count, kind in terms), self.group)
+        return self.state_rep.tangent()
 
     @cached_property
     def context_reps(self):
@@ -142,6 +145,77 @@ class System:
         from scalars.reps import rep
 
         return tuple(rep(layout, self.group) for layout in self.context_layouts)
+
+    @cached_property
+    def phase_space(self):
+        """The expansion that gives the learned models their features of this system.
+
+        Returns
+        -------
+        scalars.expansion.PhaseSpaceExpansion
+            Of :attr:`group`, :attr:`layout`, :attr:`context_layouts` and
+            :attr:`context_names`.
+
+        Raises
+        ------
+        TypeError
+            If the system does not declare its :attr:`context_names`.
+        """
+        from scalars.expansion import PhaseSpaceExpansion
+
+        if self.context_names is None:
+            raise TypeError(
+                f"{type(self).__name__} does not declare the context of its learned models "
+                "(context_layouts and context_names), so it has no invariant features"
+            )
+        return PhaseSpaceExpansion(self.group, self.layout, self.context_layouts, self.context_names)
+
+    def invariant_features(self, z, part, *context):
+        """Invariant features of states ``z`` in systems ``context``, one term per part.
+
+        The features of :meth:`scalars.expansion.PhaseSpaceExpansion.features`: the
+        invariants of the part's vectors (separations, momenta, context vectors), the
+        lengths of its separations, the context scalars.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., state_size)
+        part : {"K", "U", "H"}
+            Kinetic (momenta only), potential (positions only) or both.
+        *context : tensors
+            The system of each state; by default this one's (:meth:`context`).
+
+        Returns
+        -------
+        dict of str to tensor
+            One group ``""`` of one term: shape (..., 1, n_features).
+        """
+        return {"": self.phase_space.features(z, part, *(context or self.context(z)))[..., None, :]}
+
+    def invariant_feature_names(self, part):
+        """Names of the columns of :meth:`invariant_features`: ``{"": [...]}``."""
+        return {"": self.phase_space.feature_names(part)}
+
+    def vector_terms(self, z, *context):
+        """Invariant features and equivariant vectors of one term: ``dz_k = sum_b f_kb v_b``.
+
+        From :meth:`scalars.expansion.PhaseSpaceExpansion.terms`: the state's vectors and
+        the context vectors; the features of ``"H"`` with the inverse lengths of the
+        separations (central forces).
+
+        Parameters
+        ----------
+        z : tensor of shape (..., state_size)
+        *context : tensors
+            The system of each state; by default this one's (:meth:`context`).
+
+        Returns
+        -------
+        features : tensor of shape (..., 1, 1, n_features)
+        vectors : tensor of shape (..., 1, 1, n_vectors, dim)
+        """
+        features, vectors = self.phase_space.terms(z, *(context or self.context(z)))
+        return features[..., None, None, :], vectors[..., None, None, :, :]
 
     @cached_property
     def state_size(self):

@@ -163,16 +163,19 @@ def _warm_start(model, chunks, t, context):
     """Set the linear parameters to fit finite-difference derivatives, by least squares.
 
     The vector field of every model is affine in its linear parameters (whatever the MLP):
-    its value at zero and at the unit vectors gives the least-squares problem.
+    its value at zero and at the unit vectors gives the least-squares problem. It is
+    skipped where it cannot help: chunks of fewer than 5 points, or fewer equations (chunks
+    times state size) than linear parameters, where the minimum-norm solution can be large
+    enough to make the first rollouts diverge.
     """
-    if chunks.shape[1] < 5:
+    linear = model.linear_parameters()
+    unit = torch.zeros_like(torch.nn.utils.parameters_to_vector(linear))
+    if chunks.shape[1] < 5 or chunks.shape[0] * chunks.shape[2] < len(unit):
         return
     middle = chunks.shape[1] // 2
     z = chunks[:, middle]
     window = chunks[:, middle - 2 : middle + 3]  # fourth-order central difference
     derivative = (window[:, 0] - 8 * window[:, 1] + 8 * window[:, 3] - window[:, 4]) / (12 * (t[1] - t[0]))
-    linear = model.linear_parameters()
-    unit = torch.zeros_like(torch.nn.utils.parameters_to_vector(linear))
 
     def field_at(weights):
         torch.nn.utils.vector_to_parameters(weights, linear)

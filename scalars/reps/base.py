@@ -85,6 +85,12 @@ class Rep:
         shift = self.translation(g)
         return out if shift is None else out + as_backend_of(shift, X)
 
+    def tangent(self):
+        """The representation on velocities ``dX/dt``: translations drop out, so the
+        velocity of a point is a vector (``"5P+5T1"`` -> ``"5T1+5T1"``); linear reps are
+        their own."""
+        return self
+
     def dual(self):
         """The dual (contragredient) representation ``g -> rho(g^-1)^T``."""
         return DualRep(self)
@@ -219,6 +225,9 @@ class PointRep(Rep):
     def translation(self, g):
         return self.require_group().translation(g)
 
+    def tangent(self):
+        return TensorRep(1, 0, self.group)
+
     def key(self):
         return ("P", self.group)
 
@@ -270,6 +279,9 @@ class SumRep(Rep):
 
     def dual(self):
         return SumRep([rep.dual() for rep in self.reps])
+
+    def tangent(self):
+        return SumRep([rep.tangent() for rep in self.reps])
 
     def key(self):
         return ("+",) + tuple(rep.key() for rep in self.reps)
@@ -424,6 +436,9 @@ class ProductRep(Rep):
 
     def dual(self):
         return ProductRep(self.a.dual(), self.b.dual())
+
+    def tangent(self):
+        return ProductRep(self.a.tangent(), self.b.tangent())
 
     def key(self):
         return ("*", self.a.key(), self.b.key())
