@@ -34,7 +34,7 @@ _LAZY = {
     "GraphInvariants": "scalars.graphs",
     "PointCloudInvariants": "scalars.clouds",
 }
-_SUBMODULES = ("datasets", "dynamics", "laws", "nn", "parallel", "plotting", "testing", "units")
+_SUBMODULES = ("datasets", "dynamics", "fields", "laws", "nn", "parallel", "plotting", "testing", "units")
 
 
 def __getattr__(name):

@@ -1,7 +1,7 @@
 """Generators for the regression benchmarks of the EMLP paper (Finzi et al., ICML 2021).
 
 Each dataset draws its inputs from a seeded generator and computes the target in closed
-form. ``X`` is flat, ``(n_samples, n_features)``, with the columns named by ``layout``;
+form (:class:`GravityField`, images in and out, is the exception: see there). ``X`` is flat, ``(n_samples, n_features)``, with the columns named by ``layout``;
 ``y`` is ``(n_samples,)`` for a scalar target and ``(n_samples, d * d)`` for a tensor.
 The attributes ``group``, ``layout``, ``output`` and ``particles`` are the parameters an
 :class:`~scalars.estimators.EquivariantRegressor` needs for the task::
@@ -15,7 +15,7 @@ The attributes ``group``, ``layout``, ``output`` and ``particles`` are the param
 
 import numpy as np
 
-__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ParticleInteraction", "ChargedNBody"]
+__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ParticleInteraction", "ChargedNBody", "GravityField", "gravity_field"]
 
 
 class RegressionDataset:
@@ -325,3 +325,94 @@ class ChargedNBody:
         steps = np.arange(n_frames + 1.0) * save_every
         positions, velocities = integrate_separable(field, x, v, steps, "symplectic_euler", save_every)
         return positions[1:], velocities[1:]
+
+
+def gravity_field(masses, d=2):
+    """The gravitational field of a periodic mass image: minus the gradient of its potential.
+
+    The potential solves the discrete Poisson equation ``L phi = m - mean(m)`` with ``L``
+    the ``2d + 1``-point Laplacian of unit spacing on the periodic grid (its Green's
+    function applied in Fourier space: ``phi_k = m_k / lambda_k``,
+    ``lambda_k = sum_a (2 cos(2 pi k_a / n) - 2)``, ``phi_0 = 0``), and the field is
+    ``-grad phi`` by central differences (``-i sin(2 pi k_a / n) phi_k``). Both operators
+    commute with the grid's translations and signed permutations, so the map from masses to
+    field is exactly equivariant (a vector image, order 1). Units: ``4 pi G = 1``, pixels.
+
+    Parameters
+    ----------
+    masses : ndarray of shape (..., n, ..., n)
+        Any leading axes, then ``d`` grid axes.
+    d : int, default 2
+        Grid dimension.
+
+    Returns
+    -------
+    ndarray of shape (..., n, ..., n, d)
+    """
+    masses = np.asarray(masses, dtype=float)
+    n = masses.shape[-1]
+    if masses.ndim < d or any(size != n for size in masses.shape[masses.ndim - d :]):
+        raise ValueError(f"masses must end in {d} grid axes of equal length (a square grid), got shape {masses.shape}")
+    axes = tuple(range(-d, 0))
+    frequencies = 2 * np.pi * np.fft.fftfreq(n)
+    waves = np.meshgrid(*[frequencies] * d, indexing="ij")
+    eigenvalues = sum(2 * np.cos(k) - 2 for k in waves)
+    eigenvalues.flat[0] = 1.0  # the mean: phi_0 = 0 below
+    potential = np.fft.fftn(masses, axes=axes) / eigenvalues
+    potential[(...,) + (0,) * d] = 0.0
+    field = [np.real(np.fft.ifftn(-1j * np.sin(k) * potential, axes=axes)) for k in waves]
+    return np.stack(field, axis=-1)
+
+
+class GravityField:
+    """Point masses on a periodic grid in, their gravitational vector field out.
+
+    The toy problem of the geometric-convolution paper (Gregory et al. 2023): each sample
+    has ``n_masses`` point masses, uniform in [0.5, 1.5], on distinct pixels drawn
+    uniformly; the target is :func:`gravity_field` of the mass image. Exactly equivariant
+    to the grid's translations and signed permutations.
+
+    Parameters
+    ----------
+    n_samples : int
+    n : int, default 16
+        Pixels a side.
+    n_masses : int, default 5
+    d : {2, 3}, default 2
+    seed : int, default 0
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, 1, n, ..., n)
+        Mass images: one scalar channel.
+    y : ndarray of shape (n_samples, 1, n, ..., n, d)
+        Field images: one vector channel.
+
+    Examples
+    --------
+    >>> data = GravityField(8, n=16, seed=0)
+    >>> data.X.shape, data.y.shape
+    ((8, 1, 16, 16), (8, 1, 16, 16, 2))
+    """
+
+    def __init__(self, n_samples, n=16, n_masses=5, d=2, seed=0):
+        for name, value in [("n_samples", n_samples), ("n", n), ("n_masses", n_masses)]:
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if d not in (2, 3):
+            raise ValueError(f"d must be 2 or 3, got {d!r}")
+        if n_masses > n**d:
+            raise ValueError(f"n_masses = {n_masses} point masses do not fit on {n}^{d} pixels")
+        self.n_samples, self.n, self.n_masses, self.d, self.seed = int(n_samples), int(n), int(n_masses), d, seed
+        rng = np.random.default_rng(seed)
+        masses = np.zeros((self.n_samples, self.n**d))
+        for sample in masses:
+            sample[rng.choice(self.n**d, size=self.n_masses, replace=False)] = rng.uniform(0.5, 1.5, self.n_masses)
+        masses = masses.reshape((self.n_samples, 1) + (self.n,) * d)
+        self.X, self.y = masses, gravity_field(masses, d)
+
+    def __len__(self):
+        return self.n_samples
+
+    def __repr__(self):
+        return f"GravityField({self.n_samples}, n={self.n}, n_masses={self.n_masses}, d={self.d}, seed={self.seed})"

@@ -381,7 +381,7 @@ def get_group(group):
     """A :class:`Group` from its name or the group itself.
 
     Names: ``"O(d)"``, ``"SO(d)"``, ``"O(1,d)"``, ``"Sp(2m)"``, ``"U(d)"``, ``"S(n)"``,
-    ``"Z(n)"``, ``"D(n)"``, ``"E(d)"``, ``"SE(d)"``, products such as ``"S(5)xO(3)"``,
+    ``"Z(n)"`` (also ``"C(n)"``), ``"D(n)"``, ``"B(d)"``, ``"E(d)"``, ``"SE(d)"``, products such as ``"S(5)xO(3)"``,
     and any name added with :func:`register_group`.
 
     Raises
@@ -404,7 +404,7 @@ def get_group(group):
                     return factory(*args)
     raise ValueError(
         f"unknown group {group!r}: use 'O(d)', 'SO(d)', 'O(1,d)', 'Sp(2m)', 'U(d)', 'S(n)', "
-        "'Z(n)', 'D(n)', 'E(d)' or 'SE(d)' with d or n a positive integer (e.g. 'O(3)', "
+        "'Z(n)', 'C(n)', 'D(n)', 'B(d)', 'E(d)' or 'SE(d)' with d or n a positive integer (e.g. 'O(3)', "
         "'O(1,3)', 'U(2)'), a product such as 'S(5)xO(3)', a name added with "
         "register_group, or a Group"
     )

@@ -1,0 +1,38 @@
+"""Fields on grids: geometric images, invariant filters and equivariant convolutions.
+
+Scalar, vector and tensor images on a periodic ``d``-dimensional grid, the action of the
+grid's symmetries on them (signed permutations about the centre pixel, and translations),
+the filters that make convolutions equivariant (from the package's solver), and torch
+layers built from them (Gregory et al. 2023, "Geometric convolutions").
+
+>>> from scalars.fields import invariant_filters, invariant_filter_count
+>>> invariant_filters(2, 5, order=1).shape, invariant_filter_count(2, 5, order=1)
+((6, 50), 6)
+
+The torch layers (``GeometricConv`` and its companions) are imported on first use, so
+that ``import scalars.fields`` does not import torch.
+"""
+
+from scalars.fields.filters import invariant_filter_count, invariant_filters
+from scalars.fields.images import GridGroup, ImageRep, act
+
+__all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup", "GeometricConv", "NormGate", "AveragePool",
+           "GeometricCNN", "PlainCNN"]
+
+_TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.layers", "AveragePool": "scalars.fields.layers",
+          "GeometricCNN": "scalars.fields.models", "PlainCNN": "scalars.fields.models"}
+
+
+def __getattr__(name):
+    # torch layers on first use (PEP 562): ``import scalars.fields`` stays light
+    if name in _TORCH:
+        import importlib
+
+        value = getattr(importlib.import_module(_TORCH[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TORCH))
