@@ -18,6 +18,8 @@ from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.layers import BilinearReadout, Residual, Standardizer, location_scale, mlp
 from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
+from scalars.nn.penalty import EquivariancePenalty, augment
+from scalars.nn.residual import PlainMLP, ResidualPathway
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -45,4 +47,8 @@ __all__ = [
     "EMLP",
     "gated",
     "uniform_rep",
+    "PlainMLP",
+    "ResidualPathway",
+    "EquivariancePenalty",
+    "augment",
 ]
