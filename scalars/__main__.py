@@ -23,6 +23,7 @@ BENCHMARKS = {
     "nbody": ("scalars.bench.nbody", "charged n-body (EGNN protocol): scalar models against frame and group averaging"),
     "ddp": ("scalars.bench.ddp", "scalars.nn.fit on two torchrun ranks against one: loss curves and weights"),
     "nbody-hnn": ("scalars.bench.nbody_hnn", "five gravitating bodies: Hamiltonian networks and a sparse H of invariants against raw"),
+    "approximate": ("scalars.bench.approximate", "approximate symmetry: ModifiedInertia by MLP, equivariant, RPP, soft penalty, g as input"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),
 }
 

@@ -164,28 +164,37 @@ class ModifiedInertia(Inertia):
             X = np.concatenate([X, np.broadcast_to(self.g, (n_samples, 3))], axis=1)
         return X, y.reshape(n_samples, 9)
 
-    def equivariant_parts(self, y):
+    def equivariant_parts(self, y, g=None):
         """``y`` as the columns of an output ``"T2+T1"``: its symmetric part, then ``A g``.
 
         Parameters
         ----------
         y : ndarray of shape (n_samples, 9)
             Targets of this task (antisymmetric parts of the form ``u g^T - g u^T``).
+        g : ndarray of shape (3,) or (n_samples, 3), optional
+            The unit axis of each sample (default :attr:`g`): the last three columns of a
+            rotated ``X`` with ``symmetry_breaking_input=True``.
 
         Returns
         -------
         ndarray of shape (n_samples, 12)
         """
         M = np.asarray(y).reshape(-1, 3, 3)
+        g = np.broadcast_to(self.g if g is None else np.asarray(g), (len(M), 3))
         antisymmetric = (M - M.transpose(0, 2, 1)) / 2
         symmetric = (M + M.transpose(0, 2, 1)) / 2
-        return np.concatenate([symmetric.reshape(-1, 9), antisymmetric @ self.g], axis=1)
+        return np.concatenate([symmetric.reshape(-1, 9), np.einsum("nij,nj->ni", antisymmetric, g)], axis=1)
 
-    def from_equivariant_parts(self, parts):
-        """The targets (n_samples, 9) from the columns (n_samples, 12) of :meth:`equivariant_parts`."""
+    def from_equivariant_parts(self, parts, g=None):
+        """The targets (n_samples, 9) from the columns (n_samples, 12) of :meth:`equivariant_parts`.
+
+        ``g`` as for :meth:`equivariant_parts`; with the axes of rotated inputs the map is
+        O(3)-equivariant in ``(parts, g)``.
+        """
         parts = np.asarray(parts)
+        g = np.broadcast_to(self.g if g is None else np.asarray(g), (len(parts), 3))
         u = parts[:, 9:]
-        antisymmetric = u[:, :, None] * self.g - self.g[:, None] * u[:, None, :]
+        antisymmetric = u[:, :, None] * g[:, None, :] - g[:, :, None] * u[:, None, :]
         return parts[:, :9] + antisymmetric.reshape(-1, 9)
 
 

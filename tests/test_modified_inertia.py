@@ -61,3 +61,15 @@ def test_repr_names_the_option(flag):
     assert repr(ModifiedInertia(3, seed=1, symmetry_breaking_input=flag)) == (
         f"ModifiedInertia(3, seed=1, symmetry_breaking_input={flag})"
     )
+
+
+def test_parts_with_rotated_axes_are_equivariant():
+    data = ModifiedInertia(10, seed=4, symmetry_breaking_input=True)
+    R = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))[0]
+    rotated_X = data.X.copy()
+    rotated_X[:, 5:] = (data.X[:, 5:].reshape(-1, 6, 3) @ R.T).reshape(-1, 18)
+    rotated_y = closed_form(rotated_X)
+    np.testing.assert_allclose(rotated_y.reshape(-1, 3, 3), R @ data.y.reshape(-1, 3, 3) @ R.T, atol=1e-10)
+    parts = data.equivariant_parts(rotated_y, rotated_X[:, 20:])
+    np.testing.assert_allclose(data.from_equivariant_parts(parts, rotated_X[:, 20:]), rotated_y, atol=1e-10)
+    np.testing.assert_allclose(parts[:, 9:], data.equivariant_parts(data.y)[:, 9:] @ R.T, atol=1e-10)
