@@ -87,3 +87,30 @@ def test_bad_inputs_name_the_problem():
         project_equivariant(np.zeros((3, 3)), V3, V3, method="average")
     with pytest.raises(ValueError, match="not bound to a group"):
         project_equivariant(np.zeros((3, 3)), T(1), T(1))
+
+
+@pytest.mark.parametrize("name", ["S(4)", "S(2)xS(2)"])
+def test_risk_gap_matches_least_squares_simulation(name):
+    from scalars.reps import risk_gap
+
+    V = T(1)(name)
+    rng = np.random.default_rng(0)
+    d, n, trials, sigma2 = 4, 12, 4000, 1.0
+    theta = project_equivariant(rng.standard_normal((d, d)), V, V) + 0.15 * rng.standard_normal((d, d))
+    X = rng.standard_normal((trials, n, d))
+    Y = X @ theta.T + np.sqrt(sigma2) * rng.standard_normal((trials, n, d))
+    W = np.linalg.solve(np.swapaxes(X, 1, 2) @ X, np.swapaxes(X, 1, 2) @ Y).swapaxes(1, 2)  # (trials, k, d)
+    excess = ((W - theta) ** 2).sum((1, 2)) - ((project_equivariant(W, V, V) - theta) ** 2).sum((1, 2))
+    half_width = 1.96 * excess.std(ddof=1) / np.sqrt(trials)
+    assert abs(excess.mean() - risk_gap(n, V, V, sigma2, target=theta)) < half_width
+    assert risk_gap(n, V, V, sigma2, target=theta) < risk_gap(n, V, V, sigma2)  # the bias lowers the gain
+
+
+def test_risk_gap_refuses_too_few_samples_and_negative_noise():
+    from scalars.reps import risk_gap
+
+    V = T(1)("S(3)")
+    with pytest.raises(ValueError, match="n_samples must be an integer above d \\+ 1 = 4, got 4"):
+        risk_gap(4, V, V, 1.0)
+    with pytest.raises(ValueError, match="noise_variance must be >= 0, got -1"):
+        risk_gap(10, V, V, -1.0)

@@ -20,7 +20,7 @@ import numpy as np
 from scalars.reps.base import Rep
 from scalars.reps.solver import equivariant_basis
 
-__all__ = ["project_equivariant"]
+__all__ = ["project_equivariant", "risk_gap"]
 
 _METHODS = ("auto", "average", "basis")
 
@@ -122,3 +122,57 @@ def _basis_projection(W, rep_in, rep_out):
     Q = equivariant_basis(rep_in, rep_out)
     flat = W.reshape(W.shape[:-2] + (-1,))
     return ((flat @ Q) @ Q.T).reshape(W.shape)
+
+
+def risk_gap(n_samples, rep_in, rep_out, noise_variance, target=None):
+    """Expected risk of least squares minus that of its projection ``Psi_G`` (Huang, Levie and Villar 2023).
+
+    For ``y = theta x + noise`` with inputs ``x ~ N(0, I)`` of ``rep_in`` (d columns),
+    outputs of ``rep_out`` (k columns), noise ``N(0, sigma^2 I_k)`` and the least-squares
+    map ``W`` from ``n > d + 1`` samples, the excess risk ``E |(W - theta) x|^2`` of ``W``
+    is ``sigma^2 k d / (n - d - 1)``, of which ``Psi_G`` keeps the share
+    ``dim / (k d)`` (``dim``: the dimension of the equivariant maps) and to which it adds
+    the bias ``|theta - Psi_G(theta)|_F^2``:
+
+    ``E[R(W)] - E[R(Psi_G(W))] = sigma^2 (k d - dim) / (n - d - 1) - |theta - Psi_G(theta)|_F^2``.
+
+    Positive: the symmetry pays (its variance saving beats the bias); the smaller the
+    group, the smaller both terms. Valid for orthogonal representations (the projection
+    then is orthogonal), e.g. any finite group or subgroup of ``S(n)``.
+
+    Parameters
+    ----------
+    n_samples : int
+        Training samples ``n > d + 1``.
+    rep_in, rep_out : Rep
+    noise_variance : float
+        ``sigma^2 >= 0``.
+    target : array-like of shape (rep_out.size, rep_in.size), optional
+        ``theta``; None for an equivariant one (no bias).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``n_samples <= d + 1`` (the expected risk of least squares is infinite),
+        ``noise_variance`` is negative, or the reps or ``target`` are invalid.
+
+    Examples
+    --------
+    >>> from scalars.reps import T
+    >>> V = T(1)("S(4)")                       # 16 maps, 2 of them equivariant
+    >>> risk_gap(20, V, V, noise_variance=1.0)
+    0.9333333333333333
+    """
+    target = np.zeros((rep_out.size, rep_in.size)) if target is None else target
+    bias = target - project_equivariant(target, rep_in, rep_out)  # validates the reps and the shape
+    d, k = rep_in.size, rep_out.size
+    if int(n_samples) != n_samples or n_samples <= d + 1:
+        raise ValueError(f"risk_gap: n_samples must be an integer above d + 1 = {d + 1}, got {n_samples!r}")
+    if not noise_variance >= 0:
+        raise ValueError(f"risk_gap: noise_variance must be >= 0, got {noise_variance!r}")
+    dim = equivariant_basis(rep_in, rep_out).shape[1]
+    return float(noise_variance * (k * d - dim) / (n_samples - d - 1) - np.sum(bias**2))
