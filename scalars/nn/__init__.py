@@ -13,6 +13,7 @@ torch.Size([256, 3, 3])
 
 from scalars.nn.averaging import FrameAveraging, GroupAveraging
 from scalars.nn.baseline import PlainMLPRegressor
+from scalars.nn.care import care_loss
 from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
@@ -51,4 +52,5 @@ __all__ = [
     "ResidualPathway",
     "EquivariancePenalty",
     "augment",
+    "care_loss",
 ]
