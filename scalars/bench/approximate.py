@@ -124,6 +124,7 @@ def main(argv=None):
     parser.add_argument("--no-progress", action="store_true", help="print no line per fit")
     parser.add_argument("--epochs", type=int, help="epochs per neural model instead of the estimators' 'auto' (quick: 6)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3, quick 1)")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=MODELS, metavar="MODEL", help=f"rows to run (default: all of {MODELS})")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
@@ -132,7 +133,7 @@ def main(argv=None):
     seeds, epochs = ((0,), 6) if args.quick else ((0, 1, 2), "auto")
     seeds = tuple(range(args.seeds)) if args.seeds else seeds
     epochs = args.epochs or epochs
-    results = run(seeds, epochs, progress=not args.no_progress)
+    results = run(seeds, epochs, models=tuple(args.models), progress=not args.no_progress)
     results.to_csv(out / f"{name}.csv", index=False)
     print(table(results))
     print(f"\nload average {os.getloadavg()[0]:.1f}; wrote {out / f'{name}.csv'} in {time.perf_counter() - started:.0f} s")
