@@ -35,7 +35,7 @@ def test_prior_penalty_is_the_two_weighted_squared_norms():
     model = pathway(torch.float64)
     equivariant = sum(float((p.detach() ** 2).sum()) for p in model.equivariant.parameters())
     plain = sum(float((p.detach() ** 2).sum()) for p in model.plain.parameters())
-    assert float(model.prior_penalty()) == pytest.approx(0.5 * equivariant + 2.0 * plain, rel=1e-12)
+    assert float(model.prior_penalty().detach()) == pytest.approx(0.5 * equivariant + 2.0 * plain, rel=1e-12)
 
 
 def test_penalty_is_zero_for_equivariant_maps_and_the_closed_form_otherwise():
