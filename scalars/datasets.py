@@ -15,7 +15,7 @@ The attributes ``group``, ``layout``, ``output`` and ``particles`` are the param
 
 import numpy as np
 
-__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ParticleInteraction", "ChargedNBody", "GravityField", "gravity_field"]
+__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ModifiedInertia", "ParticleInteraction", "ChargedNBody", "GravityField", "gravity_field"]
 
 
 class RegressionDataset:
@@ -100,6 +100,102 @@ class Inertia(RegressionDataset):
         per_particle = squared_norms[..., None, None] * np.eye(3) - outer
         y = np.einsum("nk,nkij->nij", masses, per_particle)
         return np.concatenate([masses, positions.reshape(n_samples, 15)], axis=1), y.reshape(n_samples, 9)
+
+
+class ModifiedInertia(Inertia):
+    """The inertia tensor plus ``0.3 (I g) g^T`` for the z axis ``g``: a broken O(3) symmetry.
+
+    The task of the residual pathway priors paper (Finzi, Benton and Wilson, NeurIPS 2021;
+    ``ModifiedInertia`` in ``experiments/datasets.py`` of their repository): the inputs of
+    :class:`Inertia` (no standardisation), the target ``M = I + 0.3 (I g) g^T`` with
+    ``g = (0, 0, 1)``, flattened row-major to 9 columns. ``M`` is not symmetric and not an
+    O(3)-equivariant function of the masses and positions: a rotation that moves the z
+    axis changes it otherwise than ``R M R^T``.
+
+    It is exactly O(3)-equivariant as a function of the masses, the positions *and* the
+    vector ``g``. With ``symmetry_breaking_input=True`` the column ``g`` is appended as one
+    more (global) vector, layout ``"5T0+5T1+T1"``, and an exactly equivariant model fits
+    the target. The package's scalar models write a ``"T2"`` output as a symmetric tensor;
+    :meth:`equivariant_parts` splits ``M`` into its symmetric part and the vector
+    ``u = A g`` of its antisymmetric part ``A = u g^T - g u^T`` (an output ``"T2+T1"``),
+    and :meth:`from_equivariant_parts` puts them back together.
+
+    Parameters
+    ----------
+    n_samples : int
+    seed : int, default 0
+    symmetry_breaking_input : bool, default False
+        Append ``g`` to every row of ``X``.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, 20), or (n_samples, 23) with ``g``
+        The five masses, the five positions, then ``g`` if asked.
+    y : ndarray of shape (n_samples, 9)
+    g : ndarray of shape (3,)
+        The symmetry-breaking axis.
+
+    Examples
+    --------
+    >>> data = ModifiedInertia(100, seed=0, symmetry_breaking_input=True)
+    >>> data.X.shape, data.y.shape, data.layout
+    ((100, 23), (100, 9), '5T0+5T1+T1')
+    >>> parts = data.equivariant_parts(data.y)                 # output "T2+T1"
+    >>> bool(np.allclose(data.from_equivariant_parts(parts), data.y))
+    True
+    """
+
+    g = np.array([0.0, 0.0, 1.0])
+    strength = 0.3
+
+    def __init__(self, n_samples, seed=0, symmetry_breaking_input=False):
+        self.symmetry_breaking_input = bool(symmetry_breaking_input)
+        self.layout = "5T0+5T1+T1" if self.symmetry_breaking_input else Inertia.layout
+        super().__init__(n_samples, seed)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.n_samples}, seed={self.seed}, symmetry_breaking_input={self.symmetry_breaking_input})"
+
+    def _generate(self, n_samples, rng):
+        X, inertia = super()._generate(n_samples, rng)
+        inertia = inertia.reshape(n_samples, 3, 3)
+        y = inertia + self.strength * (inertia @ self.g)[:, :, None] * self.g
+        if self.symmetry_breaking_input:
+            X = np.concatenate([X, np.broadcast_to(self.g, (n_samples, 3))], axis=1)
+        return X, y.reshape(n_samples, 9)
+
+    def equivariant_parts(self, y, g=None):
+        """``y`` as the columns of an output ``"T2+T1"``: its symmetric part, then ``A g``.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples, 9)
+            Targets of this task (antisymmetric parts of the form ``u g^T - g u^T``).
+        g : ndarray of shape (3,) or (n_samples, 3), optional
+            The unit axis of each sample (default :attr:`g`): the last three columns of a
+            rotated ``X`` with ``symmetry_breaking_input=True``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 12)
+        """
+        M = np.asarray(y).reshape(-1, 3, 3)
+        g = np.broadcast_to(self.g if g is None else np.asarray(g), (len(M), 3))
+        antisymmetric = (M - M.transpose(0, 2, 1)) / 2
+        symmetric = (M + M.transpose(0, 2, 1)) / 2
+        return np.concatenate([symmetric.reshape(-1, 9), np.einsum("nij,nj->ni", antisymmetric, g)], axis=1)
+
+    def from_equivariant_parts(self, parts, g=None):
+        """The targets (n_samples, 9) from the columns (n_samples, 12) of :meth:`equivariant_parts`.
+
+        ``g`` as for :meth:`equivariant_parts`; with the axes of rotated inputs the map is
+        O(3)-equivariant in ``(parts, g)``.
+        """
+        parts = np.asarray(parts)
+        g = np.broadcast_to(self.g if g is None else np.asarray(g), (len(parts), 3))
+        u = parts[:, 9:]
+        antisymmetric = u[:, :, None] * g[:, None, :] - g[:, :, None] * u[:, None, :]
+        return parts[:, :9] + antisymmetric.reshape(-1, 9)
 
 
 class ParticleInteraction(RegressionDataset):

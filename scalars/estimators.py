@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from scalars.expansion import EquivariantExpansion
 from scalars.layout import resolve_group_and_layout
 
-__all__ = ["EquivariantRegressor", "EquivariantMLPRegressor", "ridge_solve"]
+__all__ = ["EquivariantRegressor", "EquivariantMLPRegressor", "ResidualPathwayRegressor", "ridge_solve"]
 
 _CHUNK = 2048  # samples per block of the design matrix, to bound memory
 
@@ -445,35 +445,34 @@ class EquivariantMLPRegressor(_EquivariantBase):
         """
         import torch
 
-        from scalars.nn import EquivariantHead, fit
+        X, y = self._validate_trainable_data(X, y)
+        seed = _seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
+            head = self._equivariant_module()
+        return self._train(head, X, y, seed)
 
+    def _validate_trainable_data(self, X, y):
+        """Checked ``X`` and ``y`` columns, with the settings resolved for their size."""
         X, y = self._validate_fit_data(X, y)
         self._resolve_settings(len(X))
-        hidden = self.hidden_layer_sizes_
         self.expansion_.blocks(X)  # numpy invariants: an overflow is a ValueError here, not a NaN loss later
         if not np.isfinite(np.square(y).sum()):
             raise ValueError(
                 f"y is too large for a squared-error loss in float64 (entries up to {np.abs(y).max():.3g}); rescale y"
             )
-        seed = _seed(self.random_state)
-        with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
-            if self._emlp_backbone():
-                head = self._emlp_module().double()
-            else:
-                head = EquivariantHead(
-                    self.expansion_.group,
-                    self.expansion_.layout,
-                    self.output,
-                    self.particles,
-                    hidden,
-                    self.encoding,
-                    bilinear=self.bilinear,
-                ).double()
+        return X, y
+
+    def _train(self, module, X, y, seed, penalty=None):
+        """Fit ``module``'s statistics, train it by :func:`scalars.nn.fit`, set the fitted attributes; self."""
+        import torch
+
+        from scalars.nn import fit
+
         X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
-        head.fit_statistics(X, y)
+        module.fit_statistics(X, y)
         to_columns = self._to_columns
         self.history_ = fit(
-            head,
+            module,
             X,
             y,
             loss=lambda prediction, target: ((to_columns(prediction) - target) ** 2).mean(),
@@ -487,9 +486,12 @@ class EquivariantMLPRegressor(_EquivariantBase):
             progress=bool(self.verbose),
             warmup=_WARMUP,
             polish=self.polish_,
+            penalty=penalty,
         )
-        self.module_ = head
-        self.rep_in_, self.rep_out_ = head.rep_in, head.rep_out
+        self.module_ = module
+        carried = getattr(module, "rep_in", None), getattr(module, "rep_out", None)
+        expansion = self.expansion_.rep_in, self.expansion_.output_rep
+        self.rep_in_, self.rep_out_ = expansion if None in carried else carried
         return self
 
     def predict(self, X):
@@ -523,6 +525,18 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.polish_ = auto["polish"] if fraction == 0 else 0.0
         self.max_epochs_ = _epochs_for(n_samples, fraction, self.batch_size) if _is_auto(self.max_epochs) else self.max_epochs
 
+    def _equivariant_module(self):
+        """The untrained float64 network of ``backbone``: an EMLP or an EquivariantHead."""
+        from scalars.nn import EquivariantHead
+
+        if self._emlp_backbone():
+            return self._emlp_module().double()
+        expansion = self.expansion_
+        return EquivariantHead(
+            expansion.group, expansion.layout, self.output, self.particles, self.hidden_layer_sizes_, self.encoding,
+            bilinear=self.bilinear,
+        ).double()
+
     def _emlp_backbone(self):
         return self.backbone == "emlp"  # validated by _parameter_constraints
 
@@ -538,6 +552,183 @@ class EquivariantMLPRegressor(_EquivariantBase):
     def _to_columns(self, outputs):
         """Network outputs as the columns of ``y``: an EMLP predicts columns already."""
         return outputs if self._emlp_backbone() else self.expansion_.to_columns(outputs)
+
+
+class ResidualPathwayRegressor(EquivariantMLPRegressor):
+    """An equivariant network plus a plain MLP with a tighter prior: for symmetries that are only approximate.
+
+    Residual pathway priors (Finzi, Benton and Wilson, NeurIPS 2021): the model is
+    :class:`scalars.nn.ResidualPathway`, the equivariant network of
+    :class:`EquivariantMLPRegressor` (``backbone``) plus a :class:`scalars.nn.PlainMLP`
+    of the raw columns, trained on the squared error plus the Gaussian priors
+    ``equivariant_weight_decay |theta_eq|^2 + plain_weight_decay |theta_plain|^2``. The
+    plain path is expensive, so the model is as equivariant as the data allow. The
+    training of :class:`EquivariantMLPRegressor` (:func:`scalars.nn.fit`, the same
+    ``"auto"`` settings) and two soft-equivariance options for any ``paths``:
+
+    - ``equivariance_penalty=lambda``: :class:`scalars.nn.EquivariancePenalty`, the Monte
+      Carlo mean of ``|f(g x) - rho_out(g) f(x)|^2`` over ``penalty_elements`` random group
+      elements per minibatch, times ``lambda`` (the L-BFGS polish is then off: the
+      penalty is random);
+    - ``augmentation=k``: train on the data and ``k`` copies moved by random group
+      elements (:func:`scalars.nn.augment`).
+
+    ``paths="plain"`` drops the equivariant path: a plain MLP trained the same way (the
+    baseline, or with a penalty the soft-constraint model).
+
+    Parameters
+    ----------
+    group, layout, output, particles, hidden_layer_sizes, encoding, learning_rate, batch_size, max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear
+        As for :class:`EquivariantMLPRegressor` (of the equivariant path).
+    weight_decay : float, default=0.0
+        Adam's L2 penalty on every weight, on top of the priors.
+    plain_hidden_layer_sizes : tuple of int, default=(128, 128)
+        Hidden widths of the plain path.
+    equivariant_weight_decay : float, default=1e-5
+        Prior precision of the equivariant path.
+    plain_weight_decay : float, default=1e-1
+        Prior precision of the plain path; much larger.
+    paths : {"both", "plain"}, default="both"
+    equivariance_penalty : float, default=0.0
+        ``lambda >= 0`` of the soft equivariance penalty.
+    penalty_elements : int, default=1
+        Group elements per minibatch of the penalty (at least 1).
+    augmentation : int, default=0
+        Moved copies of the training data.
+
+    Attributes
+    ----------
+    module_ : scalars.nn.ResidualPathway or scalars.nn.PlainMLP
+    rep_in_, rep_out_ : Rep
+        Those of the equivariant path (the expansion's for ``paths="plain"``): the
+        symmetry the model approximates, which the penalty, the augmentation and
+        :func:`scalars.testing.equivariance_error` use.
+    history_, expansion_, hidden_layer_sizes_, max_epochs_, validation_fraction_, weight_decay_, polish_, n_features_in_
+        As for :class:`EquivariantMLPRegressor`.
+
+    Examples
+    --------
+    >>> from scalars.datasets import ModifiedInertia
+    >>> data = ModifiedInertia(64, seed=0)
+    >>> model = ResidualPathwayRegressor(**data.estimator_params(), max_epochs=2, random_state=0)
+    >>> model.fit(data.X, data.y).predict(data.X[:3]).shape
+    (3, 9)
+    """
+
+    _parameter_constraints = {
+        **EquivariantMLPRegressor._parameter_constraints,
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "plain_hidden_layer_sizes": ["array-like"],
+        "equivariant_weight_decay": [Interval(Real, 0, None, closed="left")],
+        "plain_weight_decay": [Interval(Real, 0, None, closed="left")],
+        "paths": [StrOptions({"both", "plain"})],
+        "equivariance_penalty": [Interval(Real, 0, None, closed="left")],
+        "penalty_elements": [Interval(Integral, 1, None, closed="left")],
+        "augmentation": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        group=None,
+        layout=None,
+        output="T0",
+        particles=None,
+        hidden_layer_sizes="auto",
+        encoding=None,
+        learning_rate=3e-3,
+        weight_decay=0.0,
+        batch_size=256,
+        max_epochs="auto",
+        validation_fraction="auto",
+        patience=50,
+        random_state=None,
+        verbose=False,
+        backbone="scalars",
+        bilinear=4,
+        plain_hidden_layer_sizes=(128, 128),
+        equivariant_weight_decay=1e-5,
+        plain_weight_decay=1e-1,
+        paths="both",
+        equivariance_penalty=0.0,
+        penalty_elements=1,
+        augmentation=0,
+    ):
+        super().__init__(
+            group, layout, output, particles, hidden_layer_sizes, encoding, learning_rate, weight_decay, batch_size,
+            max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear,
+        )
+        self.plain_hidden_layer_sizes = plain_hidden_layer_sizes
+        self.equivariant_weight_decay = equivariant_weight_decay
+        self.plain_weight_decay = plain_weight_decay
+        self.paths = paths
+        self.equivariance_penalty = equivariance_penalty
+        self.penalty_elements = penalty_elements
+        self.augmentation = augmentation
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
+
+        Returns
+        -------
+        self : object
+        """
+        import torch
+
+        from scalars.nn import augment
+
+        X, y = self._validate_trainable_data(X, y)
+        seed = _seed(self.random_state)
+        with torch.random.fork_rng(devices=[]):
+            module = self._pathway_module(X.shape[1], y.shape[1])
+        rep_in, rep_out = self._target_reps(module)
+        if self.augmentation:
+            X, y = augment(X, y, rep_in, rep_out, copies=self.augmentation, seed=seed)
+        return self._train(module, X, y, seed, self._penalty(module, rep_in, rep_out, seed))
+
+    def _resolve_settings(self, n_samples):
+        n_samples *= 1 + self.augmentation
+        super()._resolve_settings(n_samples)
+        if self.equivariance_penalty > 0:
+            self.polish_ = 0.0
+
+    def _pathway_module(self, n_features, n_columns):
+        from scalars.nn import PlainMLP, ResidualPathway
+
+        plain = PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes)).double()
+        if self.paths == "plain":
+            return plain
+        return ResidualPathway(self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay)
+
+    def _target_reps(self, module):
+        """The reps the model approximates: the equivariant path's, or the expansion's."""
+        if getattr(module, "rep_in", None) is not None:
+            return module.rep_in, module.rep_out
+        return self.expansion_.rep_in, self.expansion_.output_rep
+
+    def _penalty(self, module, rep_in, rep_out, seed):
+        """The training penalty: the priors of the paths plus the soft equivariance term."""
+        from scalars.nn import EquivariancePenalty
+
+        soft = None
+        if self.equivariance_penalty > 0:
+            soft = EquivariancePenalty(rep_in, rep_out, self.equivariance_penalty, self.penalty_elements, seed)
+        priors = module.prior_penalty if self.paths == "both" else None
+        if soft is None and priors is None:
+            return None
+
+        def penalty(net, X):
+            return (priors() if priors else 0.0) + (soft(net, X) if soft else 0.0)
+
+        return penalty
+
+    def _to_columns(self, outputs):
+        return outputs if self.paths == "plain" else super()._to_columns(outputs)
 
 
 _STEPS = 3000  # steps of the "auto" budget

@@ -13,12 +13,15 @@ torch.Size([256, 3, 3])
 
 from scalars.nn.averaging import FrameAveraging, GroupAveraging
 from scalars.nn.baseline import PlainMLPRegressor
+from scalars.nn.care import care_loss
 from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.lightweight import GraphInvariantFeatures, PointCloudInvariantFeatures
 from scalars.nn.layers import BilinearReadout, Residual, Standardizer, location_scale, mlp
 from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
+from scalars.nn.penalty import EquivariancePenalty, augment
+from scalars.nn.residual import PlainMLP, ResidualPathway
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -48,4 +51,9 @@ __all__ = [
     "EMLP",
     "gated",
     "uniform_rep",
+    "PlainMLP",
+    "ResidualPathway",
+    "EquivariancePenalty",
+    "augment",
+    "care_loss",
 ]

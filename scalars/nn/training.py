@@ -83,6 +83,7 @@ _FRACTION = Interval(Real, 0, 1, closed="both")
         "polish": [_FRACTION],
         "warm_start": ["boolean"],
         "distributed": [StrOptions({"auto"}), "boolean"],
+        "penalty": [callable, None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -107,6 +108,7 @@ def fit(
     polish=0.0,
     warm_start=False,
     distributed="auto",
+    penalty=None,
 ):
     """Train ``model`` so that ``loss(model(X), y)`` is small.
 
@@ -176,6 +178,12 @@ def fit(
         rank 0. ``"auto"``: when the default process group is initialised, or torchrun's
         ``WORLD_SIZE`` is above 1 (the group is then initialised on gloo); ``True``: the
         same, but with no group to join it is an error; ``False``: one process.
+    penalty : callable, default=None
+        ``penalty(model, *X[batch]) -> scalar tensor``, added to the training objective:
+        to every loss computed with gradients (Adam's minibatches, L-BFGS's full batch, a
+        mean of chunks as the loss is), not to the validation loss, which picks epochs by
+        the fit alone. A prior on the weights (:meth:`scalars.nn.ResidualPathway.prior_penalty`)
+        or a soft equivariance constraint (:class:`scalars.nn.EquivariancePenalty`).
 
     Returns
     -------
@@ -222,7 +230,9 @@ def fit(
     train, validation = _split(len(y), validation_fraction, generator)
 
     def batch_loss(batch, net=model):
-        return loss(net(*(x[batch] for x in inputs)), y[batch])
+        xs = tuple(x[batch] for x in inputs)
+        value = loss(net(*xs), y[batch])
+        return value + penalty(net, *xs) if penalty is not None and torch.is_grad_enabled() else value
 
     budget = time_limit if time_limit is not None else max_epochs * math.ceil(len(train) / batch_size)
     in_seconds, progress = time_limit is not None, progress and ranks.rank == 0

@@ -1,0 +1,144 @@
+"""Approximate symmetry: ModifiedInertia (RPP's task) by a plain MLP, exact, residual and soft models.
+
+``python -m scalars bench approximate [--quick]`` trains on 1000 samples of
+:class:`~scalars.datasets.ModifiedInertia` (the inertia tensor plus ``0.3 (I g) g^T`` for
+the z axis ``g``; RPP's protocol: 1000 training samples, 1000 test samples) and reports
+the test MSE and the measured equivariance error (the mean over 3 random elements of
+``S(5) x O(3)`` of :func:`scalars.testing.equivariance_error`: the largest
+``|f(g x) - g f(x)|`` relative to the output scale, on 200 test rows) of:
+
+- ``MLP``: ``ResidualPathwayRegressor(paths="plain")``, the plain MLP on raw columns;
+- ``equivariant MLP (no g)``: :class:`~scalars.estimators.EquivariantMLPRegressor`, exactly
+  ``S(5) x O(3)``-equivariant, which the target is not;
+- ``RPP``: :class:`~scalars.estimators.ResidualPathwayRegressor`, the equivariant MLP
+  plus a plain MLP with a 10^4 times tighter Gaussian prior;
+- ``soft penalty``: the plain MLP with :class:`~scalars.nn.EquivariancePenalty`;
+- ``ridge with g`` and ``equivariant MLP with g``: the axis ``g`` appended as an input
+  vector (``symmetry_breaking_input=True``), so that the target is exactly equivariant;
+  the models fit its symmetric part (``"T2"``) and the vector of its antisymmetric part
+  (``"T1"``, :meth:`~scalars.datasets.ModifiedInertia.equivariant_parts`).
+
+The neural models use the estimators' ``"auto"`` training (3000 steps, half of them
+L-BFGS when there is no penalty); RPP's own runs used 500 epochs of Adam at batch 500 and
+EMLP-style networks with 3 layers of 384 channels. ``--quick``: one seed, 6 epochs.
+"""
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from scalars.datasets import ModifiedInertia
+from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor, ResidualPathwayRegressor
+from scalars.testing import equivariance_error
+
+__all__ = ["main", "run", "table", "PUBLISHED", "MODELS"]
+
+# RPP paper (Finzi, Benton and Wilson 2021), ModifiedInertia test MSE at 1000 samples (issue 24).
+PUBLISHED = {"MLP": 4.78, "EMLP": 2.39, "RPP": 0.15}
+MODELS = ("MLP", "equivariant MLP (no g)", "RPP", "soft penalty", "ridge with g", "equivariant MLP with g")
+N_TRAIN, N_TEST, N_CHECK = 1000, 1000, 200
+PENALTY = 1.0  # lambda of the soft penalty
+
+
+def _neural(name, params, seed, max_epochs):
+    """The estimator of row ``name`` (without g)."""
+    common = dict(params, random_state=seed, max_epochs=max_epochs)
+    if name == "MLP":
+        return ResidualPathwayRegressor(**common, paths="plain")
+    if name == "equivariant MLP (no g)":
+        return EquivariantMLPRegressor(**common)
+    if name == "RPP":
+        return ResidualPathwayRegressor(**common)
+    return ResidualPathwayRegressor(**common, paths="plain", equivariance_penalty=PENALTY)
+
+
+def _fit_with_g(name, train, seed, max_epochs):
+    """Predict function of a row with g: the "T2" and "T1" parts fitted apart, reassembled."""
+    params = dict(group="O(3)", layout=train.layout, particles=5)
+    parts = train.equivariant_parts(train.y)
+    if name == "ridge with g":
+        models = [EquivariantRegressor(output="T2", degree=2, **params), EquivariantRegressor(output="T1", degree=3, **params)]
+    else:
+        models = [EquivariantMLPRegressor(output=out, random_state=seed, max_epochs=max_epochs, **params) for out in ("T2", "T1")]
+    models[0].fit(train.X, parts[:, :9])
+    models[1].fit(train.X, parts[:, 9:])
+    # the antisymmetric part is put back with each row's own axis (the last three columns), so the
+    # prediction is equivariant in the axis too
+    return lambda X: train.from_equivariant_parts(np.hstack([models[0].predict(X), models[1].predict(X)]), X[:, 20:23])
+
+
+def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
+    """Train every row on every seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns model, seed, mse, equivariance_error, seconds.
+    """
+    import pandas as pd
+
+    rows = []
+    for seed in seeds:
+        for name in models:
+            with_g = name.endswith("with g")
+            train = ModifiedInertia(N_TRAIN, seed=100 + seed, symmetry_breaking_input=with_g)
+            test = ModifiedInertia(N_TEST, seed=200 + seed, symmetry_breaking_input=with_g)
+            started = time.perf_counter()
+            if with_g:
+                predict = _fit_with_g(name, train, seed, max_epochs)
+                error = equivariance_error(predict, "S(5)xO(3)", test.X[:N_CHECK], layout=test.layout, output="T2", rng=seed)
+            else:
+                model = _neural(name, train.estimator_params(), seed, max_epochs).fit(train.X, train.y)
+                predict = model.predict
+                error = equivariance_error(model, test.X[:N_CHECK], rng=seed)
+            seconds = time.perf_counter() - started
+            rows.append(dict(model=name, seed=seed, mse=float(np.mean((predict(test.X) - test.y) ** 2)),
+                             equivariance_error=float(error.mean()), seconds=seconds))
+            if progress:
+                print(f"seed {seed} {name}: test MSE {rows[-1]['mse']:.3g}, equivariance error "
+                      f"{rows[-1]['equivariance_error']:.2g} ({seconds:.0f} s)", flush=True)
+    return pd.DataFrame(rows)
+
+
+def table(results):
+    """A Markdown table: per model the median test MSE [min, max] over seeds, the equivariance error, the published MSE."""
+    lines = ["| model | test MSE | equivariance error | published MSE (RPP paper) | seconds |", "|---|---|---|---|---|"]
+    published = {"MLP": PUBLISHED["MLP"], "equivariant MLP (no g)": PUBLISHED["EMLP"], "RPP": PUBLISHED["RPP"]}
+    for name, group in results.groupby("model", sort=False):
+        mse = group["mse"]
+        lines.append(
+            f"| {name} | {mse.median():.3g} [{mse.min():.3g}, {mse.max():.3g}] | {group['equivariance_error'].median():.2g} "
+            f"| {published.get(name, '')} | {group['seconds'].median():.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """``python -m scalars bench approximate [--quick] [--out DIR]``."""
+    parser = argparse.ArgumentParser(prog="python -m scalars bench approximate", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, 6 epochs per neural model")
+    parser.add_argument("--out", default="out", help="directory for the CSV (default: out)")
+    parser.add_argument("--no-progress", action="store_true", help="print no line per fit")
+    parser.add_argument("--epochs", type=int, help="epochs per neural model instead of the estimators' 'auto' (quick: 6)")
+    parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3, quick 1)")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=MODELS, metavar="MODEL", help=f"rows to run (default: all of {MODELS})")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = "approximate_quick" if args.quick else "approximate"
+    seeds, epochs = ((0,), 6) if args.quick else ((0, 1, 2), "auto")
+    seeds = tuple(range(args.seeds)) if args.seeds else seeds
+    epochs = args.epochs or epochs
+    results = run(seeds, epochs, models=tuple(args.models), progress=not args.no_progress)
+    results.to_csv(out / f"{name}.csv", index=False)
+    print(table(results))
+    print(f"\nload average {os.getloadavg()[0]:.1f}; wrote {out / f'{name}.csv'} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
