@@ -1,0 +1,64 @@
+"""``--quick`` hands each slow benchmark its small configuration, and the full run its defaults.
+
+No benchmark runs here: the first expensive call of each ``main`` is replaced by one that
+records its arguments and stops the run.
+"""
+
+import pytest
+
+from scalars.bench import nbody, nbody_hnn, pendulum, regression
+
+
+class Stop(Exception):
+    pass
+
+
+def _recorder(calls):
+    def record(*args, **kwargs):
+        calls.append((args, kwargs))
+        raise Stop
+
+    return record
+
+
+def _first_call(monkeypatch, module, name, argv):
+    """The arguments of ``module.name``'s first call by ``module.main(argv)``."""
+    calls = []
+    monkeypatch.setattr(module, name, _recorder(calls))
+    with pytest.raises(Stop):
+        module.main(argv)
+    return calls[0]
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_nbody_fits_the_force_law_on_fewer_trajectories_and_iterations_when_quick(monkeypatch, tmp_path, quick):
+    (epochs, *_), kwargs = _first_call(monkeypatch, nbody, "run", ["--quick"] * quick + ["--out", str(tmp_path)])
+    n_train, n_validation, iterations = kwargs["force_law_fit"]
+    if quick:
+        assert epochs == 4 and n_train <= 500 and n_validation <= 500 and iterations <= 5
+    else:  # the README's protocol: 3000 training and 2000 validation trajectories, 15 iterations
+        assert epochs == 100 and kwargs["force_law_fit"] == (nbody.N_TRAIN, nbody.N_VALIDATION, 15) == (3000, 2000, 15)
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_regression_trains_both_mlps_briefly_when_quick(monkeypatch, tmp_path, quick):
+    args, kwargs = _first_call(monkeypatch, regression, "run", ["--quick"] * quick + ["--out", str(tmp_path)])
+    if quick:
+        assert args == (regression.QUICK_SIZES,) and max(regression.QUICK_SIZES) <= 100
+        assert kwargs["seeds"] == (0,) and kwargs["mlp_epochs"] == regression.QUICK_MLP_EPOCHS <= 100
+    else:
+        assert kwargs["sizes"] == regression.SIZES and "mlp_epochs" not in kwargs
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_pendulum_gives_each_model_a_short_budget_when_quick(monkeypatch, tmp_path, quick):
+    made = []
+    monkeypatch.setattr(pendulum, "pendulum_data", lambda *args, **kwargs: made.append(args) or "data")
+    args, _ = _first_call(monkeypatch, pendulum, "fit_and_score", ["--quick"] * quick + ["--out", str(tmp_path)])
+    assert made == [(500, 20 if quick else 200)] and args[3] == (20.0 if quick else 300.0)
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_nbody_hnn_draws_fewer_chunks_and_test_trajectories_when_quick(monkeypatch, quick):
+    args, _ = _first_call(monkeypatch, nbody_hnn, "trajectory_data", ["--quick"] * quick)
+    assert args[1:3] == ((100, 5) if quick else (500, 20))
