@@ -31,13 +31,14 @@ def _first_call(monkeypatch, module, name, argv):
 
 
 @pytest.mark.parametrize("quick", [False, True])
-def test_nbody_fits_the_force_law_on_fewer_trajectories_and_iterations_when_quick(monkeypatch, tmp_path, quick):
+def test_nbody_trains_on_fewer_trajectories_and_fits_the_force_law_in_fewer_iterations_when_quick(
+        monkeypatch, tmp_path, quick):
     (epochs, *_), kwargs = _first_call(monkeypatch, nbody, "run", ["--quick"] * quick + ["--out", str(tmp_path)])
-    n_train, n_validation, iterations = kwargs["force_law_fit"]
     if quick:
-        assert epochs == 4 and n_train <= 500 and n_validation <= 500 and iterations <= 5
-    else:  # the README's protocol: 3000 training and 2000 validation trajectories, 15 iterations
-        assert epochs == 100 and kwargs["force_law_fit"] == (nbody.N_TRAIN, nbody.N_VALIDATION, 15) == (3000, 2000, 15)
+        assert epochs == 4 and sum(kwargs["sizes"]) <= 1500 and kwargs["force_law_iterations"] <= 5
+    else:  # the README's protocol: 3000, 2000 and 2000 trajectories, 15 iterations of the force law
+        assert epochs == 100 and "sizes" not in kwargs and "force_law_iterations" not in kwargs
+        assert nbody._sizes(None) == (3000, 2000, 2000) and nbody.FORCE_LAW_ITERATIONS == 15
 
 
 @pytest.mark.parametrize("quick", [False, True])
