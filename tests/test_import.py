@@ -39,9 +39,14 @@ def test_star_import_and_unknown_names():
 
 
 @pytest.mark.parametrize("module, name, heavy", [("nn", "EMLP", "torch"), ("parallel", "featurize", "dask"),
-                                                 ("units", "integer_nullspace", "sympy")])
+                                                 ("units", "integer_nullspace", "scalars.units.lattice")])
 def test_submodules_are_attributes_loaded_on_first_access(module, name, heavy):
     code = (f"import scalars, sys; before = {heavy!r} in sys.modules; f = scalars.{module}.{name}; "
             f"import scalars.{module} as m; print(before, {heavy!r} in sys.modules, f is m.{name}, "
             f"{module!r} in dir(scalars))")
     assert run(code) == "False True True True"
+
+
+def test_dimensional_analysis_needs_no_sympy():
+    code = "import scalars, sys; scalars.units.integer_nullspace([[1, 2]]); print('sympy' in sys.modules)"
+    assert run(code) == "False"

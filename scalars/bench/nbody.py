@@ -62,21 +62,29 @@ PUBLISHED = {
     "Radial Field": 0.0104, "EGNN": 0.0071, "FA-GNN": 0.0057,
 }
 N_TRAIN, N_VALIDATION, N_TEST = 3000, 2000, 2000
+FORCE_LAW_ITERATIONS = 15  # of Levenberg-Marquardt, each a Jacobian through 1000 steps per training row
+# --quick: (training, validation, test) trajectories and force-law iterations
+QUICK_SIZES, QUICK_FORCE_LAW_ITERATIONS = (500, 300, 300), 3
 BATCH_SIZE = 100
 POSITIONS, VELOCITIES = slice(5, 20), slice(20, 35)
 
 
-def _split(data):
-    """Training plus validation rows (validation the last 40%, for the random split) and test rows."""
-    n_fit = N_TRAIN + N_VALIDATION
+def _sizes(sizes):
+    """(training, validation, test) trajectories: ``sizes``, or the protocol's by default."""
+    return (N_TRAIN, N_VALIDATION, N_TEST) if sizes is None else tuple(sizes)
+
+
+def _split(data, sizes):
+    """Training plus validation rows (validation the last ones, for the random split) and test rows."""
+    n_fit = sizes[0] + sizes[1]
     return (data.X[:n_fit], data.y[:n_fit]), (data.X[n_fit:], data.y[n_fit:])
 
 
-def _train_torch(module, X, y, epochs, seed, progress, time_limit=None, dtype=torch.float64):
+def _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype, validation_fraction):
     """Train with :func:`scalars.nn.fit`: ``epochs``, or ``time_limit`` seconds (no early stop)."""
     history = fit(
         module, torch.as_tensor(X, dtype=dtype), torch.as_tensor(y, dtype=dtype), max_epochs=epochs,
-        batch_size=BATCH_SIZE, learning_rate=1e-3, validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION),
+        batch_size=BATCH_SIZE, learning_rate=1e-3, validation_fraction=validation_fraction,
         patience=max(10, epochs // 5) if time_limit is None else 10**9, seed=seed, progress=progress,
         time_limit=time_limit,
     )
@@ -88,12 +96,15 @@ def _predict_torch(module, X, dtype=torch.float64):
         return module(torch.as_tensor(X, dtype=dtype)).double().numpy()
 
 
-def _models(epochs, seed, time_limit=None):
+def _models(epochs, seed, time_limit=None, sizes=None, force_law_iterations=FORCE_LAW_ITERATIONS):
     """Name -> function (X, y, progress) -> (predict, epochs run, best epoch).
 
-    ``time_limit`` (seconds) replaces the epoch budget of the torch models.
+    ``time_limit`` (seconds) replaces the epoch budget of the torch models; ``sizes``
+    are the (training, validation, test) trajectories (default the protocol's).
     """
     layout = ChargedNBody.layout
+    n_train, n_validation, _ = _sizes(sizes)
+    validation_fraction = n_validation / (n_train + n_validation)
 
     def torch_model(build, group=None, averaging=None, dtype=torch.float64):
         def train(X, y, progress):
@@ -105,7 +116,7 @@ def _models(epochs, seed, time_limit=None):
                 module = GroupAveraging(backbone, group, layout, output="5P", n_samples=1, seed=seed)
             else:
                 module = backbone
-            history = _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype)
+            history = _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype, validation_fraction)
             if averaging == "group":
                 module.n_samples = 16
             return (lambda X: _predict_torch(module, X, dtype)), len(history.train_loss), history.best_epoch
@@ -126,19 +137,20 @@ def _models(epochs, seed, time_limit=None):
         return train
 
     def linear_time(X, y, progress):
-        x, v = X[:N_TRAIN, POSITIONS], X[:N_TRAIN, VELOCITIES]
-        t = float(np.sum(v * (y[:N_TRAIN] - x)) / np.sum(v * v))
+        x, v = X[:n_train, POSITIONS], X[:n_train, VELOCITIES]
+        t = float(np.sum(v * (y[:n_train] - x)) / np.sum(v * v))
         return (lambda X: X[:, POSITIONS] + t * X[:, VELOCITIES]), 0, 0
 
     def least_squares(X, y, progress):
         design = lambda X: np.column_stack([X, np.ones(len(X))])
-        coefficients = np.linalg.lstsq(design(X[:N_TRAIN]), y[:N_TRAIN], rcond=None)[0]
+        coefficients = np.linalg.lstsq(design(X[:n_train]), y[:n_train], rcond=None)[0]
         return (lambda X: design(X) @ coefficients), 0, 0
 
     def force_law(X, y, progress):
         law = PairForceLaw()
         X, y = torch.as_tensor(X), torch.as_tensor(y)
-        history = law.fit(X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:], progress=progress)
+        history = law.fit(X[:n_train], y[:n_train], X[n_train:], y[n_train:], iterations=force_law_iterations,
+                          progress=progress)
         print(f"  f(r, e_i e_j) = {law.to_sympy()}", flush=True)
         return (lambda X: _predict_torch(law, X)), len(history), int(np.argmin(history)) + 1
 
@@ -148,7 +160,7 @@ def _models(epochs, seed, time_limit=None):
         "scalars MLP": scalar(EquivariantMLPRegressor(
             **params, hidden_layer_sizes=(128, 128), max_epochs=epochs, batch_size=BATCH_SIZE, learning_rate=1e-3,
             weight_decay=0.0, bilinear=0,  # the settings of the README's table
-            validation_fraction=N_VALIDATION / (N_TRAIN + N_VALIDATION), patience=max(10, epochs // 5), random_state=seed,
+            validation_fraction=validation_fraction, patience=max(10, epochs // 5), random_state=seed,
         )),
         "FA-MLP": torch_model(plain_mlp, "S(5)xE(3)", "frame"),
         "scalars GNN": torch_model(ParticleMessagePassing, dtype=torch.float32),  # twice as fast as float64
@@ -161,8 +173,12 @@ def _models(epochs, seed, time_limit=None):
     }
 
 
-def run(epochs, seeds=(0,), models=None, progress=True, csv=None, time_limit=None):
+def run(epochs, seeds=(0,), models=None, progress=True, csv=None, time_limit=None, sizes=None,
+        force_law_iterations=FORCE_LAW_ITERATIONS):
     """Fit and test every model for each seed; one row per (model, seed).
+
+    ``sizes`` are the (training, validation, test) trajectories, by default the protocol's
+    (3000, 2000, 2000); ``force_law_iterations`` those of the force law's fit.
 
     Returns
     -------
@@ -174,10 +190,10 @@ def run(epochs, seeds=(0,), models=None, progress=True, csv=None, time_limit=Non
     rows = []
     for seed in seeds:
         start = time.perf_counter()
-        data = ChargedNBody(N_TRAIN + N_VALIDATION + N_TEST, seed=seed)
+        data = ChargedNBody(sum(_sizes(sizes)), seed=seed)
         print(f"seed {seed}: {len(data)} trajectories in {time.perf_counter() - start:.1f} s", flush=True)
-        (X, y), (X_test, y_test) = _split(data)
-        for name, train in _models(epochs, seed, time_limit).items():
+        (X, y), (X_test, y_test) = _split(data, _sizes(sizes))
+        for name, train in _models(epochs, seed, time_limit, sizes, force_law_iterations).items():
             if models is not None and name not in models:
                 continue
             print(f"seed {seed}: {name}", flush=True)
@@ -211,7 +227,8 @@ def table(results):
 def main(argv=None):
     """``python -m scalars bench nbody [--quick] [--epochs N] [--time-limit S] [--seeds N] [--models a,b] [--out DIR]``."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench nbody", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="4 epochs per torch model (a few minutes)")
+    parser.add_argument("--quick", action="store_true", help="4 epochs per torch model; {}, {} and {} trajectories to train, validate "
+                        "and test; {} force-law iterations (a few minutes)".format(*QUICK_SIZES, QUICK_FORCE_LAW_ITERATIONS))
     parser.add_argument("--epochs", type=int, default=None, help="epochs per torch model (default 100; quick 4)")
     parser.add_argument("--seeds", type=int, default=1, help="data and initialisation seeds (default 1)")
     parser.add_argument("--models", default=None, help="comma-separated subset of the models")
@@ -229,7 +246,8 @@ def main(argv=None):
     name = "nbody_quick" if args.quick else "nbody"
     started = time.perf_counter()
     results = run(epochs, range(args.seeds), models, not args.no_progress, csv=args.out / f"{name}.csv",
-                  time_limit=args.time_limit)
+                  time_limit=args.time_limit, **(dict(sizes=QUICK_SIZES, force_law_iterations=QUICK_FORCE_LAW_ITERATIONS)
+                                                   if args.quick else {}))
     print()
     print(table(results))
     budget = f"{epochs} epochs" if args.time_limit is None else f"{args.time_limit:.0f} s of training"

@@ -127,10 +127,10 @@ def _write_csv(rows, path):
 
 def _parser():
     parser = argparse.ArgumentParser(prog="python -m scalars bench pendulum", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, 60 s per model, 50 test trajectories")
+    parser.add_argument("--quick", action="store_true", help="one seed, 20 s per model, 20 test trajectories")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3, quick 1)")
-    parser.add_argument("--time-limit", type=float, default=None, help="training seconds per model (default 300, quick 60)")
-    parser.add_argument("--n-test", type=int, default=None, help="test trajectories (default 200, quick 50)")
+    parser.add_argument("--time-limit", type=float, default=None, help="training seconds per model (default 300, quick 20)")
+    parser.add_argument("--n-test", type=int, default=None, help="test trajectories (default 200, quick 20)")
     parser.add_argument("--models", default=",".join(MODELS), help="comma-separated subset of: " + ", ".join(MODELS))
     parser.add_argument("--units", action="store_true", help="the units variant instead (scalar HNNs, 3 test settings)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -146,8 +146,8 @@ def _default(value, default):
 def main(argv=None):
     args = _parser().parse_args(argv)
     seeds = _default(args.seeds, 1 if args.quick else 3)
-    time_limit = _default(args.time_limit, 60.0 if args.quick else 300.0)
-    n_test = _default(args.n_test, 50 if args.quick else 200)
+    time_limit = _default(args.time_limit, 20.0 if args.quick else 300.0)
+    n_test = _default(args.n_test, 20 if args.quick else 200)
     names = [name.strip() for name in args.models.split(",")]
     unknown = [name for name in names if name not in MODELS]
     if unknown:

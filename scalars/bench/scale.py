@@ -195,7 +195,7 @@ def in_memory_predict(rows, processes):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m scalars bench scale", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="2e6 rows to featurize, 4e5 to predict, one repeat")
+    parser.add_argument("--quick", action="store_true", help="1e6 rows to featurize, 2e5 to predict, one repeat")
     parser.add_argument("--rows", type=float, default=1e8, help="rows of 5 x 3 vectors to featurize (default 1e8)")
     parser.add_argument("--chunk-rows", type=float, default=5e5,
                         help="rows per chunk (default 5e5: 29 MB, under glibc's 32 MB mmap ceiling)")
@@ -205,7 +205,7 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     if args.quick:
-        args.rows, args.chunk_rows, args.predict_rows, args.predict_chunk_rows = 2e6, 2.5e5, 4e5, 1e5
+        args.rows, args.chunk_rows, args.predict_rows, args.predict_chunk_rows = 1e6, 2.5e5, 2e5, 1e5
         args.repeats = 1
     rows, chunk_rows = int(args.rows), int(args.chunk_rows)
     predict_rows, predict_chunk_rows = int(args.predict_rows), int(args.predict_chunk_rows)

@@ -11,18 +11,16 @@ then put in a canonical sign and order, so the answer never depends on the run.
 """
 
 from fractions import Fraction
-from math import gcd, lcm
+from math import lcm
 from numbers import Integral
 
 import numpy as np
-from sympy import QQ, ZZ, Matrix
-from sympy.polys.matrices import DomainMatrix
-from sympy.polys.matrices.normalforms import smith_normal_decomp
 
 from .exceptions import UnitsError
+from .integer_matrices import lll_reduce, rank, row_space_basis, smith_normal_decomp
 from scalars.monomials import default_names, monomial_name
 
-_LLL_DELTA = QQ(99, 100)
+_LLL_DELTA = (99, 100)
 
 
 def integer_nullspace(M, *, isolate=(), repeating=(), variable_names=None):
@@ -59,8 +57,8 @@ def integer_nullspace(M, *, isolate=(), repeating=(), variable_names=None):
         If the isolated variables, or with ``repeating`` the non-repeating ones, cannot be
         put in separate basis vectors.
     """
-    matrix = _row_space_basis(_integer_matrix(M))
-    n = matrix.shape[1]
+    rows, n = _integer_matrix(M)
+    matrix = row_space_basis(rows, n), n
     isolate, repeating = _indices(isolate, n), _indices(repeating, n)
     isolated, chosen = _isolation_order(matrix, isolate, repeating)
     kernel = _smith_decomposition(matrix).kernel
@@ -109,15 +107,16 @@ def solve_exponents(
     """
     _check_max_denominator(max_denominator)
     matrix = _integer_matrix(M)
-    k, n = matrix.shape
-    target = [int(x) for x in _integer_matrix(np.reshape(u, (1, -1))).to_list()[0]]
+    rows, n = matrix
+    k = len(rows)
+    target = _integer_matrix(np.reshape(u, (1, -1)))[0][0]
     if len(target) != k:
         raise ValueError(f"u has {len(target)} dimensions but M has {k}.")
     variable_names = default_names(variable_names, "x", n)
     dimension_names = default_names(dimension_names, "d", k)
     smith = _smith_decomposition(matrix)
     rotated = [_dot(row, target) for row in smith.left]
-    _check_reachable(matrix.to_list(), target, smith, rotated, dimension_names)
+    _check_reachable(rows, target, smith, rotated, dimension_names)
     coefficients = [Fraction(rotated[i], d) for i, d in enumerate(smith.diagonal)]
     particular = [_dot(row, coefficients) for row in smith.right]
     if nullspace is None:
@@ -160,71 +159,51 @@ class _SmithDecomposition:
 
 
 def _smith_decomposition(matrix):
-    """Checked Smith decomposition, retried on reversed columns if sympy misbehaves.
+    """Checked Smith decomposition of ``matrix`` = (rows, n), retried on reversed columns.
 
-    sympy has reported non-unimodular transforms, so every answer is verified
-    (``S M T`` diagonal, ``|det S| = |det T| = 1``).
+    The algorithm (sympy's) has given non-unimodular transforms, so every answer is
+    verified (``S M T`` diagonal, ``|det S| = |det T| = 1``).
     """
-    k, n = matrix.shape
+    rows, n = matrix
     for order in (list(range(n)), list(range(n))[::-1]):
-        smith = _verified_smith(matrix.extract(list(range(k)), order))
+        smith = _verified_smith(([[row[c] for c in order] for row in rows], n))
         if smith is not None:
             right = [None] * n
             for position, column in enumerate(order):
                 right[column] = smith.right[position]
             return _SmithDecomposition(smith.diagonal, smith.left, right)
-    raise RuntimeError(f"sympy's Smith normal form failed its checks on {matrix.to_list()}")
+    raise RuntimeError(f"The Smith normal form failed its checks on {rows}")
 
 
 def _verified_smith(matrix):
-    k, n = matrix.shape
+    """The Smith decomposition of ``matrix`` = (rows, n) if it passes its checks, else None."""
+    rows, n = matrix
+    k = len(rows)
     if k == 0:
         return _SmithDecomposition([], [], np.eye(n, dtype=int).tolist())
-    D, S, T = smith_normal_decomp(matrix)
-    diagonal = [int(D[i, i].element) for i in range(min(k, n)) if D[i, i].element != 0]
-    expected = DomainMatrix.zeros((k, n), ZZ).to_dense()
+    smith = smith_normal_decomp(rows, n)
+    diagonal = [d for d in smith.invariants if d]
+    expected = [[0] * n for _ in range(k)]
     for i, d in enumerate(diagonal):
-        expected[i, i] = ZZ(d)
-    if abs(S.det()) == 1 and abs(T.det()) == 1 and S * matrix * T == expected:
-        return _SmithDecomposition(diagonal, _int_rows(S), _int_rows(T))
+        expected[i][i] = d
+    if smith.unimodular and smith.product == expected:
+        return _SmithDecomposition(diagonal, smith.left, smith.right)
     return None
 
 
-def _int_rows(domain_matrix):
-    return [[int(a) for a in row] for row in domain_matrix.to_list()]
-
-
 def _integer_matrix(M):
-    """``M`` as a dense sympy DomainMatrix over ZZ, rejecting non-integer entries."""
-    if isinstance(M, Matrix):
+    """``M`` as (list of rows of int, number of columns), rejecting non-integer entries."""
+    if hasattr(M, "tolist") and not isinstance(M, np.ndarray):  # a sympy Matrix
         M = np.array(M.tolist(), dtype=object).reshape(M.shape)
-    array = np.asarray(M, dtype=object)
+    array = np.asarray(M) if isinstance(M, np.ndarray) else np.asarray(M, dtype=object)
     if array.ndim != 2:
         raise ValueError(f"Expected a 2-D dimension matrix, got shape {array.shape}.")
+    if array.dtype.kind in "iu":
+        return array.tolist(), array.shape[1]
     entries = [[Fraction(x) for x in row] for row in array.tolist()]
     if any(x.denominator != 1 for row in entries for x in row):
         raise UnitsError(f"Dimension exponents must be integers, got {array.tolist()}.")
-    rows = [[ZZ(int(x)) for x in row] for row in entries]
-    return DomainMatrix(rows, array.shape, ZZ).to_dense()
-
-
-def _row_space_basis(matrix):
-    """Canonical integer basis of the rational row space of ``matrix``.
-
-    The rows of the reduced row echelon form, each scaled to primitive integers with a
-    positive pivot.
-    """
-    echelon, _, pivots = matrix.rref_den()
-    rows = []
-    for row, pivot in zip(echelon.to_list(), pivots):
-        content = gcd(*(int(a) for a in row)) * (1 if row[pivot] > 0 else -1)
-        rows.append([ZZ(int(a) // content) for a in row])
-    return DomainMatrix(rows, (len(rows), matrix.shape[1]), ZZ).to_dense()
-
-
-def _rank(matrix, columns):
-    k = matrix.shape[0]
-    return matrix.extract(list(range(k)), columns).convert_to(QQ).rank() if k else 0
+    return [[int(x) for x in row] for row in entries], array.shape[1]
 
 
 def _indices(variables, n):
@@ -242,11 +221,11 @@ def _isolation_order(matrix, isolate, repeating):
                          "asked to be both isolated and repeating.")
     if not repeating:
         return isolate, []
-    n = matrix.shape[1]
-    rank = _rank(matrix, list(range(n)))
+    rows, n = matrix
+    full_rank = rank(rows, list(range(n)))
     chosen = []
     for i in repeating + [i for i in range(n) if i not in repeating]:
-        if len(chosen) < rank and i not in isolate and _rank(matrix, chosen + [i]) > len(chosen):
+        if len(chosen) < full_rank and i not in isolate and rank(rows, chosen + [i]) > len(chosen):
             chosen.append(i)
     return isolate + [i for i in range(n) if i not in chosen + isolate], chosen
 
@@ -255,11 +234,7 @@ def _reduced_basis(vectors):
     """LLL-reduce, shorten pairwise, then fix sign and order canonically."""
     if not vectors:
         return []
-    lll = DomainMatrix(
-        [[ZZ(a) for a in v] for v in vectors], (len(vectors), len(vectors[0])), ZZ
-    ).lll(delta=_LLL_DELTA)
-    basis = [list(map(int, row)) for row in lll.to_list()]
-    basis = _shorten_each(basis)
+    basis = _shorten_each(lll_reduce(vectors, _LLL_DELTA))
     return sorted((_positive_leading(v) for v in basis), key=_size_then_order)
 
 
@@ -365,15 +340,26 @@ def _shorten(vector, basis):
     The key decreases strictly at each step, so the loop ends.
     """
     vector = np.asarray(vector, dtype=np.int64)
-    steps = np.concatenate([np.asarray(basis, dtype=np.int64).reshape(-1, len(vector))] * 2)
-    steps[len(steps) // 2:] *= -1
+    steps = np.asarray(basis, dtype=np.int64).reshape(-1, len(vector))
+    steps = np.concatenate([steps, -steps])
+    current = np.abs(vector)
+    size = (int(current.max(initial=0)), int(current.sum()))
     while len(steps):
         magnitudes = np.abs(vector - steps)
-        keys = np.column_stack([magnitudes.max(axis=1), magnitudes.sum(axis=1), magnitudes])
-        best = np.lexsort(keys.T[::-1])[0]
-        if tuple(keys[best]) >= (*_size(vector), *np.abs(vector)):
+        maxima = magnitudes.max(axis=1)
+        smallest = int(maxima.min())
+        if smallest > size[0]:
             break
-        vector = vector - steps[best]
+        tied = np.flatnonzero(maxima == smallest)
+        sums = magnitudes[tied].sum(axis=1)
+        tied = tied[sums == sums.min()]
+        best_size = (smallest, int(sums.min()))
+        if best_size > size:
+            break
+        best = tied[np.lexsort(magnitudes[tied].T[::-1])[0]] if len(tied) > 1 else tied[0]
+        if best_size == size and tuple(magnitudes[best]) >= tuple(current):
+            break
+        vector, current, size = vector - steps[best], magnitudes[best], best_size
     return vector.tolist()
 
 
