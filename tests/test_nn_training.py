@@ -173,3 +173,18 @@ def test_a_time_budget_stops_training(limit, monkeypatch):
     history = fit(net, X, y[:, None], max_epochs=10**6, time_limit=limit, patience=10**6, seed=0, progress=False)
     # 180 training samples, one batch: one step per epoch, each step one second of the fake clock
     assert history.steps == len(history.train_loss) == limit and history.seconds == limit
+
+
+def test_a_time_budget_stops_the_polish_inside_an_lbfgs_step(monkeypatch):
+    """A clock that ticks a second per forward pass: an L-BFGS step (up to 5 iterations, each with
+    a line search) would run far past the budget; it stops at the first evaluation after it."""
+    X, y = _problem(200)
+    net = mlp(6, 1, (16,)).double()
+    ticks = []
+    net.register_forward_hook(lambda module, inputs, output: ticks.append(1) if module.training else None)
+    monkeypatch.setattr(training, "time", SimpleNamespace(perf_counter=lambda: float(len(ticks))))
+    history = fit(net, X, y[:, None], max_epochs=10**6, time_limit=10, polish=0.5, validation_fraction=0,
+                  seed=0, progress=False)
+    # Adam for 5 ticks, then one forward pass per L-BFGS evaluation until the clock reads 10
+    assert history.steps == 5 and history.evaluations == 5 and history.seconds == 10
+    assert history.polish_loss and history.polish_loss[-1] <= min(history.train_loss)

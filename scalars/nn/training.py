@@ -346,6 +346,10 @@ def _full_loss(batch_loss, indices, ranks, backward=False):
     return ranks.sum(total)
 
 
+class _OutOfTime(Exception):
+    """Raised by an L-BFGS evaluation that would start after the time budget is used up."""
+
+
 class _Best:
     """The lowest loss offered so far and the model's state at it."""
 
@@ -461,8 +465,12 @@ class _Run:
             tolerance_grad=0, tolerance_change=0,
         )
         best = _Best(self.model)
+        first = self.history.evaluations
 
         def closure():
+            # a step of L-BFGS may take many evaluations: stop inside it when the time is up
+            if self.in_seconds and self.history.evaluations > first and self.used() >= 1:
+                raise _OutOfTime
             optimizer.zero_grad()
             value = _full_loss(self.batch_loss, self.train, self.ranks, backward=True)
             self.ranks.sum_gradients(self.model)
@@ -471,7 +479,12 @@ class _Run:
             return value
 
         while self.used() < 1:
-            if not math.isfinite(optimizer.step(closure).item()):
+            try:
+                value = optimizer.step(closure)
+            except _OutOfTime:  # every evaluation was offered to best: nothing is lost
+                self.history.polish_loss.append(best.loss)
+                break
+            if not math.isfinite(value.item()):
                 break
             self.history.polish_loss.append(best.loss)
             self.report("L-BFGS", best.loss)
