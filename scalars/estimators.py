@@ -489,9 +489,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
             penalty=penalty,
         )
         self.module_ = module
-        carried = getattr(module, "rep_in", None), getattr(module, "rep_out", None)
-        expansion = self.expansion_.rep_in, self.expansion_.output_rep
-        self.rep_in_, self.rep_out_ = expansion if None in carried else carried
+        self.rep_in_, self.rep_out_ = self._target_reps(module)
         return self
 
     def predict(self, X):
@@ -524,6 +522,12 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.weight_decay_ = auto["weight_decay"] if _is_auto(self.weight_decay) else self.weight_decay
         self.polish_ = auto["polish"] if fraction == 0 else 0.0
         self.max_epochs_ = _epochs_for(n_samples, fraction, self.batch_size) if _is_auto(self.max_epochs) else self.max_epochs
+
+    def _target_reps(self, module):
+        """The reps of the model: the ones the module carries, or the expansion's (a plain path carries none)."""
+        if getattr(module, "rep_in", None) is not None:
+            return module.rep_in, module.rep_out
+        return self.expansion_.rep_in, self.expansion_.output_rep
 
     def _equivariant_module(self):
         """The untrained float64 network of ``backbone``: an EMLP or an EquivariantHead."""
@@ -704,12 +708,6 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         if self.paths == "plain":
             return plain
         return ResidualPathway(self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay)
-
-    def _target_reps(self, module):
-        """The reps the model approximates: the equivariant path's, or the expansion's."""
-        if getattr(module, "rep_in", None) is not None:
-            return module.rep_in, module.rep_out
-        return self.expansion_.rep_in, self.expansion_.output_rep
 
     def _penalty(self, module, rep_in, rep_out, seed):
         """The training penalty: the priors of the paths plus the soft equivariance term."""

@@ -24,21 +24,9 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from scalars.reps import Rep
+from scalars.reps import check_rep_pair
 
 __all__ = ["EquivariancePenalty", "augment"]
-
-
-def _check_reps(owner, rep_in, rep_out):
-    for name, value in (("rep_in", rep_in), ("rep_out", rep_out)):
-        if not isinstance(value, Rep):
-            raise TypeError(f"{owner}: {name} must be a Rep bound to a group, got {type(value).__name__}")
-        value.require_group()
-    if rep_in.group != rep_out.group:
-        raise ValueError(
-            f"{owner}: rep_in {rep_in!r} is a representation of {rep_in.group.name} but rep_out {rep_out!r} "
-            f"of {rep_out.group.name}"
-        )
 
 
 def _check_count(owner, name, value):
@@ -70,7 +58,7 @@ class EquivariancePenalty:
     """
 
     def __init__(self, rep_in, rep_out, strength=1.0, n_elements=1, seed=None):
-        _check_reps("EquivariancePenalty", rep_in, rep_out)
+        check_rep_pair("EquivariancePenalty", rep_in, rep_out)
         if isinstance(strength, bool) or not isinstance(strength, Real) or not (math.isfinite(strength) and strength >= 0):
             raise ValueError(f"EquivariancePenalty: strength (lambda) must be a finite number >= 0, got {strength!r}")
         self.rep_in, self.rep_out = rep_in, rep_out
@@ -118,7 +106,7 @@ def augment(X, y, rep_in, rep_out, copies=1, seed=None):
     >>> [a.shape for a in augment(X, y, V, V, copies=2, seed=0)]
     [(12, 2), (12, 2)]
     """
-    _check_reps("augment", rep_in, rep_out)
+    check_rep_pair("augment", rep_in, rep_out)
     copies = _check_count("augment", "copies", copies)
     X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
     rng = np.random.default_rng(seed)

@@ -298,6 +298,33 @@ class SumRep(Rep):
         return "+".join(terms)
 
 
+def check_rep_pair(owner, rep_in, rep_out):
+    """Raise unless ``rep_in`` and ``rep_out`` are representations bound to one group.
+
+    Parameters
+    ----------
+    owner : str
+        The caller, named at the start of the message.
+    rep_in, rep_out : Rep
+
+    Raises
+    ------
+    TypeError
+        If either is not a Rep.
+    ValueError
+        If either is unbound, or they are bound to different groups.
+    """
+    for name, value in (("rep_in", rep_in), ("rep_out", rep_out)):
+        if not isinstance(value, Rep):
+            raise TypeError(f"{owner}: {name} must be a Rep, got {type(value).__name__}")
+        value.require_group()
+    if rep_in.group != rep_out.group:
+        raise ValueError(
+            f"{owner}: rep_in {rep_in!r} is a representation of {rep_in.group.name} but rep_out "
+            f"{rep_out!r} of {rep_out.group.name}; one group must act on both"
+        )
+
+
 def _describe(g):
     """``g`` in an error message: its type and shape (or length)."""
     if isinstance(g, (tuple, list)):

@@ -17,7 +17,7 @@ array([[4., 4., 4.],
 
 import numpy as np
 
-from scalars.reps.base import Rep
+from scalars.reps.base import check_rep_pair
 from scalars.reps.solver import equivariant_basis
 
 __all__ = ["project_equivariant", "risk_gap"]
@@ -82,15 +82,7 @@ def project_equivariant(W, rep_in, rep_out, method="auto"):
 
 def _check_maps(W, rep_in, rep_out):
     """``W`` as float64, checked against two reps of one group."""
-    for name, value in (("rep_in", rep_in), ("rep_out", rep_out)):
-        if not isinstance(value, Rep):
-            raise TypeError(f"project_equivariant: {name} must be a Rep, got {type(value).__name__}")
-    rep_in.require_group(), rep_out.require_group()
-    if rep_in.group != rep_out.group:
-        raise ValueError(
-            f"project_equivariant: rep_in {rep_in!r} is a representation of {rep_in.group.name} but rep_out "
-            f"{rep_out!r} of {rep_out.group.name}; the projection needs one group acting on both"
-        )
+    check_rep_pair("project_equivariant", rep_in, rep_out)
     W = np.asarray(W, dtype=np.float64)
     expected = (rep_out.size, rep_in.size)
     if W.ndim < 2 or W.shape[-2:] != expected:

@@ -51,7 +51,7 @@ from scipy.sparse import csgraph
 from scipy.sparse.linalg import LinearOperator
 from threadpoolctl import ThreadpoolController
 
-from scalars.reps.base import DualRep, ProductRep, Rep, SumRep, TensorRep
+from scalars.reps.base import DualRep, ProductRep, Rep, SumRep, TensorRep, check_rep_pair
 
 __all__ = [
     "equivariant_basis",
@@ -195,15 +195,7 @@ class BlockBasis:
 
 
 def _check_pair(rep_in, rep_out):
-    if not isinstance(rep_in, Rep) or not isinstance(rep_out, Rep):
-        kinds = f"{type(rep_in).__name__} and {type(rep_out).__name__}"
-        raise TypeError(f"equivariant_basis takes representations, got {kinds}")
-    rep_in.require_group(), rep_out.require_group()
-    if rep_in.group != rep_out.group:
-        raise ValueError(
-            f"equivariant_basis: rep_in {rep_in!r} is a representation of {rep_in.group.name} but rep_out "
-            f"{rep_out!r} of {rep_out.group.name}; maps are equivariant for one group acting on both"
-        )
+    check_rep_pair("equivariant_basis", rep_in, rep_out)
     for rep in (rep_in, rep_out):
         if rep.translation(rep.group.identity()) is not None:
             raise ValueError(
