@@ -394,37 +394,35 @@ class PhaseSpaceExpansion:
         self.layout = layout
         self.n_positions = len(kinds) // 2
         self.context_layouts = tuple(context_layouts)
+        context_slots = [slots(rep(context_layout, self.group)) for context_layout in self.context_layouts]
         self.context_kinds = []
-        for context_layout in self.context_layouts:
-            context_kinds = {slot.kind for slot in slots(rep(context_layout, self.group))}
-            if len(context_kinds) != 1 or not context_kinds <= {"T0", "T1"}:
+        for context_layout, array_slots in zip(self.context_layouts, context_slots):
+            kinds = {slot.kind for slot in array_slots}
+            if len(kinds) != 1 or not kinds <= {"T0", "T1"}:
                 raise ValueError(f"a context array is vectors or scalars, got '{context_layout}'")
-            self.context_kinds.append(context_kinds.pop())
-        n_slots = sum(len(slots(rep(context_layout, self.group))) for context_layout in self.context_layouts)
+            self.context_kinds.append(kinds.pop())
+        n_slots = sum(map(len, context_slots))
         names = [f"c{k}" for k in range(n_slots)] if context_names is None else list(context_names)
         if len(names) != n_slots:
             raise ValueError(f"context_names must name the {n_slots} context slots, got {len(names)}")
         self.context_names = names
+        # the names of the context's vectors and of its scalars, in order
+        self.context_vector_names, self.context_scalar_names, start = [], [], 0
+        for kind, array_slots in zip(self.context_kinds, context_slots):
+            names_of_kind = self.context_vector_names if kind == "T1" else self.context_scalar_names
+            names_of_kind.extend(names[start : start + len(array_slots)])
+            start += len(array_slots)
         n = self.n_positions
         self.pairs = [(a, b) for a in range(n) for b in range(a + 1, n)]
 
     # -- names ----------------------------------------------------------------------------
-    def _context_slot_names(self):
-        """Names of the context vectors and of the context scalars."""
-        vectors, scalars, start = [], [], 0
-        for layout, kind in zip(self.context_layouts, self.context_kinds):
-            count = len(slots(rep(layout, self.group)))
-            (vectors if kind == "T1" else scalars).extend(self.context_names[start : start + count])
-            start += count
-        return vectors, scalars
-
     def vector_names(self, part):
         """Names of the vectors whose invariants make the features of ``part``."""
         self._check_part(part)
         n = self.n_positions
         separations = [f"q{a + 1}" for a in range(n)] + [f"q{a + 1}-q{b + 1}" for a, b in self.pairs]
         momenta = [f"p{a + 1}" for a in range(n)]
-        context_vectors = self._context_slot_names()[0]
+        context_vectors = self.context_vector_names
         if part == "K":
             return momenta + context_vectors
         return separations + (momenta if part == "H" else []) + context_vectors
@@ -450,7 +448,7 @@ class PhaseSpaceExpansion:
         names = self.group.invariant_names(vectors) + [f"|{v}|" for v in separations]
         if inverse_lengths:
             names += [f"1/|{v}|" for v in separations]
-        return names + self._context_slot_names()[1]
+        return names + self.context_scalar_names
 
     def _check_part(self, part):
         if part not in self.PARTS:
@@ -539,7 +537,7 @@ class PhaseSpaceExpansion:
         for a in range(2 * n):
             position[a][:, a * d : (a + 1) * d] = eye
         separations = position[:n] + [position[a] - position[b] for a, b in self.pairs]
-        context = [np.zeros((d, 2 * n * d))] * len(self._context_slot_names()[0])
+        context = [np.zeros((d, 2 * n * d))] * len(self.context_vector_names)
         chosen = position[n:] + context if part == "K" else separations + (position[n:] if part == "H" else []) + context
         return np.stack(chosen)
 

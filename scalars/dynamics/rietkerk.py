@@ -140,11 +140,11 @@ class Rietkerk:
             if np.ndim(getattr(self, name)) != 0:
                 raise ValueError(f"{name} fixes the grid and the clock: one number, not an array")
             setattr(self, name, float(getattr(self, name)))
+        if np.any(self.R < 0):
+            raise ValueError(f"R must be non-negative, got {self.R}")
         for name in RIETKERK_PARAMETERS:
-            value = getattr(self, name)
-            lowest = 0.0 if name == "R" else None
-            if lowest is not None and np.any(value < lowest) or lowest is None and name != "W0" and np.any(value <= 0):
-                raise ValueError(f"{name} must be {'non-negative' if lowest == 0.0 else 'positive'}, got {value}")
+            if name not in ("R", "W0") and np.any(getattr(self, name) <= 0):
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if np.any(self.W0 < 0) or np.any(self.W0 > 1):
             raise ValueError(f"W0 is the infiltration of bare soil relative to vegetated soil, in [0, 1]; got {self.W0}")
         ratio = self.L / self.dl

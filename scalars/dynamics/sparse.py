@@ -75,8 +75,7 @@ class _PhaseSpaceFeatures:
         self._maps = expansion.selection("H")
         self.state_size = self._maps.shape[-1]
         depends = [(bool(m[:, : self.state_size // 2].any()), bool(m[:, self.state_size // 2 :].any())) for m in self._maps]
-        # the context vectors come last and do not depend on the state
-        self.n_context = sum(not m.any() for m in self._maps)
+        self.n_context = len(expansion.context_vector_names)  # the last vectors, constant in the state
         n = len(self.vectors)
         gram = [(i, j) for i in range(n) for j in range(i, n)]
         names = expansion.group.invariant_names(self.vectors)
