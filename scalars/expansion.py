@@ -32,7 +32,7 @@ from scalars.groups import Euclidean, Orthogonal, Permutation, ProductGroup, get
 from scalars.layout import Layout
 from scalars.reps import parse_terms, per_particle, rep, slots
 
-__all__ = ["EquivariantExpansion", "PhaseSpaceExpansion", "OutputSlot", "particle_group", "OUTPUTS"]
+__all__ = ["EquivariantExpansion", "PhaseSpaceExpansion", "ParticleExpansion", "OutputSlot", "particle_group", "OUTPUTS"]
 
 OUTPUTS = ("T0", "T1", "T2")
 _OUTPUT_KINDS = {(0, 0): "T0", (1, 0): "T1", (2, 0): "T2"}
@@ -523,6 +523,20 @@ class PhaseSpaceExpansion:
         vectors = _stack_vectors(list(state) + context_vectors)
         return self.features(z, "H", *context, inverse_lengths=True), vectors
 
+    # -- the groups of terms a System's learned models read ---------------------------------
+    def feature_groups(self, z, part, *context):
+        """:meth:`features` as one group ``""`` of one term: ``{"": (..., 1, n_features)}``."""
+        return {"": self.features(z, part, *context)[..., None, :]}
+
+    def feature_group_names(self, part):
+        """Names of the columns of :meth:`feature_groups`: ``{"": feature_names(part)}``."""
+        return {"": self.feature_names(part)}
+
+    def vector_terms(self, z, *context):
+        """:meth:`terms` as one vector of one term: features (..., 1, 1, k), vectors (..., 1, 1, b, d)."""
+        features, vectors = self.terms(z, *context)
+        return features[..., None, None, :], vectors[..., None, None, :, :]
+
     def selection(self, part):
         """The linear maps from a state to the vectors of ``part`` (context vectors: zero).
 
@@ -540,6 +554,187 @@ class PhaseSpaceExpansion:
         context = [np.zeros((d, 2 * n * d))] * len(self.context_vector_names)
         chosen = position[n:] + context if part == "K" else separations + (position[n:] if part == "H" else []) + context
         return np.stack(chosen)
+
+
+class ParticleExpansion:
+    """Invariant features and equivariant vectors of ``n`` interchangeable particles.
+
+    The state is ``z = (q_1 .. q_n, p_1 .. p_n)``: positions (points) then momenta, each
+    ``d`` numbers, under ``S(n) x E(d)``. Every particle carries the same named scalars
+    (masses, charges): fixed attributes of the system that tell the particles apart, not
+    inputs. The terms come in two groups, each term of a group with the same features, so
+    that one function of them summed over the group is invariant under the group:
+
+    - ``"particles"``, one term per particle ``i`` (parts ``"K"`` and ``"H"``):
+      ``|p_i|^2``, the scalars ``x_i``, then for each positive scalar ``1 / x_i`` and
+      ``|p_i|^2 / x_i`` (a kinetic energy, for a mass);
+    - ``"pairs"``, one term per ordered pair ``(i, j)``, ``i != j`` (parts ``"U"`` and
+      ``"H"``; the package's one pair convention, see the module): the O(d) invariants of
+      ``q_i - q_j`` (and ``p_i - p_j`` for ``"H"``), the length ``|q_i - q_j|``, the
+      inverse softened length ``1 / s_ij``, ``s_ij = sqrt(|q_i - q_j|^2 + eps^2)``, then
+      for each scalar ``x_i, x_j``, their inverses if positive, ``x_i x_j`` and
+      ``x_i x_j / s_ij`` (the potential of an inverse-distance coupling).
+
+    A Hamiltonian of particles with inverse-distance couplings is therefore linear in
+    the features, as a spring's is in a pendulum's lengths. Differences of positions make
+    every feature translation invariant, and the O(d) invariants make it rotation
+    invariant. An equivariant field (:meth:`vector_terms`) sums, for each particle ``i``,
+    over the ordered pairs ``(i, j)``: ``dz_ki = sum_j sum_b f_kb(features_ij) v_ijb``
+    with the vectors ``q_i - q_j``, ``p_i - p_j`` and ``p_i``.
+
+    Parameters
+    ----------
+    n : int
+        Particles, at least 2.
+    d : int
+        Dimension of space.
+    scalars : sequence of str, default=()
+        Names of the particles' scalars (``("m",)``; ``("e", "m")`` for charges and masses).
+    positive : sequence of str, default=()
+        Those of ``scalars`` that are positive, whose inverses are features too.
+
+    Examples
+    --------
+    >>> expansion = ParticleExpansion(3, 3, scalars=("m",), positive=("m",))
+    >>> expansion.feature_group_names("U")["pairs"]
+    ['<q_i-q_j,q_i-q_j>', '|q_i-q_j|', '1/s_ij', 'm_i', 'm_j', '1/m_i', '1/m_j', 'm_i*m_j', 'm_i*m_j/s_ij']
+    """
+
+    PARTS = ("K", "U", "H")
+
+    def __init__(self, n, d, scalars=(), positive=()):
+        if int(n) < 2 or int(d) < 1:
+            raise ValueError(f"ParticleExpansion needs at least 2 particles in d >= 1 dimensions, got n={n}, d={d}")
+        if not set(positive) <= set(scalars):
+            raise ValueError(f"positive scalars {sorted(set(positive) - set(scalars))} are not among the scalars {list(scalars)}")
+        self.n, self.d = int(n), int(d)
+        self.scalars, self.positive = tuple(scalars), tuple(s for s in scalars if s in positive)
+        self.group = get_group(f"O({self.d})")
+        self.first, self.second = (list(axis) for axis in zip(*[(i, j) for i in range(n) for j in range(n) if j != i]))
+
+    # -- names ----------------------------------------------------------------------------
+    def feature_group_names(self, part):
+        """Names of the columns of :meth:`feature_groups`, per group, as formulas of one
+        particle ``i`` or one ordered pair ``(i, j)``.
+
+        Parameters
+        ----------
+        part : {"K", "U", "H"}
+
+        Returns
+        -------
+        dict of str to list of str
+        """
+        self._check_part(part)
+        names = {}
+        if part != "U":
+            names["particles"] = (
+                ["|p_i|^2"] + [f"{x}_i" for x in self.scalars]
+                + [f"1/{x}_i" for x in self.positive] + [f"|p_i|^2/{x}_i" for x in self.positive]
+            )
+        if part != "K":
+            vectors = ["q_i-q_j"] + (["p_i-p_j"] if part == "H" else [])
+            names["pairs"] = self.group.invariant_names(vectors) + ["|q_i-q_j|", "1/s_ij"] + self._pair_scalar_names()
+        return names
+
+    def _pair_scalar_names(self):
+        names = [f"{x}_{k}" for x in self.scalars for k in "ij"]
+        names += [f"1/{x}_{k}" for x in self.positive for k in "ij"]
+        return names + [f"{x}_i*{x}_j" for x in self.scalars] + [f"{x}_i*{x}_j/s_ij" for x in self.scalars]
+
+    def _check_part(self, part):
+        if part not in self.PARTS:
+            raise ValueError(f"part must be one of {self.PARTS}, got {part!r}")
+
+    # -- values ---------------------------------------------------------------------------
+    def _split(self, z, scalars):
+        """Positions and momenta (..., n, d) of ``z``, and the scalars broadcast to (..., n)."""
+        import torch
+
+        if len(scalars) != len(self.scalars):
+            raise TypeError(f"the particles carry {len(self.scalars)} scalars ({', '.join(self.scalars) or 'none'}), got {len(scalars)}")
+        q, p = z.unflatten(-1, (2, self.n, self.d)).unbind(-3)
+        shape = tuple(z.shape[:-1]) + (self.n,)
+        scalars = [torch.broadcast_to(torch.as_tensor(x, dtype=z.dtype, device=z.device), shape) for x in scalars]
+        return q, p, scalars
+
+    def _pair_features(self, vectors, separation, scalars, softening, power=1):
+        """Features (..., P, k) of ordered pairs from their vectors (..., P, m, d); the
+        couplings over ``s_ij ** power``."""
+        import torch
+
+        r2 = separation.pow(2).sum(-1)
+        if not isinstance(softening, float):
+            softening = torch.as_tensor(softening, dtype=r2.dtype, device=r2.device)[..., None]
+        inverse = (r2 + softening**2).rsqrt()
+        columns = [r2.sqrt(), inverse]
+        first = [x[..., self.first] for x in scalars]
+        second = [x[..., self.second] for x in scalars]
+        columns += [c for pair in zip(first, second) for c in pair]
+        positive = [k for k, name in enumerate(self.scalars) if name in self.positive]
+        columns += [c for k in positive for c in (1 / first[k], 1 / second[k])]
+        couplings = [a * b for a, b in zip(first, second)]
+        columns += couplings + [c * inverse**power for c in couplings]
+        return torch.cat([self.group.invariants(vectors), torch.stack(columns, -1)], dim=-1)
+
+    def feature_groups(self, z, part, scalars=(), softening=0.0):
+        """Invariant features of states ``z``, per particle and per ordered pair.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 2 n d)
+        part : {"K", "U", "H"}
+        scalars : sequence of tensors of shape (..., n)
+            The particles' scalars, in the order of the ``scalars`` names.
+        softening : float or tensor of shape (...), default=0.0
+            ``eps`` of the softened lengths (a length).
+
+        Returns
+        -------
+        dict of str to tensor
+            ``"particles"`` (..., n, k) for ``"K"`` and ``"H"``, ``"pairs"`` (..., n (n - 1), k)
+            for ``"U"`` and ``"H"``, columns as :meth:`feature_group_names`.
+        """
+        import torch
+
+        self._check_part(part)
+        q, p, scalars = self._split(z, scalars)
+        groups = {}
+        if part != "U":
+            positive = [x for name, x in zip(self.scalars, scalars) if name in self.positive]
+            squares = p.pow(2).sum(-1)
+            groups["particles"] = torch.stack([squares, *scalars, *(1 / x for x in positive), *(squares / x for x in positive)], -1)
+        if part != "K":
+            separation = q[..., self.first, :] - q[..., self.second, :]
+            vectors = [separation] + ([p[..., self.first, :] - p[..., self.second, :]] if part == "H" else [])
+            groups["pairs"] = self._pair_features(torch.stack(vectors, -2), separation, scalars, softening)
+        return groups
+
+    def vector_terms(self, z, scalars=(), softening=0.0):
+        """Features and vectors of the ordered pairs ``(i, j)``, grouped by particle ``i``.
+
+        Parameters
+        ----------
+        z : tensor of shape (..., 2 n d)
+        scalars, softening
+            As for :meth:`feature_groups`.
+
+        Returns
+        -------
+        features : tensor of shape (..., n, n - 1, k)
+            The O(d) invariants of the three vectors, then the pair features of
+            :meth:`feature_groups` after its invariants, with the couplings over
+            ``s_ij^3`` (the central force of an inverse-distance coupling).
+        vectors : tensor of shape (..., n, n - 1, 3, d)
+            ``q_i - q_j``, ``p_i - p_j``, ``p_i``.
+        """
+        import torch
+
+        q, p, scalars = self._split(z, scalars)
+        separation = q[..., self.first, :] - q[..., self.second, :]
+        vectors = torch.stack([separation, p[..., self.first, :] - p[..., self.second, :], p[..., self.first, :]], -2)
+        features = self._pair_features(vectors, separation, scalars, softening, power=3)
+        return features.unflatten(-2, (self.n, self.n - 1)), vectors.unflatten(-3, (self.n, self.n - 1))
 
 
 def _stack_vectors(vectors):

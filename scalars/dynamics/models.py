@@ -1,14 +1,14 @@
 """Learned dynamics of any System: Hamiltonian networks and neural ODEs, and the pendulum's four.
 
 :class:`HamiltonianNetwork` learns the Hamiltonian of any :class:`~scalars.dynamics.System`
-that lists its invariants (:meth:`NBodySystem.invariant_features
-<scalars.dynamics.NBodySystem.invariant_features>`): ``H = sum_groups sum_terms
+that lists its invariants (:meth:`System.invariant_features
+<scalars.dynamics.System.invariant_features>`): ``H = sum_groups sum_terms
 MLP_group(invariants of the term)``, one shared MLP per group of terms (particles, pairs
 of particles), so H is exactly invariant under the system's group, permutations of
 identical particles included; with ``raw=True`` the same network reads the raw
 coordinates instead (the baseline). :class:`NeuralODE` learns an equivariant field of
-any System that lists its terms (:meth:`NBodySystem.vector_terms
-<scalars.dynamics.NBodySystem.vector_terms>`): each vector of the state is a sum over
+any System that lists its terms (:meth:`System.vector_terms
+<scalars.dynamics.System.vector_terms>`): each vector of the state is a sum over
 terms of MLP coefficients of invariants times equivariant vectors; ``raw=True`` is an MLP
 of the raw coordinates. The Hamiltonian networks are separable by default, ``H = K(p) +
 U(q)`` as for any particle system, and are integrated with the symplectic leapfrog; the

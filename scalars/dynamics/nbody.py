@@ -16,6 +16,8 @@ the EGNN protocol, whose own vectorised leapfrog (a fixed step of 1e-3, as the p
 generator) is a separate kernel tuned for speed, not a reference integrator.
 """
 
+from functools import cached_property
+
 import numpy as np
 
 from scalars.dynamics.system import System
@@ -51,15 +53,6 @@ def pair_forces(x, strength, softening=0.0):
     diagonal = np.arange(x.shape[-2])
     distance[..., diagonal, diagonal] = np.inf
     return np.einsum("...ij,...ijd->...id", strength / distance**3, separation)
-
-
-def _stack(columns):
-    """Columns (...) into (..., k), numpy or torch."""
-    if isinstance(columns[0], np.ndarray):
-        return np.stack(columns, -1)
-    import torch
-
-    return torch.stack(columns, -1)
 
 
 class NBodySystem(System):
@@ -178,117 +171,29 @@ class NBodySystem(System):
         forces = pair_forces(q, strength, softening)
         return np.concatenate([(p / masses[..., None]).reshape(flat), forces.reshape(flat)], -1)
 
-    def invariant_features(self, z, part):
-        """S(n) x E(d)-invariant features of states ``z``, per particle and per pair of particles.
-
-        With ``m`` the masses, ``r`` the separation ``|q_i - q_j|``, ``s = sqrt(r^2 + eps^2)``:
-
-        - ``"K"`` (momenta only): per particle ``|p_i|^2, |p_i|^2 / m_i, m_i``;
-        - ``"U"`` (positions only): per pair ``r, r^2, 1 / s, m_i m_j / s, m_i m_j, m_i + m_j``
-          (``e_i e_j / s`` and ``e_i e_j`` in place of the mass products for Coulomb);
-        - ``"H"``: both, and per pair ``<q_i - q_j, p_i - p_j>, |p_i - p_j|^2``.
-
-        Every pair feature is symmetric in ``i, j``, so a sum over particles and pairs of one
-        function of each is invariant under permutations of identical particles.
-
-        Parameters
-        ----------
-        z : tensor of shape (..., 2 n dim)
-        part : {"K", "U", "H"}
+    @cached_property
+    def phase_space(self):
+        """The expansion of interchangeable particles that carry their masses (and charges).
 
         Returns
         -------
-        dict of str to tensor
-            ``"particles"`` (..., n, 3) for K and H, ``"pairs"`` (..., n (n - 1) / 2, k) for
-            U (k = 6) and H (k = 8).
+        scalars.expansion.ParticleExpansion
+            Scalars ``("m",)`` (gravity) or ``("e", "m")`` (Coulomb); the masses positive.
         """
-        q, p = self.split(z)
+        from scalars.expansion import ParticleExpansion
+
+        return ParticleExpansion(self.n_particles, self.dim, self._particle_scalars(), positive=("m",))
+
+    def _particle_scalars(self):
+        return ("m",) if self.kind == "gravity" else ("e", "m")
+
+    def _expansion_inputs(self, z, context):
+        """The particles' scalars (..., n) and the softening, lined up with states ``z``."""
+        if context:
+            raise TypeError(f"an NBodySystem's features take the state alone, got {len(context)} more arguments")
         values = dict(zip(self.parameter_names, self._parameters(z)))
-        masses = values["masses"].expand(q.shape[:-1])
-        coupling = masses if self.kind == "gravity" else values["charges"].expand(q.shape[:-1])
-        i, j = (index.tolist() for index in np.triu_indices(self.n_particles, k=1))
-        features = {}
-        if part in ("K", "H"):
-            squares = (p * p).sum(-1)
-            features["particles"] = _stack([squares, squares / masses, masses])
-        if part in ("U", "H"):
-            separation = q[..., i, :] - q[..., j, :]
-            r2 = (separation * separation).sum(-1)
-            softened = (r2 + values["softening"] ** 2) ** -0.5
-            product = coupling[..., i] * coupling[..., j]
-            pairs = [r2**0.5, r2, softened, product * softened, product, masses[..., i] + masses[..., j]]
-            if part == "H":
-                relative = p[..., i, :] - p[..., j, :]
-                pairs += [(separation * relative).sum(-1), (relative * relative).sum(-1)]
-            features["pairs"] = _stack(pairs)
-        return features
-
-    def invariant_feature_names(self, part):
-        """Names of the columns of :meth:`invariant_features`, per group, as formulas of one
-        particle ``i`` or one pair ``i, j``.
-
-        Parameters
-        ----------
-        part : {"K", "U", "H"}
-
-        Returns
-        -------
-        dict of str to list of str
-            For gravity and ``"H"``: ``"particles"``: ``|p_i|^2, |p_i|^2/m_i, m_i``;
-            ``"pairs"``: ``r, r^2, 1/s, m_i*m_j/s, m_i*m_j, m_i+m_j, <q_i-q_j,p_i-p_j>,
-            |p_i-p_j|^2`` (``e_i*e_j`` for the couplings of Coulomb).
-        """
-        if part not in ("K", "U", "H"):
-            raise ValueError(f"part must be 'K', 'U' or 'H', got {part!r}")
-        c = "m" if self.kind == "gravity" else "e"
-        names = {}
-        if part in ("K", "H"):
-            names["particles"] = ["|p_i|^2", "|p_i|^2/m_i", "m_i"]
-        if part in ("U", "H"):
-            names["pairs"] = ["r", "r^2", "1/s", f"{c}_i*{c}_j/s", f"{c}_i*{c}_j", "m_i+m_j"]
-            if part == "H":
-                names["pairs"] += ["<q_i-q_j,p_i-p_j>", "|p_i-p_j|^2"]
-        return names
-
-    def vector_terms(self, z):
-        """Invariant features and vectors of the ordered pairs ``(i, j)``, ``j != i``.
-
-        An equivariant field sums, for each particle ``i``, over the other particles ``j``:
-        ``sum_j sum_b f_b(features_ij) v_ijb`` with the vectors ``q_i - q_j``,
-        ``p_i - p_j`` and ``p_i``, and the features ``|q_i - q_j|^2, 1 / s,
-        <q_i - q_j, p_i - p_j>, |p_i - p_j|^2, |p_i|^2, |p_j|^2, m_i, m_j, 1 / m_i,
-        c_i c_j / s^3``
-        (``s`` the softened distance, ``c`` the masses or the charges). Permuting the
-        particles permutes the pairs with them.
-
-        Parameters
-        ----------
-        z : tensor of shape (..., 2 n dim)
-
-        Returns
-        -------
-        features : tensor of shape (..., n, n - 1, 10)
-        vectors : tensor of shape (..., n, n - 1, 3, dim)
-        """
-        q, p = self.split(z)
-        values = dict(zip(self.parameter_names, self._parameters(z)))
-        masses = values["masses"].expand(q.shape[:-1])
-        coupling = masses if self.kind == "gravity" else values["charges"].expand(q.shape[:-1])
-        n = self.n_particles
-        others = [[j for j in range(n) if j != i] for i in range(n)]
-        separation = q[..., :, None, :] - q[..., others, :]
-        relative = p[..., :, None, :] - p[..., others, :]
-        own = p[..., :, None, :].expand(relative.shape)
-        r2 = (separation * separation).sum(-1)
-        softened = (r2 + values["softening"] ** 2) ** -0.5
-        squares = (p * p).sum(-1)
-        features = [
-            r2, softened, (separation * relative).sum(-1), (relative * relative).sum(-1),
-            squares[..., :, None].expand(r2.shape), squares[..., others], masses[..., :, None].expand(r2.shape),
-            masses[..., others], 1 / masses[..., :, None].expand(r2.shape),
-            coupling[..., :, None] * coupling[..., others] * softened**3,
-        ]
-        return _stack(features), _stack([separation, relative, own]).movedim(-1, -2)
+        scalars = {"m": values["masses"], "e": values.get("charges")}
+        return [scalars[name] for name in self._particle_scalars()], values["softening"]
 
     def momentum(self, z):
         """Total momentum ``sum_i p_i`` (..., dim) of states ``z`` (conserved)."""

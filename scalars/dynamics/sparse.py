@@ -4,15 +4,16 @@ pendulum's, or that of any System that lists its invariant features.
 ``H = sum_k c_k phi_k`` over a library of invariants built the same way for every system
 from *base features of terms*: a system's state splits into groups of terms (the
 particles, the pairs of particles) and every term of a group has the same base features
-(:meth:`NBodySystem.invariant_features <scalars.dynamics.NBodySystem.invariant_features>`:
-``|p_i|^2 / m_i`` per particle, ``m_i m_j / s`` per pair, ...). The candidates are, for
+(:meth:`System.invariant_features <scalars.dynamics.System.invariant_features>`, from
+the system's expansion: ``|p_i|^2, m_i, 1/m_i`` per particle, ``|q_i-q_j|, 1/s_ij,
+m_i*m_j, ...`` per ordered pair). The candidates are, for
 each group and each base feature, the sum of the feature over the group's terms, then
 (``products=True``) for each group the sums over its terms of the products of two base
 features of the same term. Every candidate is invariant under the system's group,
 permutations of identical particles included, by construction; its gradient in the state
 comes from torch autograd. They are named after the sum they are:
-``sum_pairs(m_i*m_j/s)``, ``sum_particles(|p_i|^2/m_i)``,
-``sum_pairs(r*(m_i+m_j))`` (a factor with a ``+`` in parentheses).
+``sum_pairs(m_i*m_j/s_ij)``, ``sum_particles(|p_i|^2/m_i)`` (a factor ``1/x`` divides),
+``sum_pairs(|q_i-q_j|*m_i)``; a factor with a ``+`` goes in parentheses.
 
 The springy double pendulum is the same machinery with one group of one term (no sum in
 the names), from its phase-space expansion
@@ -175,11 +176,13 @@ class _SystemFeatures:
             for group, columns in needed.items():
                 for c in columns:
                     value = groups[group][..., c]
-                    terms = []
-                    for term in range(value.shape[-1]):
-                        grad = torch.autograd.grad(value[..., term].sum(), z, retain_graph=True, allow_unused=True)[0]
-                        terms.append(torch.zeros_like(z) if grad is None else grad)
-                    values[group, c], grads[group, c] = value.detach(), torch.stack(terms, -2)
+                    # the gradient of each term at once: one backward pass per row of the identity
+                    rows = torch.eye(value.shape[-1], dtype=value.dtype).reshape((-1,) + (1,) * (value.ndim - 1) + value.shape[-1:])
+                    grad = torch.autograd.grad(
+                        value, z, rows.expand((-1,) + value.shape), retain_graph=True, allow_unused=True, is_grads_batched=True
+                    )[0]
+                    grad = torch.zeros((value.shape[-1],) + z.shape, dtype=z.dtype) if grad is None else grad
+                    values[group, c], grads[group, c] = value.detach(), grad.movedim(0, -2)
         return values, grads
 
 
@@ -201,11 +204,19 @@ class _Library:
                 (group, i, j) for group, names in source.groups.items()
                 for i, j in combinations_with_replacement(range(len(names)), 2)
             ]
-        self.names = [self._name(*term) for term in self.terms]
+        # a product can be a base feature already (|p_i|^2 times 1/m_i is |p_i|^2/m_i): offered once
+        names = {}
+        for term in self.terms:
+            names.setdefault(self._name(*term), term)
+        self.terms, self.names = list(names.values()), list(names)
 
     def _name(self, group, i, j):
         names = self.source.groups[group]
-        inner = names[i] if j is None else f"{_factor(names[i])}*{_factor(names[j])}"
+        if j is None:
+            inner = names[i]
+        else:
+            first, second = sorted((names[i], names[j]), key=lambda name: name.startswith("1/"))
+            inner = f"{_factor(first)}*{_factor(second)}".replace("*1/", "/")
         return f"sum_{group}({inner})" if self.source.summed else inner
 
     def separable(self, terms):
@@ -289,7 +300,7 @@ class SparseHamiltonian:
         :class:`~scalars.dynamics.PendulumData`.
     products : bool, default=True
         Let products of two base features of a term into the library (pendulum: 377
-        candidates instead of 26; five bodies: 53 instead of 11).
+        candidates instead of 26; five bodies: 74 instead of 13).
     rtol : float, default=0.1
         No model is larger than the sparsest of the thresholding paths whose linear
         residual is at most ``1 + rtol`` times the smallest: below that, extra terms only
@@ -308,8 +319,8 @@ class SparseHamiltonian:
     feature_names_ : list of str
         Names of the candidate features. Pendulum: ``<q1-q2,q1-q2>``, ``|q1|``,
         ``<p1,p1>*|q1|``. A System: the sum over a group's terms of a base feature or of a
-        product of two, ``sum_particles(|p_i|^2/m_i)``, ``sum_pairs(m_i*m_j/s)``,
-        ``sum_pairs(r*(m_i+m_j))``, with the base names of
+        product of two, ``sum_particles(|p_i|^2/m_i)``, ``sum_pairs(m_i*m_j/s_ij)``,
+        ``sum_pairs(|q_i-q_j|*m_i)``, with the base names of
         ``system.invariant_feature_names(part)`` (``f0, f1, ...`` if it has none).
     coef_ : ndarray of shape (n_candidates,)
         Coefficient of each candidate, zero for those left out.
@@ -342,13 +353,14 @@ class SparseHamiltonian:
     >>> evaluate(model, data)["rollout_error"] < 1e-6
     True
 
-    Five gravitating bodies (``U = -G m_i m_j / s`` per pair, ``K = |p_i|^2 / (2 m_i)``):
+    Five gravitating bodies (``U = -G m_i m_j / s`` per pair, ``K = |p_i|^2 / (2 m_i)``;
+    the sum over ordered pairs counts each pair twice):
 
     >>> from scalars.dynamics import NBodySystem, trajectory_data
     >>> system = NBodySystem([1.0, 1.5, 0.5, 2.0, 1.0], softening=0.5)
     >>> model = SparseHamiltonian(system).fit(trajectory_data(system, 50, 2, dt=0.1, duration=1.0))
     >>> print(model.to_sympy())
-    -sum_pairs(m_i*m_j/s) + sum_particles(|p_i|^2/m_i)/2
+    -sum_pairs(m_i*m_j/s_ij)/2 + sum_particles(|p_i|^2/m_i)/2
     """
 
     def __init__(self, system=None, products=True, rtol=0.1, polish=True, substeps=8, order=4):
@@ -444,19 +456,18 @@ class SparseHamiltonian:
         gram, moment = design.T @ design / len(design), design.T @ target / len(design)
         yy = float(target @ target / len(design))
         models = {}
-        for tier in (np.arange(len(moment)) < self._library.n_base, np.ones(len(moment), dtype=bool)):
+        distinct = _distinct_columns(design)
+        for tier in (distinct & (np.arange(len(moment)) < self._library.n_base), distinct):
             for model in sparse_path(gram, moment, yy, len(target), candidates=tier):
                 models.setdefault(tuple(np.flatnonzero(model["coef"])), model)
         ranked = sorted(models.items(), key=lambda item: (len(item[0]), item[1]["mse"]))
         self.path_ = [dict(terms=[self.feature_names_[k] for k in terms], mse=m["mse"] / yy) for terms, m in ranked]
         floor = min(m["mse"] for m in models.values())
-        terms, model = self._select(ranked, floor, chunks, context, t)
-        best = model["coef"]
+        terms, best = self._select(ranked, floor, chunks, context, t)
         if self.polish:
+            coef = best[list(terms)]
             best = np.zeros(len(moment))
-            best[list(terms)], self.rollout_mse_ = self._polish(
-                np.array(terms), model["coef"][list(terms)], chunks, context, t
-            )
+            best[list(terms)], self.rollout_mse_ = self._polish(np.array(terms), coef, chunks, context, t)
         self.coef_ = best
 
     def _select(self, ranked, floor, chunks, context, t):
@@ -473,22 +484,23 @@ class SparseHamiltonian:
         candidates = {}
         for terms, model in ranked:  # by size, then linear residual: the first of each size is its best
             if len(terms) <= largest and len(terms) not in candidates:
-                candidates[len(terms)] = (terms, model)
+                candidates[len(terms)] = (terms, model["coef"])
         candidates = [candidates[size] for size in sorted(candidates)]
-        starts, truth = chunks[:, 0], chunks[:, 1:]
-        initial = [c[:, 0] for c in context]  # one per chunk, without the time axis
-        errors = []
-        for terms, model in candidates:
-            with torch.no_grad():
-                zs = self._rollout(np.array(terms), torch.as_tensor(model["coef"][list(terms)]), starts, t, initial)
-            error = float(((zs[:, 1:] - truth) ** 2).mean())
-            errors.append(error if np.isfinite(error) else np.inf)
+        errors = [self._rollout_mse(terms, coef, chunks, context, t) for terms, coef in candidates]
         self.selection_ = [
             dict(terms=[self.feature_names_[k] for k in terms], rollout_mse=error)
             for (terms, _), error in zip(candidates, errors)
         ]
-        smallest = min(errors)
-        return next(candidate for candidate, error in zip(candidates, errors) if error <= (1 + self.rtol) * smallest)
+        bound = (1 + self.rtol) * min(errors)
+        return next(candidate for candidate, error in zip(candidates, errors) if error <= bound)
+
+    def _rollout_mse(self, terms, coef, chunks, context, t):
+        """Mean squared error of the rollouts of the chunks from their starts (inf if they blow up)."""
+        initial = [c[:, 0] for c in context]  # one per chunk, without the time axis
+        with torch.no_grad():
+            zs = self._rollout(np.array(terms), torch.as_tensor(coef[list(terms)]), chunks[:, 0], t, initial)
+        error = float(((zs[:, 1:] - chunks[:, 1:]) ** 2).mean())
+        return error if np.isfinite(error) else np.inf
 
     def _linear_problem(self, chunks, context, t):
         """Design (n (C-1) D, K) and target: chunk increments against integrated fields."""
@@ -566,7 +578,7 @@ class SparseHamiltonian:
 
     def to_sympy(self, tolerance=1e-6, max_denominator=100):
         """H as a sympy expression in the invariants: for the pendulum lengths written as
-        ``sqrt(<q1,q1>)``; for a System one symbol per candidate, ``sum_pairs(m_i*m_j/s)``.
+        ``sqrt(<q1,q1>)``; for a System one symbol per candidate, ``sum_pairs(m_i*m_j/s_ij)``.
 
         Coefficients are rounded as by :func:`scalars.laws.rationalize`, each term sized
         by its contribution to the training targets.
@@ -576,6 +588,25 @@ class SparseHamiltonian:
         self._check_fitted()
         coefficients = rationalize(self.coef_, self.design_rms_, tolerance, max_denominator)
         return sympy.Add(*(c * self._library.symbol(k) for k, c in enumerate(coefficients) if c != 0))
+
+
+def _distinct_columns(design, rtol=1e-10):
+    """Mask of the columns of ``design`` (n, K) that are nonzero and equal no earlier column.
+
+    Sums over ordered pairs make equal candidates of different names (``sum_pairs(m_i)``
+    and ``sum_pairs(m_j)``) and constant ones (``sum_pairs(m_i/m_i)``, whose contribution
+    is zero); only the first of equal columns stays a candidate.
+    """
+    scale = np.abs(design).max(0)
+    keep = scale > 0
+    # equal columns have equal random projections: compare only neighbours in that order
+    projection = np.random.default_rng(0).standard_normal(len(design)) @ design
+    order = np.argsort(projection, kind="stable")
+    for a, b in zip(order[:-1], order[1:]):
+        first, second = min(a, b), max(a, b)
+        if keep[first] and keep[second] and np.allclose(design[:, first], design[:, second], rtol=0, atol=rtol * scale[first]):
+            keep[second] = False
+    return keep
 
 
 @contextmanager

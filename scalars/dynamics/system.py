@@ -171,11 +171,14 @@ class System:
         return PhaseSpaceExpansion(self.group, self.layout, self.context_layouts, self.context_names)
 
     def invariant_features(self, z, part, *context):
-        """Invariant features of states ``z`` in systems ``context``, one term per part.
+        """Invariant features of states ``z`` in systems ``context``, per group of terms.
 
-        The features of :meth:`scalars.expansion.PhaseSpaceExpansion.features`: the
+        From :attr:`phase_space`: for a system about a fixed origin
+        (:class:`~scalars.expansion.PhaseSpaceExpansion`) one group ``""`` of one term, the
         invariants of the part's vectors (separations, momenta, context vectors), the
-        lengths of its separations, the context scalars.
+        lengths of its separations, the context scalars; for interchangeable particles
+        (:class:`~scalars.expansion.ParticleExpansion`) a term per particle and one per
+        ordered pair.
 
         Parameters
         ----------
@@ -188,20 +191,20 @@ class System:
         Returns
         -------
         dict of str to tensor
-            One group ``""`` of one term: shape (..., 1, n_features).
+            Group name to features (..., n_terms, n_features).
         """
-        return {"": self.phase_space.features(z, part, *(context or self.context(z)))[..., None, :]}
+        return self.phase_space.feature_groups(z, part, *self._expansion_inputs(z, context))
 
     def invariant_feature_names(self, part):
-        """Names of the columns of :meth:`invariant_features`: ``{"": [...]}``."""
-        return {"": self.phase_space.feature_names(part)}
+        """Names of the columns of :meth:`invariant_features`, per group."""
+        return self.phase_space.feature_group_names(part)
 
     def vector_terms(self, z, *context):
-        """Invariant features and equivariant vectors of one term: ``dz_k = sum_b f_kb v_b``.
+        """Invariant features and equivariant vectors of the terms ``dz_ki = sum_m sum_b f_kb v_imb``.
 
-        From :meth:`scalars.expansion.PhaseSpaceExpansion.terms`: the state's vectors and
-        the context vectors; the features of ``"H"`` with the inverse lengths of the
-        separations (central forces).
+        From :attr:`phase_space`: the state's vectors and the context vectors with the
+        features of ``"H"`` and the inverse lengths of the separations (central forces), one
+        term; for particles the ordered pairs ``(i, j)`` of each particle ``i``.
 
         Parameters
         ----------
@@ -211,11 +214,14 @@ class System:
 
         Returns
         -------
-        features : tensor of shape (..., 1, 1, n_features)
-        vectors : tensor of shape (..., 1, 1, n_vectors, dim)
+        features : tensor of shape (..., n, m, n_features)
+        vectors : tensor of shape (..., n, m, n_vectors, dim)
         """
-        features, vectors = self.phase_space.terms(z, *(context or self.context(z)))
-        return features[..., None, None, :], vectors[..., None, None, :, :]
+        return self.phase_space.vector_terms(z, *self._expansion_inputs(z, context))
+
+    def _expansion_inputs(self, z, context):
+        """What :attr:`phase_space` reads besides the state: the context (by default this system's)."""
+        return context or self.context(z)
 
     @cached_property
     def state_size(self):
