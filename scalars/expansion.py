@@ -562,25 +562,29 @@ class ParticleExpansion:
     The state is ``z = (q_1 .. q_n, p_1 .. p_n)``: positions (points) then momenta, each
     ``d`` numbers, under ``S(n) x E(d)``. Every particle carries the same named scalars
     (masses, charges): fixed attributes of the system that tell the particles apart, not
-    inputs. The terms come in two groups, each term of a group with the same features, so
-    that one function of them summed over the group is invariant under the group:
+    inputs. A Hamiltonian's terms come in two groups, each term of a group with the same
+    features, so that one function of them summed over the group is invariant:
 
     - ``"particles"``, one term per particle ``i`` (parts ``"K"`` and ``"H"``):
-      ``|p_i|^2``, the scalars ``x_i``, then for each positive scalar ``1 / x_i`` and
-      ``|p_i|^2 / x_i`` (a kinetic energy, for a mass);
-    - ``"pairs"``, one term per ordered pair ``(i, j)``, ``i != j`` (parts ``"U"`` and
-      ``"H"``; the package's one pair convention, see the module): the O(d) invariants of
-      ``q_i - q_j`` (and ``p_i - p_j`` for ``"H"``), the length ``|q_i - q_j|``, the
-      inverse softened length ``1 / s_ij``, ``s_ij = sqrt(|q_i - q_j|^2 + eps^2)``, then
-      for each scalar ``x_i, x_j``, their inverses if positive, ``x_i x_j`` and
-      ``x_i x_j / s_ij`` (the potential of an inverse-distance coupling).
+      ``|p_i|^2``, then ``|p_i|^2 / x_i`` for each positive scalar (a kinetic energy, for
+      a mass), then the scalars ``x_i``;
+    - ``"pairs"``, one term per pair ``i < j`` (parts ``"U"`` and ``"H"``): the O(d)
+      invariants of ``q_i - q_j`` (and ``p_i - p_j`` for ``"H"``), the length
+      ``|q_i - q_j|``, the inverse softened length ``1 / s_ij``,
+      ``s_ij = sqrt(|q_i - q_j|^2 + eps^2)``, then for each scalar ``x_i x_j / s_ij`` (the
+      potential of an inverse-distance coupling), ``x_i x_j`` and ``x_i + x_j``.
 
-    A Hamiltonian of particles with inverse-distance couplings is therefore linear in
-    the features, as a spring's is in a pendulum's lengths. Differences of positions make
-    every feature translation invariant, and the O(d) invariants make it rotation
-    invariant. An equivariant field (:meth:`vector_terms`) sums, for each particle ``i``,
-    over the ordered pairs ``(i, j)``: ``dz_ki = sum_j sum_b f_kb(features_ij) v_ijb``
-    with the vectors ``q_i - q_j``, ``p_i - p_j`` and ``p_i``.
+    Every pair feature is symmetric in ``i, j``: the sum over both orders of a feature of
+    the ordered pair, as the package's pair convention has it (see the module), so a
+    pair is one term. A Hamiltonian of particles with inverse-distance couplings is
+    linear in the features, as a spring's is in a pendulum's lengths. Differences of
+    positions make every feature translation invariant, the O(d) invariants rotation
+    invariant.
+
+    An equivariant field (:meth:`vector_terms`) sums, for each particle ``i``, over the
+    ordered pairs ``(i, j)``, ``j != i``: ``dz_ki = sum_j sum_b f_kb(features_ij) v_ijb``
+    with the vectors ``q_i - q_j``, ``p_i - p_j`` and ``p_i``; permuting the particles
+    permutes these terms with them.
 
     Parameters
     ----------
@@ -591,13 +595,13 @@ class ParticleExpansion:
     scalars : sequence of str, default=()
         Names of the particles' scalars (``("m",)``; ``("e", "m")`` for charges and masses).
     positive : sequence of str, default=()
-        Those of ``scalars`` that are positive, whose inverses are features too.
+        Those of ``scalars`` that are positive, which divide: ``|p_i|^2 / m_i``, ``1 / m_i``.
 
     Examples
     --------
     >>> expansion = ParticleExpansion(3, 3, scalars=("m",), positive=("m",))
     >>> expansion.feature_group_names("U")["pairs"]
-    ['<q_i-q_j,q_i-q_j>', '|q_i-q_j|', '1/s_ij', 'm_i', 'm_j', '1/m_i', '1/m_j', 'm_i*m_j', 'm_i*m_j/s_ij']
+    ['<q_i-q_j,q_i-q_j>', '|q_i-q_j|', '1/s_ij', 'm_i*m_j/s_ij', 'm_i*m_j', 'm_i+m_j']
     """
 
     PARTS = ("K", "U", "H")
@@ -610,12 +614,14 @@ class ParticleExpansion:
         self.n, self.d = int(n), int(d)
         self.scalars, self.positive = tuple(scalars), tuple(s for s in scalars if s in positive)
         self.group = get_group(f"O({self.d})")
-        self.first, self.second = (list(axis) for axis in zip(*[(i, j) for i in range(n) for j in range(n) if j != i]))
+        n = self.n
+        self.pairs = [list(axis) for axis in zip(*[(i, j) for i in range(n) for j in range(i + 1, n)])]
+        self.ordered_pairs = [list(axis) for axis in zip(*[(i, j) for i in range(n) for j in range(n) if j != i])]
 
     # -- names ----------------------------------------------------------------------------
     def feature_group_names(self, part):
         """Names of the columns of :meth:`feature_groups`, per group, as formulas of one
-        particle ``i`` or one ordered pair ``(i, j)``.
+        particle ``i`` or one pair ``i, j``.
 
         Parameters
         ----------
@@ -628,19 +634,12 @@ class ParticleExpansion:
         self._check_part(part)
         names = {}
         if part != "U":
-            names["particles"] = (
-                ["|p_i|^2"] + [f"{x}_i" for x in self.scalars]
-                + [f"1/{x}_i" for x in self.positive] + [f"|p_i|^2/{x}_i" for x in self.positive]
-            )
+            names["particles"] = ["|p_i|^2"] + [f"|p_i|^2/{x}_i" for x in self.positive] + [f"{x}_i" for x in self.scalars]
         if part != "K":
             vectors = ["q_i-q_j"] + (["p_i-p_j"] if part == "H" else [])
-            names["pairs"] = self.group.invariant_names(vectors) + ["|q_i-q_j|", "1/s_ij"] + self._pair_scalar_names()
+            couplings = [name for x in self.scalars for name in (f"{x}_i*{x}_j/s_ij", f"{x}_i*{x}_j", f"{x}_i+{x}_j")]
+            names["pairs"] = self.group.invariant_names(vectors) + ["|q_i-q_j|", "1/s_ij"] + couplings
         return names
-
-    def _pair_scalar_names(self):
-        names = [f"{x}_{k}" for x in self.scalars for k in "ij"]
-        names += [f"1/{x}_{k}" for x in self.positive for k in "ij"]
-        return names + [f"{x}_i*{x}_j" for x in self.scalars] + [f"{x}_i*{x}_j/s_ij" for x in self.scalars]
 
     def _check_part(self, part):
         if part not in self.PARTS:
@@ -658,27 +657,18 @@ class ParticleExpansion:
         scalars = [torch.broadcast_to(torch.as_tensor(x, dtype=z.dtype, device=z.device), shape) for x in scalars]
         return q, p, scalars
 
-    def _pair_features(self, vectors, separation, scalars, softening, power=1):
-        """Features (..., P, k) of ordered pairs from their vectors (..., P, m, d); the
-        couplings over ``s_ij ** power``."""
+    @staticmethod
+    def _inverse_softened(separation, softening):
+        """``1 / sqrt(|v|^2 + eps^2)`` (...) of vectors (..., d), and ``|v|``."""
         import torch
 
         r2 = separation.pow(2).sum(-1)
         if not isinstance(softening, float):
             softening = torch.as_tensor(softening, dtype=r2.dtype, device=r2.device)[..., None]
-        inverse = (r2 + softening**2).rsqrt()
-        columns = [r2.sqrt(), inverse]
-        first = [x[..., self.first] for x in scalars]
-        second = [x[..., self.second] for x in scalars]
-        columns += [c for pair in zip(first, second) for c in pair]
-        positive = [k for k, name in enumerate(self.scalars) if name in self.positive]
-        columns += [c for k in positive for c in (1 / first[k], 1 / second[k])]
-        couplings = [a * b for a, b in zip(first, second)]
-        columns += couplings + [c * inverse**power for c in couplings]
-        return torch.cat([self.group.invariants(vectors), torch.stack(columns, -1)], dim=-1)
+        return (r2 + softening**2).rsqrt(), r2.sqrt()
 
     def feature_groups(self, z, part, scalars=(), softening=0.0):
-        """Invariant features of states ``z``, per particle and per ordered pair.
+        """Invariant features of states ``z``, per particle and per pair.
 
         Parameters
         ----------
@@ -692,8 +682,9 @@ class ParticleExpansion:
         Returns
         -------
         dict of str to tensor
-            ``"particles"`` (..., n, k) for ``"K"`` and ``"H"``, ``"pairs"`` (..., n (n - 1), k)
-            for ``"U"`` and ``"H"``, columns as :meth:`feature_group_names`.
+            ``"particles"`` (..., n, k) for ``"K"`` and ``"H"``, ``"pairs"``
+            (..., n (n - 1) / 2, k) for ``"U"`` and ``"H"``, columns as
+            :meth:`feature_group_names`.
         """
         import torch
 
@@ -701,13 +692,19 @@ class ParticleExpansion:
         q, p, scalars = self._split(z, scalars)
         groups = {}
         if part != "U":
-            positive = [x for name, x in zip(self.scalars, scalars) if name in self.positive]
             squares = p.pow(2).sum(-1)
-            groups["particles"] = torch.stack([squares, *scalars, *(1 / x for x in positive), *(squares / x for x in positive)], -1)
+            positive = [x for name, x in zip(self.scalars, scalars) if name in self.positive]
+            groups["particles"] = torch.stack([squares, *(squares / x for x in positive), *scalars], -1)
         if part != "K":
-            separation = q[..., self.first, :] - q[..., self.second, :]
-            vectors = [separation] + ([p[..., self.first, :] - p[..., self.second, :]] if part == "H" else [])
-            groups["pairs"] = self._pair_features(torch.stack(vectors, -2), separation, scalars, softening)
+            i, j = self.pairs
+            separation = q[..., i, :] - q[..., j, :]
+            vectors = [separation] + ([p[..., i, :] - p[..., j, :]] if part == "H" else [])
+            inverse, length = self._inverse_softened(separation, softening)
+            columns = [length, inverse]
+            for x in scalars:
+                coupling = x[..., i] * x[..., j]
+                columns += [coupling * inverse, coupling, x[..., i] + x[..., j]]
+            groups["pairs"] = torch.cat([self.group.invariants(torch.stack(vectors, -2)), torch.stack(columns, -1)], -1)
         return groups
 
     def vector_terms(self, z, scalars=(), softening=0.0):
@@ -722,18 +719,24 @@ class ParticleExpansion:
         Returns
         -------
         features : tensor of shape (..., n, n - 1, k)
-            The O(d) invariants of the three vectors, then the pair features of
-            :meth:`feature_groups` after its invariants, with the couplings over
-            ``s_ij^3`` (the central force of an inverse-distance coupling).
+            The O(d) invariants of the three vectors, ``|q_i - q_j|``, ``1 / s_ij``, then
+            for each scalar ``x_i``, ``x_j`` and ``x_i x_j / s_ij^3`` (the central force of
+            an inverse-distance coupling), then ``1 / x_i`` of the positive ones.
         vectors : tensor of shape (..., n, n - 1, 3, d)
             ``q_i - q_j``, ``p_i - p_j``, ``p_i``.
         """
         import torch
 
         q, p, scalars = self._split(z, scalars)
-        separation = q[..., self.first, :] - q[..., self.second, :]
-        vectors = torch.stack([separation, p[..., self.first, :] - p[..., self.second, :], p[..., self.first, :]], -2)
-        features = self._pair_features(vectors, separation, scalars, softening, power=3)
+        i, j = self.ordered_pairs
+        separation = q[..., i, :] - q[..., j, :]
+        vectors = torch.stack([separation, p[..., i, :] - p[..., j, :], p[..., i, :]], -2)
+        inverse, length = self._inverse_softened(separation, softening)
+        columns = [length, inverse]
+        for x in scalars:
+            columns += [x[..., i], x[..., j], x[..., i] * x[..., j] * inverse**3]
+        columns += [1 / x[..., i] for name, x in zip(self.scalars, scalars) if name in self.positive]
+        features = torch.cat([self.group.invariants(vectors), torch.stack(columns, -1)], -1)
         return features.unflatten(-2, (self.n, self.n - 1)), vectors.unflatten(-3, (self.n, self.n - 1))
 
 

@@ -30,19 +30,26 @@ def test_features_are_the_formulas_of_their_names():
     for i in range(N):
         values = dict(zip(names["particles"], groups["particles"][i].tolist()))
         k, ei, mi = float(p[i] @ p[i]), float(e[i]), float(m[i])
-        assert values == pytest.approx({"|p_i|^2": k, "e_i": ei, "m_i": mi, "1/m_i": 1 / mi, "|p_i|^2/m_i": k / mi}, rel=1e-12)
-    pairs = [(i, j) for i in range(N) for j in range(N) if j != i]  # ordered, i-major
+        assert values == pytest.approx({"|p_i|^2": k, "|p_i|^2/m_i": k / mi, "e_i": ei, "m_i": mi}, rel=1e-12)
+    pairs = [(i, j) for i in range(N) for j in range(i + 1, N)]
     for (i, j), row in zip(pairs, groups["pairs"].tolist()):
         values = dict(zip(names["pairs"], row))
         s, r = q[i] - q[j], p[i] - p[j]
         soft = 1 / np.sqrt(float(s @ s) + eps**2)
         expected = {
             "<q_i-q_j,q_i-q_j>": s @ s, "<q_i-q_j,p_i-p_j>": s @ r, "<p_i-p_j,p_i-p_j>": r @ r,
-            "|q_i-q_j|": s.norm(), "1/s_ij": soft, "e_i": e[i], "e_j": e[j], "m_i": m[i], "m_j": m[j],
-            "1/m_i": 1 / m[i], "1/m_j": 1 / m[j], "e_i*e_j": e[i] * e[j], "m_i*m_j": m[i] * m[j],
-            "e_i*e_j/s_ij": e[i] * e[j] * soft, "m_i*m_j/s_ij": m[i] * m[j] * soft,
+            "|q_i-q_j|": s.norm(), "1/s_ij": soft, "e_i*e_j/s_ij": e[i] * e[j] * soft, "e_i*e_j": e[i] * e[j],
+            "e_i+e_j": e[i] + e[j], "m_i*m_j/s_ij": m[i] * m[j] * soft, "m_i*m_j": m[i] * m[j], "m_i+m_j": m[i] + m[j],
         }
         assert values == pytest.approx({k: float(v) for k, v in expected.items()}, rel=1e-12)
+    features, vectors = COULOMB.vector_terms(z, (e, m), eps)
+    i, j = 2, 0  # the term of particle 2 with particle 0
+    s, r = q[i] - q[j], p[i] - p[j]
+    torch.testing.assert_close(vectors[i, 0], torch.stack([s, r, p[i]]))
+    soft = 1 / (s @ s + eps**2).sqrt()
+    gram = [s @ s, s @ r, s @ p[i], r @ r, r @ p[i], p[i] @ p[i]]
+    expected = [s.norm(), soft, e[i], e[j], e[i] * e[j] * soft**3, m[i], m[j], m[i] * m[j] * soft**3, 1 / m[i]]
+    torch.testing.assert_close(features[i, 0], torch.stack(gram + expected))
 
 
 @pytest.mark.parametrize("part, groups", [("K", ["particles"]), ("U", ["pairs"]), ("H", ["particles", "pairs"])])
@@ -51,7 +58,7 @@ def test_each_part_has_its_groups_and_names_for_every_column(part, groups):
     values, names = COULOMB.feature_groups(z, part, (e, m)), COULOMB.feature_group_names(part)
     assert list(values) == list(names) == groups
     for group in groups:
-        assert values[group].shape == (5, N if group == "particles" else N * (N - 1), len(names[group]))
+        assert values[group].shape == (5, N if group == "particles" else N * (N - 1) // 2, len(names[group]))
 
 
 @pytest.mark.parametrize("dtype, tol", [(torch.float32, 1e-5), (torch.float64, 1e-12)])
@@ -63,9 +70,9 @@ def test_features_are_invariant_and_terms_equivariant_under_e3_and_permutations(
     perm = [2, 0, 3, 1]
     moved = torch.stack([(q @ R.T + shift)[:, perm], (p @ R.T)[:, perm]], 1).flatten(1)
     e2, m2 = e[:, perm], m[:, perm]
-    pairs = [(i, j) for i in range(N) for j in range(N) if j != i]
-    # the moved state's pair (a, b) is the original pair (perm[a], perm[b])
-    pair_perm = [pairs.index((perm[a], perm[b])) for a, b in pairs]
+    pairs = [(i, j) for i in range(N) for j in range(i + 1, N)]
+    # the moved state's pair (a, b) is the original pair {perm[a], perm[b]}
+    pair_perm = [pairs.index(tuple(sorted((perm[a], perm[b])))) for a, b in pairs]
     before, after = COULOMB.feature_groups(z, "H", (e, m), 0.2), COULOMB.feature_groups(moved, "H", (e2, m2), 0.2)
     torch.testing.assert_close(after["particles"], before["particles"][:, perm], rtol=tol, atol=tol)
     torch.testing.assert_close(after["pairs"], before["pairs"][:, pair_perm], rtol=tol, atol=tol)
@@ -80,15 +87,15 @@ def test_features_are_invariant_and_terms_equivariant_under_e3_and_permutations(
 
 def test_nbody_systems_read_their_masses_charges_and_softening_through_the_expansion():
     system = NBodySystem([1.0, 2.0, 0.5], charges=[1.0, -1.0, 2.0], kind="coulomb", softening=0.25)
-    assert system.invariant_feature_names("U")["pairs"][-2:] == ["e_i*e_j/s_ij", "m_i*m_j/s_ij"]
+    assert system.invariant_feature_names("U")["pairs"][-6:-4] == ["e_i*e_j/s_ij", "e_i*e_j"]
     z = torch.as_tensor(system.sample_initial_states(2, np.random.default_rng(0)))
     q, _ = system.split(z)
     pairs = system.invariant_features(z, "U")["pairs"]
     r = (q[:, 0] - q[:, 1]).norm(dim=-1)
-    torch.testing.assert_close(pairs[:, 0, -2], -1.0 / (r**2 + 0.25**2).sqrt())  # charges 1 and -1
-    # the potential is linear in the features: U = k sum_{ordered pairs} e_i e_j / s / 2
-    U = system.hamiltonian(z) - system.invariant_features(z, "K")["particles"][..., -1].sum(-1) / 2
-    torch.testing.assert_close(U, pairs[..., -2].sum(-1) / 2)
+    torch.testing.assert_close(pairs[:, 0, -6], -1.0 / (r**2 + 0.25**2).sqrt())  # charges 1 and -1
+    # H is linear in the features: sum_pairs(k e_i e_j / s) + sum_particles(|p_i|^2/m_i) / 2
+    K = system.invariant_features(z, "K")["particles"][..., 1].sum(-1) / 2
+    torch.testing.assert_close(system.hamiltonian(z), K + pairs[..., -6].sum(-1))
     features, vectors = system.vector_terms(z)
     assert features.shape[-3:-1] == (3, 2) and vectors.shape[-4:] == (3, 2, 3, 3)
     with pytest.raises(TypeError, match="take the state alone"):

@@ -5,15 +5,17 @@ pendulum's, or that of any System that lists its invariant features.
 from *base features of terms*: a system's state splits into groups of terms (the
 particles, the pairs of particles) and every term of a group has the same base features
 (:meth:`System.invariant_features <scalars.dynamics.System.invariant_features>`, from
-the system's expansion: ``|p_i|^2, m_i, 1/m_i`` per particle, ``|q_i-q_j|, 1/s_ij,
-m_i*m_j, ...`` per ordered pair). The candidates are, for
+the system's expansion: ``|p_i|^2, |p_i|^2/m_i, m_i`` per particle, ``|q_i-q_j|, 1/s_ij,
+m_i*m_j/s_ij, ...`` per pair). The candidates are, for
 each group and each base feature, the sum of the feature over the group's terms, then
 (``products=True``) for each group the sums over its terms of the products of two base
 features of the same term. Every candidate is invariant under the system's group,
 permutations of identical particles included, by construction; its gradient in the state
 comes from torch autograd. They are named after the sum they are:
-``sum_pairs(m_i*m_j/s_ij)``, ``sum_particles(|p_i|^2/m_i)`` (a factor ``1/x`` divides),
-``sum_pairs(|q_i-q_j|*m_i)``; a factor with a ``+`` goes in parentheses.
+``sum_pairs(m_i*m_j/s_ij)``, ``sum_particles(|p_i|^2/m_i)``, ``sum_pairs(|q_i-q_j|/s_ij)``
+(a factor ``1/x`` divides), ``sum_pairs(|q_i-q_j|*(m_i+m_j))`` (a factor with a ``+`` in
+parentheses). Candidates whose columns are equal (a length times itself and the Gram
+entry) or zero (a sum of constants) are offered once, or not at all.
 
 The springy double pendulum is the same machinery with one group of one term (no sum in
 the names), from its phase-space expansion
@@ -300,7 +302,7 @@ class SparseHamiltonian:
         :class:`~scalars.dynamics.PendulumData`.
     products : bool, default=True
         Let products of two base features of a term into the library (pendulum: 377
-        candidates instead of 26; five bodies: 74 instead of 13).
+        candidates instead of 26; five bodies: 52 instead of 11).
     rtol : float, default=0.1
         No model is larger than the sparsest of the thresholding paths whose linear
         residual is at most ``1 + rtol`` times the smallest: below that, extra terms only
@@ -320,7 +322,7 @@ class SparseHamiltonian:
         Names of the candidate features. Pendulum: ``<q1-q2,q1-q2>``, ``|q1|``,
         ``<p1,p1>*|q1|``. A System: the sum over a group's terms of a base feature or of a
         product of two, ``sum_particles(|p_i|^2/m_i)``, ``sum_pairs(m_i*m_j/s_ij)``,
-        ``sum_pairs(|q_i-q_j|*m_i)``, with the base names of
+        ``sum_pairs(|q_i-q_j|*(m_i+m_j))``, with the base names of
         ``system.invariant_feature_names(part)`` (``f0, f1, ...`` if it has none).
     coef_ : ndarray of shape (n_candidates,)
         Coefficient of each candidate, zero for those left out.
@@ -353,14 +355,13 @@ class SparseHamiltonian:
     >>> evaluate(model, data)["rollout_error"] < 1e-6
     True
 
-    Five gravitating bodies (``U = -G m_i m_j / s`` per pair, ``K = |p_i|^2 / (2 m_i)``;
-    the sum over ordered pairs counts each pair twice):
+    Five gravitating bodies (``U = -G m_i m_j / s`` per pair, ``K = |p_i|^2 / (2 m_i)``):
 
     >>> from scalars.dynamics import NBodySystem, trajectory_data
     >>> system = NBodySystem([1.0, 1.5, 0.5, 2.0, 1.0], softening=0.5)
     >>> model = SparseHamiltonian(system).fit(trajectory_data(system, 50, 2, dt=0.1, duration=1.0))
     >>> print(model.to_sympy())
-    -sum_pairs(m_i*m_j/s_ij)/2 + sum_particles(|p_i|^2/m_i)/2
+    -sum_pairs(m_i*m_j/s_ij) + sum_particles(|p_i|^2/m_i)/2
     """
 
     def __init__(self, system=None, products=True, rtol=0.1, polish=True, substeps=8, order=4):
@@ -593,9 +594,9 @@ class SparseHamiltonian:
 def _distinct_columns(design, rtol=1e-10):
     """Mask of the columns of ``design`` (n, K) that are nonzero and equal no earlier column.
 
-    Sums over ordered pairs make equal candidates of different names (``sum_pairs(m_i)``
-    and ``sum_pairs(m_j)``) and constant ones (``sum_pairs(m_i/m_i)``, whose contribution
-    is zero); only the first of equal columns stays a candidate.
+    Products make candidates of different names that are equal (``|q_i-q_j|*|q_i-q_j|``
+    and ``<q_i-q_j,q_i-q_j>``), and sums of constants contribute nothing
+    (``sum_pairs(m_i*m_j)``); only the first of equal columns stays a candidate.
     """
     scale = np.abs(design).max(0)
     keep = scale > 0
