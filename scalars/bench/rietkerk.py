@@ -15,20 +15,30 @@ with the same regressor on the raw parameters, and tests both on held-out system
 same systems written in other units (km, hours, kg, millilitres of water) and on new
 systems rescaled in every unit (the same dimensionless groups, simulated afresh).
 
+``--laws`` recovers the three equations from snapshots (:class:`~scalars.dynamics.PDELawFinder`:
+invariant terms, units, Michaelis-Menten constants) at noise 0, 1% and 5% of each field's
+RMS, beside PySINDy's PDE-FIND run by ``scalars/bench/pdefind_peer.py`` in the peer
+environment (the python of ``.venv-peers``, or ``$SCALARS_PEERS_PYTHON``; "not run" without it).
+
 The pattern is named from the fraction ``f`` of cells with ``v > k2 / 10``: uniform cover
 (``f > 0.95`` and a spread under 5% of the mean), gaps (``f > 0.6``), labyrinths
 (``f > 0.35``), spots (``f > 0.01``), bare soil.
 """
 
 import argparse
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from scalars.dynamics import Rietkerk
 
-__all__ = ["main", "pattern_name", "emulator"]
+__all__ = ["main", "pattern_name", "emulator", "laws"]
 
 # the other units of the emulator's test: (factor from the table's unit, the new unit) per base
 OTHER_UNITS = {"water_litre": 1000.0, "gram": 1e-3, "metre": 1e-3, "day": 24.0}  # ml, kg, km, hours
@@ -54,7 +64,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out", help="directory of the figure")
     parser.add_argument("--emulator", action="store_true", help="learn the mean vegetation from the parameters")
+    parser.add_argument("--laws", action="store_true", help="recover the equations from snapshots, beside PySINDy")
     args = parser.parse_args(argv)
+    if args.laws:
+        return laws(quick=args.quick, seed=args.seed)
     if args.emulator:
         return emulator(n_train=60 if args.quick else 400, n_test=30 if args.quick else 200, seed=args.seed)
     rain = np.linspace(0.3, 0.55, 6) if args.quick else np.linspace(0.3, 0.55, 11)
@@ -163,6 +176,105 @@ def emulator(n_train, n_test, seed=0):
         spreads[name] = (max(errors) - min(errors)) / min(errors)
     print("\nrelative RMS error of the mean vegetation (g / m^2) after 200 days; largest relative "
           "difference between a model's three errors: " + ", ".join(f"{name.split(' (')[0]} {spread:.1e}" for name, spread in spreads.items()))
+
+
+# (landscape [m], days before the snapshots, steps, test-function radius [cells], window [steps])
+LAWS_DATA = {"quick": (60.0, 5.0, 160, 5, 40), "full": (100.0, 5.0, 200, 6, 50)}
+
+
+def law_data(quick, seed=0):
+    """Snapshots of the three fields at every step of the explicit scheme, a few days after
+    random plants (the young pattern, when every term of the law is large).
+
+    Returns
+    -------
+    model : Rietkerk
+    fields : ndarray of shape (3, steps + 1, N, N)
+    """
+    L, start, steps, _, _ = LAWS_DATA["quick" if quick else "full"]
+    model = Rietkerk(L=L)
+    first = model.simulate(T=start, seed=seed)
+    later = model.simulate(T=steps * model.dt, n=steps, state=first)
+    return model, np.stack([np.concatenate([a[None], b]) for a, b in zip(first, later)])
+
+
+def peer_python():
+    """The python of the peer environment: ``$SCALARS_PEERS_PYTHON`` or ``.venv-peers``."""
+    import scalars
+
+    default = Path(scalars.__file__).resolve().parents[1] / ".venv-peers" / "bin" / "python"
+    return Path(os.environ.get("SCALARS_PEERS_PYTHON", default))
+
+
+def run_pdefind(fields, dx, dt):
+    """PySINDy's PDE-FIND on the fields in the peer environment: its JSON, or the reason it did not run."""
+    python = peer_python()
+    if not python.exists():
+        return f"not run: no peer python at {python} (make peers)"
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "fields.npz")
+        np.savez(path, fields=fields, dx=dx, dt=dt, names=np.array(["u", "w", "v"]))
+        script = Path(__file__).with_name("pdefind_peer.py")
+        done = subprocess.run([str(python), str(script), path], capture_output=True, text=True)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"not run: {last}"
+    return json.loads(done.stdout)
+
+
+def _pdefind_scores(result, truth):
+    """Terms PDE-FIND keeps per equation and its largest relative error on the terms its
+    polynomial library shares with the law: the constant and each diffusion along both axes."""
+    features, coef = result["features"], np.array(result["coefficients"])
+    rows = []
+    for i, name in enumerate("uwv"):
+        shared = {"1": truth[i].get("1", 0.0)}
+        shared.update({f"{name}_11": truth[i][f"lap({name})"], f"{name}_22": truth[i][f"lap({name})"]})
+        errors = [abs(coef[i, features.index(f)] - value) / abs(value) if value else abs(coef[i, features.index(f)])
+                  for f, value in shared.items()]
+        rows.append((int(np.count_nonzero(coef[i])), max(errors)))
+    return rows
+
+
+def laws(quick=False, seed=0):
+    """Recover the law at three noise levels with PDELawFinder and PDE-FIND; print tables."""
+    from scalars.dynamics import RIETKERK_PARAMETERS, PDELawFinder, rietkerk_registry
+    from scalars.dynamics.pde_laws import library_coefficients
+
+    model, clean = law_data(quick, seed)
+    _, start, steps, radius, window = LAWS_DATA["quick" if quick else "full"]
+    truth = model.right_hand_sides()
+    true_terms = [{term.name(["u", "w", "v"]): value for term, value in library_coefficients(t, "uwv")[0].items()}
+                  for t in truth]
+    units = ["water_litre / metre ** 2", "water_litre / metre ** 2", "gram / metre ** 2"]
+    parameters = [unit for name, (_, unit, _) in RIETKERK_PARAMETERS.items() if name not in ("T", "dt", "L", "dl")]
+    rms = np.sqrt((clean**2).mean(axis=(1, 2, 3)))[:, None, None, None]
+    print(f"{model.n_grid} x {model.n_grid} cells of {model.dl:g} m, {steps} steps of {model.dt:g} d from day {start:g}; "
+          f"test functions of radius {radius} cells and {window} steps; load average {os.getloadavg()[0]:.1f}\n")
+    print("| noise | method | equation | terms kept | true terms missed | extra terms | largest coefficient error | fit (s) |")
+    print("|---|---|---|---|---|---|---|---|")
+    printed = None
+    for noise in (0.0, 0.01, 0.05):
+        fields = clean + noise * rms * np.random.default_rng(seed + 1).standard_normal(clean.shape)
+        finder = PDELawFinder(units=units, parameter_units=parameters, registry=rietkerk_registry(),
+                              radius=radius, window=window)
+        begin = time.perf_counter()
+        finder.fit(list(fields), model.dl, model.dt)
+        seconds = time.perf_counter() - begin
+        printed = printed or finder.describe()
+        for name, report in zip("uwv", finder.compare(truth)):
+            print(f"| {noise:.0%} | PDELawFinder | d{name}/dt | {len(report['terms']) - len(report['missing'])} | "
+                  f"{', '.join(report['missing']) or '-'} | {', '.join(report['extra']) or '-'} | "
+                  f"{report['max_error']:.2g} | {seconds:.1f} |")
+        result = run_pdefind(fields, model.dl, model.dt)
+        if isinstance(result, str):
+            print(f"| {noise:.0%} | PySINDy PDE-FIND | all | {result} | | | | |")
+            continue
+        for name, (kept, error) in zip("uwv", _pdefind_scores(result, true_terms)):
+            print(f"| {noise:.0%} | PySINDy {result['pysindy']} PDE-FIND | d{name}/dt | {kept} | "
+                  "saturating terms (not in a polynomial library) | - | "
+                  f"{error:.2g} (constant, diffusion) | {result['seconds']:.1f} |")
+    print("\nthe law found from clean data:\n" + printed)
 
 
 def _plot(rain, v, threshold, out):
