@@ -38,7 +38,7 @@ import numpy as np
 
 from scalars.dynamics import Rietkerk
 
-__all__ = ["main", "pattern_name", "emulator", "laws"]
+__all__ = ["main", "pattern_name", "emulator", "laws", "law_data", "plot_sweep", "LAWS_DATA"]
 
 # the other units of the emulator's test: (factor from the table's unit, the new unit) per base
 OTHER_UNITS = {"water_litre": 1000.0, "gram": 1e-3, "metre": 1e-3, "day": 24.0}  # ml, kg, km, hours
@@ -59,6 +59,9 @@ def pattern_name(v, threshold):
 
 def main(argv=None):
     """Run the sweep, print a markdown table and write the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     parser = argparse.ArgumentParser(prog="python -m scalars bench rietkerk", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 100 m landscape (50 x 50 cells), 6 rainfalls")
     parser.add_argument("--seed", type=int, default=0)
@@ -84,7 +87,10 @@ def main(argv=None):
     for R, field, wavelength in zip(rain, v, wavelengths):
         print(f"| {R:.2f} | {field.mean():.3g} | {field.std():.3g} | {np.mean(field > threshold):.0%} | "
               f"{pattern_name(field, threshold)} | {wavelength:.3g} |")
-    path = _plot(rain, v, threshold, args.out)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "rietkerk_sweep.png")
+    figure = plot_sweep(rain, v, threshold)
+    figure.savefig(path, dpi=110)
     print(f"\nfigure: {path}")
 
 
@@ -179,19 +185,26 @@ def emulator(n_train, n_test, seed=0):
 
 
 # (landscape [m], days before the snapshots, steps, test-function radius [cells], window [steps])
-LAWS_DATA = {"quick": (60.0, 5.0, 160, 5, 40), "full": (100.0, 5.0, 200, 6, 50)}
+LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (60.0, 5.0, 160, 5, 40), "full": (100.0, 5.0, 200, 6, 50)}
 
 
-def law_data(quick, seed=0):
+def law_data(size, seed=0):
     """Snapshots of the three fields at every step of the explicit scheme, a few days after
     random plants (the young pattern, when every term of the law is large).
+
+    Parameters
+    ----------
+    size : {"docs", "quick", "full"}
+        A key of :data:`LAWS_DATA`: (landscape [m], days before the snapshots, steps,
+        radius and window of the test functions).
+    seed : int, default=0
 
     Returns
     -------
     model : Rietkerk
     fields : ndarray of shape (3, steps + 1, N, N)
     """
-    L, start, steps, _, _ = LAWS_DATA["quick" if quick else "full"]
+    L, start, steps, _, _ = LAWS_DATA[size]
     model = Rietkerk(L=L)
     first = model.simulate(T=start, seed=seed)
     later = model.simulate(T=steps * model.dt, n=steps, state=first)
@@ -241,8 +254,9 @@ def laws(quick=False, seed=0):
     from scalars.dynamics import RIETKERK_PARAMETERS, PDELawFinder, rietkerk_registry
     from scalars.dynamics.pde_laws import library_coefficients
 
-    model, clean = law_data(quick, seed)
-    _, start, steps, radius, window = LAWS_DATA["quick" if quick else "full"]
+    size = "quick" if quick else "full"
+    model, clean = law_data(size, seed)
+    _, start, steps, radius, window = LAWS_DATA[size]
     truth = model.right_hand_sides()
     true_terms = [{term.name(["u", "w", "v"]): value for term, value in library_coefficients(t, "uwv")[0].items()}
                   for t in truth]
@@ -272,18 +286,28 @@ def laws(quick=False, seed=0):
             continue
         for name, (kept, error) in zip("uwv", _pdefind_scores(result, true_terms)):
             print(f"| {noise:.0%} | PySINDy {result['pysindy']} PDE-FIND | d{name}/dt | {kept} | "
-                  "saturating terms (not in a polynomial library) | - | "
+                  "the saturating terms (no polynomial has them) | not scored | "
                   f"{error:.2g} (constant, diffusion) | {result['seconds']:.1f} |")
     print("\nthe law found from clean data:\n" + printed)
 
 
-def _plot(rain, v, threshold, out):
-    import matplotlib
+def plot_sweep(rain, v, threshold):
+    """The vegetation after ``T`` at each rainfall (one panel each, named by
+    :func:`pattern_name`) and the mean vegetation against the rainfall.
 
-    matplotlib.use("Agg")
+    Parameters
+    ----------
+    rain : ndarray of shape (K,) [water_litre / day / m^2]
+    v : ndarray of shape (K, N, N) [g / m^2]
+    threshold : float
+        Vegetation [g / m^2] above which a cell counts as vegetated.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
-    os.makedirs(out, exist_ok=True)
     figure, axes = plt.subplots(1, len(rain) + 1, figsize=(2.2 * (len(rain) + 1), 2.9))
     for axis, R, field in zip(axes, rain, v):
         axis.imshow(field, cmap="Greens", vmin=0, vmax=float(v.max()))  # one scale: bare soil is white
@@ -293,10 +317,7 @@ def _plot(rain, v, threshold, out):
     axes[-1].set_xlabel("rainfall R (l / d / m$^2$)", fontsize=8)
     axes[-1].set_ylabel("mean vegetation (g / m$^2$)", fontsize=8)
     figure.tight_layout()
-    path = os.path.join(out, "rietkerk_sweep.png")
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return figure
 
 
 if __name__ == "__main__":
