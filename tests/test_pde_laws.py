@@ -133,3 +133,18 @@ def test_bad_input_is_refused_naming_the_problem(fields, spacing, dt, match):
     }[fields]
     with pytest.raises(ValueError, match=match):
         _finder(window=2).fit(data, spacing, dt)
+
+
+def test_rietkerk_right_hand_sides_in_the_finders_terms():
+    from scalars.dynamics import Rietkerk
+    from scalars.dynamics.pde_laws import library_coefficients
+
+    model = Rietkerk()
+    names = ["u", "w", "v"]
+    du, dw, dv = (library_coefficients(rhs, names) for rhs in model.right_hand_sides())
+    named = [{term.name(names): value for term, value in terms.items()} for terms, _ in (du, dw, dv)]
+    alpha, W0 = 0.2, 0.1
+    assert named[0] == pytest.approx({"1": 0.375, "u": -alpha * W0, "u*v/(k_v+v)": -alpha * (1 - W0), "lap(u)": 100.0})
+    assert named[2] == pytest.approx({"v": -0.25, "v*w/(k_w+w)": 20 * 0.05, "lap(v)": 0.1})
+    assert set(named[1]) == {"u", "u*v/(k_v+v)", "w", "v*w/(k_w+w)", "lap(w)"}
+    assert du[1] == {2: 5.0} and dw[1] == {1: 5.0, 2: 5.0}  # k2 (of v) and k1 (of w)
