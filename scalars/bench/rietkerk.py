@@ -185,7 +185,7 @@ def emulator(n_train, n_test, seed=0):
 
 
 # (landscape [m], days before the snapshots, steps, test-function radius [cells], window [steps])
-LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (60.0, 5.0, 160, 5, 40), "full": (100.0, 5.0, 200, 6, 50)}
+LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (40.0, 5.0, 100, 4, 25), "full": (100.0, 5.0, 200, 6, 50)}
 
 
 def law_data(size, seed=0):
