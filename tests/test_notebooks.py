@@ -64,6 +64,17 @@ CHECKS = {
     ),
     "laws.ipynb": Checks(300, printed=("<p1,p1>/2 + <p2,p2>/2", "- 2*sqrt(<q1-q2,q1-q2>)")),
     "regression_benchmarks.ipynb": Checks(120, images=1),  # its cells assert the MSE below EMLP's at every size
+    "rietkerk.ipynb": Checks(
+        600,
+        printed=(
+            "du/dt = +0.375 [water_litre / day / meter ** 2]",
+            "-0.18 [1 / day] * u*v/(5 gram / metre ** 2+v)",
+            "+1 [1 / day] * v*w/(5 water_litre / metre ** 2+w)",
+            "(missed: none, extra: none)",
+        ),
+        numbers={r"largest relative coefficient error of d\w/dt: (\S+)": (3, 1e-6)},
+        images=1,
+    ),
     "scale_out.ipynb": Checks(
         180,
         printed=(

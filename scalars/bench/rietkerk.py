@@ -15,20 +15,30 @@ with the same regressor on the raw parameters, and tests both on held-out system
 same systems written in other units (km, hours, kg, millilitres of water) and on new
 systems rescaled in every unit (the same dimensionless groups, simulated afresh).
 
+``--laws`` recovers the three equations from snapshots (:class:`~scalars.dynamics.PDELawFinder`:
+invariant terms, units, Michaelis-Menten constants) at noise 0, 1% and 5% of each field's
+RMS, beside PySINDy's PDE-FIND run by ``scalars/bench/pdefind_peer.py`` in the peer
+environment (the python of ``.venv-peers``, or ``$SCALARS_PEERS_PYTHON``; "not run" without it).
+
 The pattern is named from the fraction ``f`` of cells with ``v > k2 / 10``: uniform cover
 (``f > 0.95`` and a spread under 5% of the mean), gaps (``f > 0.6``), labyrinths
 (``f > 0.35``), spots (``f > 0.01``), bare soil.
 """
 
 import argparse
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 from scalars.dynamics import Rietkerk
 
-__all__ = ["main", "pattern_name", "emulator"]
+__all__ = ["main", "pattern_name", "emulator", "laws", "law_data", "plot_sweep", "LAWS_DATA"]
 
 # the other units of the emulator's test: (factor from the table's unit, the new unit) per base
 OTHER_UNITS = {"water_litre": 1000.0, "gram": 1e-3, "metre": 1e-3, "day": 24.0}  # ml, kg, km, hours
@@ -49,12 +59,18 @@ def pattern_name(v, threshold):
 
 def main(argv=None):
     """Run the sweep, print a markdown table and write the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     parser = argparse.ArgumentParser(prog="python -m scalars bench rietkerk", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a 100 m landscape (50 x 50 cells), 6 rainfalls")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="out", help="directory of the figure")
     parser.add_argument("--emulator", action="store_true", help="learn the mean vegetation from the parameters")
+    parser.add_argument("--laws", action="store_true", help="recover the equations from snapshots, beside PySINDy")
     args = parser.parse_args(argv)
+    if args.laws:
+        return laws(quick=args.quick, seed=args.seed)
     if args.emulator:
         return emulator(n_train=60 if args.quick else 400, n_test=30 if args.quick else 200, seed=args.seed)
     rain = np.linspace(0.3, 0.55, 6) if args.quick else np.linspace(0.3, 0.55, 11)
@@ -71,7 +87,10 @@ def main(argv=None):
     for R, field, wavelength in zip(rain, v, wavelengths):
         print(f"| {R:.2f} | {field.mean():.3g} | {field.std():.3g} | {np.mean(field > threshold):.0%} | "
               f"{pattern_name(field, threshold)} | {wavelength:.3g} |")
-    path = _plot(rain, v, threshold, args.out)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "rietkerk_sweep.png")
+    figure = plot_sweep(rain, v, threshold)
+    figure.savefig(path, dpi=110)
     print(f"\nfigure: {path}")
 
 
@@ -165,13 +184,130 @@ def emulator(n_train, n_test, seed=0):
           "difference between a model's three errors: " + ", ".join(f"{name.split(' (')[0]} {spread:.1e}" for name, spread in spreads.items()))
 
 
-def _plot(rain, v, threshold, out):
-    import matplotlib
+# (landscape [m], days before the snapshots, steps, test-function radius [cells], window [steps])
+LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (40.0, 5.0, 100, 4, 25), "full": (100.0, 5.0, 200, 6, 50)}
 
-    matplotlib.use("Agg")
+
+def law_data(size, seed=0):
+    """Snapshots of the three fields at every step of the explicit scheme, a few days after
+    random plants (the young pattern, when every term of the law is large).
+
+    Parameters
+    ----------
+    size : {"docs", "quick", "full"}
+        A key of :data:`LAWS_DATA`: (landscape [m], days before the snapshots, steps,
+        radius and window of the test functions).
+    seed : int, default=0
+
+    Returns
+    -------
+    model : Rietkerk
+    fields : ndarray of shape (3, steps + 1, N, N)
+    """
+    L, start, steps, _, _ = LAWS_DATA[size]
+    model = Rietkerk(L=L)
+    first = model.simulate(T=start, seed=seed)
+    later = model.simulate(T=steps * model.dt, n=steps, state=first)
+    return model, np.stack([np.concatenate([a[None], b]) for a, b in zip(first, later)])
+
+
+def peer_python():
+    """The python of the peer environment: ``$SCALARS_PEERS_PYTHON`` or ``.venv-peers``."""
+    import scalars
+
+    default = Path(scalars.__file__).resolve().parents[1] / ".venv-peers" / "bin" / "python"
+    return Path(os.environ.get("SCALARS_PEERS_PYTHON", default))
+
+
+def run_pdefind(fields, dx, dt):
+    """PySINDy's PDE-FIND on the fields in the peer environment: its JSON, or the reason it did not run."""
+    python = peer_python()
+    if not python.exists():
+        return f"not run: no peer python at {python} (make peers)"
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "fields.npz")
+        np.savez(path, fields=fields, dx=dx, dt=dt, names=np.array(["u", "w", "v"]))
+        script = Path(__file__).with_name("pdefind_peer.py")
+        done = subprocess.run([str(python), str(script), path], capture_output=True, text=True)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"not run: {last}"
+    return json.loads(done.stdout)
+
+
+def _pdefind_scores(result, truth):
+    """Terms PDE-FIND keeps per equation and its largest relative error on the terms its
+    polynomial library shares with the law: the constant and each diffusion along both axes."""
+    features, coef = result["features"], np.array(result["coefficients"])
+    rows = []
+    for i, name in enumerate("uwv"):
+        shared = {"1": truth[i].get("1", 0.0)}
+        shared.update({f"{name}_11": truth[i][f"lap({name})"], f"{name}_22": truth[i][f"lap({name})"]})
+        errors = [abs(coef[i, features.index(f)] - value) / abs(value) if value else abs(coef[i, features.index(f)])
+                  for f, value in shared.items()]
+        rows.append((int(np.count_nonzero(coef[i])), max(errors)))
+    return rows
+
+
+def laws(quick=False, seed=0):
+    """Recover the law at three noise levels with PDELawFinder and PDE-FIND; print tables."""
+    from scalars.dynamics import RIETKERK_PARAMETERS, PDELawFinder, rietkerk_registry
+    from scalars.dynamics.pde_laws import library_coefficients
+
+    size = "quick" if quick else "full"
+    model, clean = law_data(size, seed)
+    _, start, steps, radius, window = LAWS_DATA[size]
+    truth = model.right_hand_sides()
+    true_terms = [{term.name(["u", "w", "v"]): value for term, value in library_coefficients(t, "uwv")[0].items()}
+                  for t in truth]
+    units = ["water_litre / metre ** 2", "water_litre / metre ** 2", "gram / metre ** 2"]
+    parameters = [unit for name, (_, unit, _) in RIETKERK_PARAMETERS.items() if name not in ("T", "dt", "L", "dl")]
+    rms = np.sqrt((clean**2).mean(axis=(1, 2, 3)))[:, None, None, None]
+    print(f"{model.n_grid} x {model.n_grid} cells of {model.dl:g} m, {steps} steps of {model.dt:g} d from day {start:g}; "
+          f"test functions of radius {radius} cells and {window} steps; load average {os.getloadavg()[0]:.1f}\n")
+    print("| noise | method | equation | terms kept | true terms missed | extra terms | largest coefficient error | fit (s) |")
+    print("|---|---|---|---|---|---|---|---|")
+    printed = None
+    for noise in (0.0, 0.01, 0.05):
+        fields = clean + noise * rms * np.random.default_rng(seed + 1).standard_normal(clean.shape)
+        finder = PDELawFinder(units=units, parameter_units=parameters, registry=rietkerk_registry(),
+                              radius=radius, window=window)
+        begin = time.perf_counter()
+        finder.fit(list(fields), model.dl, model.dt)
+        seconds = time.perf_counter() - begin
+        printed = printed or finder.describe()
+        for name, report in zip("uwv", finder.compare(truth)):
+            print(f"| {noise:.0%} | PDELawFinder | d{name}/dt | {len(report['terms']) - len(report['missing'])} | "
+                  f"{', '.join(report['missing']) or '-'} | {', '.join(report['extra']) or '-'} | "
+                  f"{report['max_error']:.2g} | {seconds:.1f} |")
+        result = run_pdefind(fields, model.dl, model.dt)
+        if isinstance(result, str):
+            print(f"| {noise:.0%} | PySINDy PDE-FIND | all | {result} | | | | |")
+            continue
+        for name, (kept, error) in zip("uwv", _pdefind_scores(result, true_terms)):
+            print(f"| {noise:.0%} | PySINDy {result['pysindy']} PDE-FIND | d{name}/dt | {kept} | "
+                  "the saturating terms (no polynomial has them) | not scored | "
+                  f"{error:.2g} (constant, diffusion) | {result['seconds']:.1f} |")
+    print("\nthe law found from clean data:\n" + printed)
+
+
+def plot_sweep(rain, v, threshold):
+    """The vegetation after ``T`` at each rainfall (one panel each, named by
+    :func:`pattern_name`) and the mean vegetation against the rainfall.
+
+    Parameters
+    ----------
+    rain : ndarray of shape (K,) [water_litre / day / m^2]
+    v : ndarray of shape (K, N, N) [g / m^2]
+    threshold : float
+        Vegetation [g / m^2] above which a cell counts as vegetated.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
-    os.makedirs(out, exist_ok=True)
     figure, axes = plt.subplots(1, len(rain) + 1, figsize=(2.2 * (len(rain) + 1), 2.9))
     for axis, R, field in zip(axes, rain, v):
         axis.imshow(field, cmap="Greens", vmin=0, vmax=float(v.max()))  # one scale: bare soil is white
@@ -181,10 +317,7 @@ def _plot(rain, v, threshold, out):
     axes[-1].set_xlabel("rainfall R (l / d / m$^2$)", fontsize=8)
     axes[-1].set_ylabel("mean vegetation (g / m$^2$)", fontsize=8)
     figure.tight_layout()
-    path = os.path.join(out, "rietkerk_sweep.png")
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return figure
 
 
 if __name__ == "__main__":

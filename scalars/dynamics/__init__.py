@@ -22,6 +22,8 @@
 - :func:`plot_rollouts`: predicted against true test trajectories.
 - :class:`PairForceLaw`: a central pair-force law of charged particles, a few
   coefficients fitted through the integrator.
+- :class:`PDELawFinder`: invariant, units-consistent PDE laws of fields on a periodic
+  grid (weak-form sparse regression with saturating terms), printed with sympy.
 - :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression, of the
   pendulum or of any System that lists its invariants (sums over particles and pairs).
 """
@@ -33,6 +35,7 @@ from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
 from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.nbody import NBodySystem
+from scalars.dynamics.pde_laws import PDELawFinder
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.rietkerk import RIETKERK_PARAMETERS, Rietkerk, rietkerk_registry
 from scalars.dynamics.plotting import plot_rollouts
@@ -46,6 +49,7 @@ __all__ = [
     "NBodySystem",
     "ChargedParticleInMagneticField",
     "Rietkerk",
+    "PDELawFinder",
     "RIETKERK_PARAMETERS",
     "rietkerk_registry",
     "PendulumData",

@@ -295,6 +295,34 @@ class Rietkerk:
             groups[name] = float(value[0])
         return Rietkerk(**groups)
 
+    def right_hand_sides(self):
+        """The model's equations as sympy expressions, at this model's parameter values.
+
+        Written in the symbols of :func:`scalars.dynamics.pde_laws.field_symbols` for the
+        fields ``u, w, v`` (``lap(u)`` for the Laplacian), so that
+        :meth:`PDELawFinder.compare <scalars.dynamics.PDELawFinder.compare>` can score a
+        law found from data against them.
+
+        Returns
+        -------
+        list of 3 sympy expressions
+            ``du/dt, dw/dt, dv/dt``, numbers in the table's units.
+        """
+        from scalars.dynamics.pde_laws import field_symbols
+
+        if self.batch_shape:
+            raise ValueError(f"right_hand_sides needs one parameter set, not a batch of shape {self.batch_shape}")
+        s = field_symbols(("u", "w", "v"))
+        u, w, v = s["u"], s["w"], s["v"]
+        p = {name: float(getattr(self, name)) for name in _RATES}
+        infiltration = p["alpha"] * (v + p["k2"] * p["W0"]) / (v + p["k2"]) * u
+        uptake = p["gm"] * v * w / (p["k1"] + w)
+        return [
+            p["R"] - infiltration + p["Du"] * s["lap(u)"],
+            infiltration - uptake - p["delta_w"] * w + p["Dw"] * s["lap(w)"],
+            p["c"] * uptake - p["delta_v"] * v + p["Dv"] * s["lap(v)"],
+        ]
+
     def initial_state(self, seed=0):
         """Bare-soil water and random plants: the start of :meth:`simulate`.
 
