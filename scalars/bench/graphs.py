@@ -1,7 +1,7 @@
 """Which non-isomorphic graphs can untrained invariant models tell apart? (GRAPH8c and EXP-like)
 
     python -m scalars bench graphs            # GRAPH8c and the EXP-like sets, 100 inits
-    python -m scalars bench graphs --quick    # the same graphs, 10 inits
+    python -m scalars bench graphs --quick    # 10 inits, the 853 connected graphs on 7 nodes
     python -m scalars bench graphs --sets exp # the EXP-like sets only
 
 The protocol of Puny et al. (ICLR 2022, Table 2): every model is left untrained; for each of
@@ -297,13 +297,16 @@ def table(name, A, inits):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--inits", type=int, default=100, help="random initialisations per model")
-    parser.add_argument("--nodes", type=int, default=8, help="graph8c: all connected graphs on this many nodes")
+    parser.add_argument("--nodes", type=int, default=None,
+                        help="graph8c: all connected graphs on this many nodes (default 8, 7 with --quick)")
     parser.add_argument("--cubic", type=int, nargs="*", default=[10, 12], help="exp: cubic graphs on these sizes")
     parser.add_argument("--sets", nargs="+", choices=["graph8c", "exp"], default=["graph8c", "exp"])
-    parser.add_argument("--quick", action="store_true", help="10 initialisations")
+    parser.add_argument("--quick", action="store_true", help="10 initialisations, connected graphs on 7 nodes")
     args = parser.parse_args(argv)
     if args.quick:
         args.inits = 10
+    if args.nodes is None:
+        args.nodes = 7 if args.quick else 8
     torch.set_num_threads(1)
     print(f"{args.inits} initialisations, L1 threshold {THRESHOLD:g}, torch {torch.__version__}, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
