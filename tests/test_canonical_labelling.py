@@ -76,6 +76,8 @@ def test_canonical_frames_are_exactly_invariant_where_every_eigenvalue_repeats(d
     calls = []
     FrameAverage("S(16)", "T2", canonical=True)(lambda X: calls.append(len(X)) or X[:, :1], graphs.reshape(2, -1))
     assert calls == [2]  # one input per graph, however many automorphisms
+    canonical = FrameAverage("S(16)", "T2", canonical=True).canonicalize(moved.reshape(2, -1))
+    assert np.array_equal(canonical.reshape(2, 16, 16), canonical_labelling(graphs)[0])
 
 
 def test_bad_input_is_refused_with_the_problem_named():
