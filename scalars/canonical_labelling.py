@@ -2,8 +2,9 @@
 
 A canonical form maps every relabelling ``P A P^T`` of a graph ``A`` to the same matrix, and
 non-isomorphic graphs to different ones. :func:`canonical_labelling` finds it as nauty does,
-without nauty's pruning: the nodes are coloured by their weight (the diagonal) and the colours
-refined until stable (1-WL: a node's new colour is its old colour with the multiset of
+without nauty's pruning: the nodes are coloured by their weight (the diagonal) and their
+numbers of closed walks of lengths 3 to 6 (exact integers, which split the nodes of many
+regular graphs and so shrink the tree), and the colours refined until stable (1-WL: a node's new colour is its old colour with the multiset of
 ``(A_ij, colour of j)`` over the other nodes ``j``, named by sorting, so that the names do not
 depend on the labels); while some colour holds several nodes, the first smallest such cell
 is split by giving each of its nodes in turn a colour of its own (a child of the search
