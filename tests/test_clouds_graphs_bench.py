@@ -54,3 +54,12 @@ def test_clouds_benchmark_runs(capsys):
     assert main(["bench", "clouds", "--clouds", "20"]) == 0
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| 1000 |")]
     assert len(rows) == 1 and float(rows[0].split("|")[-2]) < 1e-10
+
+
+def test_normals_benchmark_gives_equivariant_rows_equal_in_every_setting(capsys):
+    assert main(["bench", "clouds", "--normals", "--quick", "--patches", "60", "--epochs", "1"]) == 0
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ")[1:4] for line in capsys.readouterr().out.splitlines()
+            if line.startswith("| ") and "model" not in line}
+    for name in ("PCA (smallest principal axis)", "FA-PointNet", "equivariant (PointTensorNet)"):
+        assert len(set(rows[name])) == 1, rows[name]  # I/I, I/SO(3) and SO(3)/SO(3) agree
+    assert rows["PointNet"][0] != rows["PointNet"][1]

@@ -33,9 +33,11 @@ def main(argv=None):
     parser.add_argument("--clouds", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="1,000 clouds")
     parser.add_argument("--normals", action="store_true", help="normal estimation on surface patches instead")
+    parser.add_argument("--patches", type=int, default=None, help="--normals: training patches (4,000; 1,000 quick)")
+    parser.add_argument("--epochs", type=int, default=None, help="--normals: training epochs (100; 10 quick)")
     args = parser.parse_args(argv)
     if args.normals:
-        return normals.main(args.quick)
+        return normals.main(args.quick, args.patches, args.epochs)
     if args.quick:
         args.clouds = 1_000
     rng = np.random.default_rng(0)

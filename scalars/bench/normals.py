@@ -78,9 +78,15 @@ def predict(model, X):
         return tensor_normals(model(torch.as_tensor(X)).reshape(len(X), 9).numpy())
 
 
-def main(quick=False):
+def main(quick=False, n_train=None, epochs=None):
+    """Print the table; ``n_train`` and ``epochs`` override the defaults of the mode.
+
+    The test sets have ``min(500, n_train // 2)`` patches (1,000 without ``quick``).
+    """
     torch.set_num_threads(1)
-    n_train, n_test, epochs = (1000, 500, 10) if quick else (4000, 1000, 100)
+    default_train, default_test, default_epochs = (1000, 500, 10) if quick else (4000, 1000, 100)
+    n_train, epochs = n_train or default_train, epochs or default_epochs
+    n_test = min(default_test, n_train // 2)
     data = {rotate: surface_patches(n_train, N_POINTS, NOISE, rotate, seed=1) for rotate in (False, True)}
     tests = {rotate: surface_patches(n_test, N_POINTS, NOISE, rotate, seed=2) for rotate in (False, True)}
     print(f"{n_train:,} training and {n_test:,} test patches of {N_POINTS} points (the rotated sets are the same "
