@@ -466,8 +466,9 @@ class FrameAverage(_Average):
     symmetric ``k x k`` matrices, weighted graphs, by ``A -> P A P^T`` (layout ``"T2"``),
     or with ``canonical=True`` the canonical-labelling frame of a graph (the coset of its
     automorphism group that takes it to its exact canonical form, exact whatever its
-    spectrum, as for strongly regular graphs). Inputs with repeated covariance eigenvalues (symmetric configurations) are resolved
-    with the other input vectors or by an exact average over their symmetries.
+    spectrum, as for strongly regular graphs). Inputs with repeated covariance eigenvalues
+    (symmetric configurations) are resolved with the other input vectors or by an exact
+    average over their symmetries.
 
     Parameters
     ----------
