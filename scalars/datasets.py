@@ -15,7 +15,8 @@ The attributes ``group``, ``layout``, ``output`` and ``particles`` are the param
 
 import numpy as np
 
-__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ModifiedInertia", "ParticleInteraction", "ChargedNBody", "GravityField", "gravity_field"]
+__all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ModifiedInertia", "ParticleInteraction", "ChargedNBody", "GravityField", "gravity_field",
+           "surface_patches"]
 
 
 class RegressionDataset:
@@ -512,3 +513,64 @@ class GravityField:
 
     def __repr__(self):
         return f"GravityField({self.n_samples}, n={self.n}, n_masses={self.n_masses}, d={self.d}, seed={self.seed})"
+
+
+def surface_patches(n_patches, n_points=32, noise=0.0, rotate=True, seed=None):
+    """Patches of random smooth surfaces and their unit normals at the patch centre.
+
+    Each surface is a height field ``z = h(u, v)`` over the unit disc: a random plane, a
+    random quadric and three Gaussian bumps (heights and widths random, centres in the
+    disc). ``n_points`` points are drawn uniformly in the disc, lifted to the surface, and
+    moved by Gaussian noise of standard deviation ``noise``; the patch is then rotated by a
+    Haar-random rotation (``rotate=True``; otherwise left as drawn) and translated by a
+    standard normal vector. The target is the unit normal of the surface at ``(0, 0)``,
+    rotated with the points, and defined up to sign. The same ``seed`` gives the same
+    patches with and without the rotations.
+
+    Parameters
+    ----------
+    n_patches : int
+    n_points : int, default=32
+    noise : float, default=0.0
+        Standard deviation of the noise on every coordinate (the disc has radius 1).
+    rotate : bool, default=True
+    seed : int or None
+
+    Returns
+    -------
+    X : ndarray of shape (n_patches, n_points * 3)
+        The points, flat (layout ``"{n_points}P"``).
+    normals : ndarray of shape (n_patches, 3)
+    """
+    if isinstance(n_patches, bool) or not isinstance(n_patches, (int, np.integer)) or n_patches < 1:
+        raise ValueError(f"n_patches must be a positive int, got {n_patches!r}")
+    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 3:
+        raise ValueError(f"n_points must be an int >= 3 (a plane needs three points), got {n_points!r}")
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    rng = np.random.default_rng(seed)
+    radius, angle = np.sqrt(rng.random((n_patches, n_points))), 2 * np.pi * rng.random((n_patches, n_points))
+    uv = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1)  # (n, N, 2)
+    slope = rng.normal(0.0, 0.5, (n_patches, 2))
+    hessian = rng.normal(0.0, 0.5, (n_patches, 2, 2))
+    hessian = hessian + np.swapaxes(hessian, 1, 2)
+    centres = rng.uniform(-0.7, 0.7, (n_patches, 3, 2))
+    heights, widths = rng.normal(0.0, 0.3, (n_patches, 3)), rng.uniform(0.2, 0.5, (n_patches, 3))
+
+    def bumps(p):  # p (n, m, 2) -> heights (n, m) and gradients (n, m, 2)
+        offset = p[:, :, None, :] - centres[:, None]
+        value = heights[:, None] * np.exp(-(offset**2).sum(-1) / (2 * widths[:, None] ** 2))
+        return value.sum(-1), (-value[..., None] * offset / widths[:, None, :, None] ** 2).sum(2)
+
+    z = (uv @ slope[:, :, None])[..., 0] + 0.5 * np.einsum("npi,nij,npj->np", uv, hessian, uv) + bumps(uv)[0]
+    points = np.concatenate([uv, z[..., None]], axis=-1) + noise * rng.standard_normal((n_patches, n_points, 3))
+    gradient = slope + bumps(np.zeros((n_patches, 1, 2)))[1][:, 0]
+    normals = np.concatenate([-gradient, np.ones((n_patches, 1))], axis=1)
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    Q, R = np.linalg.qr(rng.standard_normal((n_patches, 3, 3)))  # drawn either way: same patches
+    Q = Q * np.sign(np.diagonal(R, axis1=1, axis2=2))[:, None, :]  # Haar on O(3)
+    Q[:, :, 0] *= np.sign(np.linalg.det(Q))[:, None]  # on SO(3)
+    if rotate:
+        points, normals = points @ np.swapaxes(Q, 1, 2), (Q @ normals[:, :, None])[..., 0]
+    points = points + rng.standard_normal((n_patches, 1, 3))
+    return points.reshape(n_patches, -1), normals

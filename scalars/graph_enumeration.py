@@ -11,16 +11,30 @@ nodes that keep the refined colours sorted; the orders within colour classes are
 exhaustively, which is fast for the small ``n`` meant here (at most ``n!`` orders, for a
 regular graph).
 
->>> from scalars.graph_enumeration import connected_graphs
+:func:`cubic_graphs` builds the connected 3-regular graphs on ``n`` nodes: a backtracking
+search fills the nodes' neighbours in order (interchangeable untouched nodes taken lowest
+first, a node not reached by the earlier ones closing a component, so rejected), and the
+labelled graphs it finds are reduced to one per isomorphism class by
+:func:`scalars.canonical_labelling.canonical_labelling`. Colour refinement (1-WL) gives every
+node of a regular graph the same colour, so it cannot tell two cubic graphs on ``n`` nodes
+apart: all their pairs are hard cases for message passing. :func:`rook_graph` and
+:func:`shrikhande_graph` are the two strongly regular graphs with parameters (16, 6, 2, 2):
+not isomorphic, yet with the same spectrum and the same 3-WL colours.
+
+>>> from scalars.graph_enumeration import connected_graphs, cubic_graphs
 >>> [len(connected_graphs(n)) for n in range(1, 7)]
 [1, 1, 2, 6, 21, 112]
+>>> [len(cubic_graphs(n)) for n in (4, 6, 8)]
+[1, 2, 5]
 """
 
-from itertools import permutations, product
+from itertools import combinations, permutations, product
 
 import numpy as np
 
-__all__ = ["connected_graphs", "canonical_forms"]
+from scalars.canonical_labelling import canonical_labelling
+
+__all__ = ["connected_graphs", "canonical_forms", "cubic_graphs", "rook_graph", "shrikhande_graph"]
 
 _CHUNK = 2**21  # graphs times orders per vectorised step
 
@@ -53,6 +67,85 @@ def connected_graphs(n):
     return graphs
 
 
+def cubic_graphs(n):
+    """The connected 3-regular (cubic) graphs on ``n`` nodes, one per isomorphism class.
+
+    Parameters
+    ----------
+    n : int
+        Even number of nodes, 4 to 12 (the counts are 1, 2, 5, 19, 85 for ``n = 4..12``;
+        ``n = 12`` takes seconds).
+
+    Returns
+    -------
+    ndarray of uint8, shape (n_graphs, n, n)
+        Adjacency matrices in the canonical form of
+        :func:`scalars.canonical_labelling.canonical_labelling`, sorted by their entries.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n % 2 or not 4 <= n <= 12:
+        raise ValueError(f"n must be an even integer between 4 and 12 (3-regular graphs need n even), got {n!r}")
+    labelled = np.array(list(_labelled_cubic_graphs(int(n))), dtype=np.uint8)
+    forms = canonical_labelling(labelled)[0]
+    return np.unique(forms, axis=0)
+
+
+def rook_graph(m=4):
+    """The ``m x m`` rook's graph: cells of a board, adjacent in the same row or column.
+
+    Returns
+    -------
+    ndarray of uint8, shape (m * m, m * m)
+        Node ``m i + j`` is the cell ``(i, j)``. For ``m = 4`` it is strongly regular with
+        parameters (16, 6, 2, 2) and 1152 automorphisms.
+    """
+    cells = np.indices((m, m)).reshape(2, -1).T
+    same = (cells[:, None, :] == cells[None, :, :]).sum(axis=2)
+    return (same == 1).astype(np.uint8)
+
+
+def shrikhande_graph():
+    """The Shrikhande graph: cells of a 4 x 4 torus, adjacent by the steps (0, ±1), (±1, 0), ±(1, 1).
+
+    Returns
+    -------
+    ndarray of uint8, shape (16, 16)
+        Node ``4 i + j`` is the cell ``(i, j)``. Strongly regular with parameters
+        (16, 6, 2, 2), as the 4 x 4 rook's graph, but not isomorphic to it (192
+        automorphisms; the neighbours of a node form a 6-cycle, not two triangles).
+    """
+    cells = np.indices((4, 4)).reshape(2, -1).T
+    steps = {(0, 1), (0, 3), (1, 0), (3, 0), (1, 1), (3, 3)}
+    difference = (cells[None, :, :] - cells[:, None, :]) % 4
+    return np.array([[tuple(d) in steps for d in row] for row in difference], dtype=np.uint8)
+
+
+def _labelled_cubic_graphs(n):
+    """Connected labelled cubic graphs covering every isomorphism class (with repeats)."""
+    degree, A = np.zeros(n, dtype=int), np.zeros((n, n), dtype=np.uint8)
+
+    def fill(v):
+        if 0 < v < n and degree[v] == 0:  # nothing before v reaches v: a closed component
+            return
+        if v == n:
+            yield A.copy()
+            return
+        need = 3 - degree[v]
+        later = [w for w in range(v + 1, n) if degree[w] < 3]
+        used, fresh = [w for w in later if degree[w]], [w for w in later if not degree[w]]
+        for k in range(min(need, len(fresh)) + 1):  # untouched nodes are alike: the lowest k
+            for chosen in combinations(used, need - k):
+                neighbours = list(chosen) + fresh[:k]
+                A[v, neighbours] = A[neighbours, v] = 1
+                degree[neighbours] += 1
+                degree[v] += need
+                yield from fill(v + 1)
+                degree[v] -= need
+                degree[neighbours] -= 1
+                A[v, neighbours] = A[neighbours, v] = 0
+
+    return fill(0)
+
+
 def canonical_forms(A):
     """Canonical forms of simple graphs: equal exactly for isomorphic graphs.
 
@@ -65,10 +158,16 @@ def canonical_forms(A):
     -------
     forms : ndarray of uint8, shape (n_graphs, n, n)
         The relabelled adjacency matrices.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` is not a stack of square, symmetric 0/1 matrices with zero diagonal
+        (self-loops), naming the first bad graph.
     codes : ndarray of int64, shape (n_graphs,)
         Their upper triangles as bit strings (the canonical form is the smallest).
     """
-    A = np.asarray(A, dtype=np.uint8)
+    A = _simple(A)
     n_graphs, n, _ = A.shape
     colours = _refined_colours(A)
     order = np.argsort(colours, axis=1, kind="stable")
@@ -88,6 +187,21 @@ def canonical_forms(A):
             chosen = nodes[np.arange(len(chunk)), best]
             forms[chunk] = A[chunk[:, None, None], chosen[:, :, None], chosen[:, None, :]]
     return forms, codes
+
+
+def _simple(A):
+    """``A`` as uint8 after checking it holds simple graphs (0/1, symmetric, no self-loops)."""
+    A = np.asarray(A)
+    if A.ndim != 3 or A.shape[1] != A.shape[2]:
+        raise ValueError(f"A must have shape (n_graphs, n, n) (square adjacency matrices), got shape {A.shape}")
+    for bad, problem in [
+        (~np.isin(A, (0, 1)).all(axis=(1, 2)), "has entries other than 0 and 1"),
+        ((A != np.swapaxes(A, 1, 2)).any(axis=(1, 2)), "is not symmetric"),
+        ((np.diagonal(A, axis1=1, axis2=2) != 0).any(axis=1), "has self-loops (nonzero diagonal)"),
+    ]:
+        if bad.any():
+            raise ValueError(f"A must hold simple graphs: graph {int(np.argmax(bad))} {problem}")
+    return A.astype(np.uint8)
 
 
 def _refined_colours(A):

@@ -71,8 +71,6 @@ def test_frames_larger_than_the_cap_and_asymmetric_matrices_are_refused():
         FrameAverage(f"S({n})", "T2")(lambda X: X[:, :1], complete)
     with pytest.raises(ValueError, match=r"samples \[0\] of X are not symmetric"):
         FrameAverage("S(2)", "T2").frame(np.array([[0.0, 1.0, 0.0, 0.0]]))
-    with pytest.raises(ValueError, match="not canonical ones"):
-        FrameAverage("S(3)", "T2", canonical=True)
 
 
 def test_strongly_regular_graphs_exceed_the_cap_with_a_named_error():

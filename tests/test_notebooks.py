@@ -62,6 +62,15 @@ CHECKS = {
         numbers={r"max \|H\(Rz, Rg\) - H\(z, g\)\| = (\S+)": (4, 1e-12)},  # an untrained scalar HNN is invariant
         images=2,
     ),
+    "graphs.ipynb": Checks(
+        120,
+        printed=(
+            "automorphisms: [1152, 192]", "same canonical form: False", "same spectrum: True",
+            "connected cubic graphs: {4: 1, 6: 2, 8: 5, 10: 19}", "FA-MLP (canonical frames): 0 of 171 pairs unseparated",
+            "GIN: 171 of 171 pairs unseparated",
+        ),
+        numbers={r"max change under relabelling: (\S+)": (1, 1e-12)},  # exactly invariant
+    ),
     "laws.ipynb": Checks(300, printed=("<p1,p1>/2 + <p2,p2>/2", "- 2*sqrt(<q1-q2,q1-q2>)")),
     "regression_benchmarks.ipynb": Checks(120, images=1),  # its cells assert the MSE below EMLP's at every size
     "rietkerk.ipynb": Checks(

@@ -19,7 +19,14 @@ import numpy as np
 
 from scalars._backend import as_backend_of, as_index, concatenate, is_numpy, to_numpy
 from scalars.averaging.action import act, inverse, rank, take
-from scalars.averaging.frames import SampleError, in_safe_range, pca_frames, sort_frames, spectral_frames
+from scalars.averaging.frames import (
+    SampleError,
+    canonical_frames,
+    in_safe_range,
+    pca_frames,
+    sort_frames,
+    spectral_frames,
+)
 from scalars.groups import (
     Euclidean,
     Orthogonal,
@@ -456,9 +463,12 @@ class FrameAverage(_Average):
     SE(d); permutation frames (particles sorted by their invariants) for S(k); both
     together for interchangeable particles ``S(k) x G``; spectral frames (nodes sorted by
     Laplacian eigenvector keys, both signs of each eigenvector used) for S(k) acting on
-    symmetric ``k x k`` matrices, weighted graphs, by ``A -> P A P^T`` (layout ``"T2"``).
-    Inputs with repeated covariance eigenvalues (symmetric configurations) are resolved
-    with the other input vectors or by an exact average over their symmetries.
+    symmetric ``k x k`` matrices, weighted graphs, by ``A -> P A P^T`` (layout ``"T2"``),
+    or with ``canonical=True`` the canonical-labelling frame of a graph (the coset of its
+    automorphism group that takes it to its exact canonical form, exact whatever its
+    spectrum, as for strongly regular graphs). Inputs with repeated covariance eigenvalues
+    (symmetric configurations) are resolved with the other input vectors or by an exact
+    average over their symmetries.
 
     Parameters
     ----------
@@ -473,7 +483,9 @@ class FrameAverage(_Average):
         ``"T1"``, ``"T2"``, ``"5P"``, ...; tensor rank at most 3).
     canonical : bool, default=False
         One element per generic input (a canonicalisation) instead of every sign choice
-        of the PCA axes.
+        of the PCA axes; for graphs (``"T2"``), the canonical-labelling frame instead of
+        the spectral one (entries compared exactly: every element gives the one canonical
+        form, so ``func`` is evaluated once per sample).
     tol : float, default=1e-5
         Relative tolerance for repeated eigenvalues, tied particles and vector components.
     degenerate : {"warn", "raise"}, default="warn"
@@ -498,6 +510,11 @@ class FrameAverage(_Average):
     graph whose frame would be larger (such as one with a large automorphism group, whose
     nodes no key separates) is refused with a ValueError naming it."""
 
+    max_graph_search = 2**20
+    """Largest canonical-labelling search tree of a graph (``canonical=True``), in refined
+    colourings: at least its number of automorphisms (``n!`` for the complete graph); a
+    graph whose tree is larger is refused with a ValueError naming it."""
+
     def __init__(self, group, layout, output="T0", canonical=False, tol=1e-5, degenerate="warn"):
         super().__init__(group, layout, output)
         if degenerate not in ("warn", "raise"):
@@ -506,8 +523,6 @@ class FrameAverage(_Average):
         group = self.group
         self.graph = isinstance(group, Permutation) and self.layout in ("T2", "1T2")
         if self.graph:
-            if self.canonical:
-                raise ValueError("canonical=True: graphs (layout 'T2') have spectral frames, not canonical ones")
             self.permutation, self.base, self._vector_columns = group, None, np.arange(0)
             return
         self.permutation = None
@@ -543,12 +558,14 @@ class FrameAverage(_Average):
         if self.graph:
             k = self.group.d
             A = to_numpy(X).reshape(-1, k, k)
-            asymmetry = np.abs(A - np.swapaxes(A, 1, 2)).max(axis=(1, 2)) > self.tol * np.abs(A).max(axis=(1, 2))
+            tol = 0.0 if self.canonical else self.tol  # canonical forms compare entries exactly
+            asymmetry = np.abs(A - np.swapaxes(A, 1, 2)).max(axis=(1, 2)) > tol * np.abs(A).max(axis=(1, 2))
             if asymmetry.any():
                 bad = np.flatnonzero(asymmetry)
+                kind = "canonical-labelling frames are built for exactly" if self.canonical else "spectral frames are built for"
                 raise ValueError(
                     f"the matrices of samples {bad[:10].tolist()}{' ...' if len(bad) > 10 else ''} of X are not "
-                    f"symmetric (within tol={self.tol:g}): spectral frames are built for symmetric matrices"
+                    f"symmetric (within tol={tol:g}): {kind} symmetric matrices"
                 )
 
     def _rows_per_sample(self, plan):
@@ -580,13 +597,15 @@ class FrameAverage(_Average):
         n = len(X)
         if self.graph:
             k = self.group.d
+            A = to_numpy(X).reshape(n, k, k)
+            build, cap, name = ((canonical_frames, self.max_graph_search, "max_graph_search") if self.canonical else
+                                (lambda A, cap: spectral_frames(A.astype(np.float64), self.tol, cap),
+                                 self.max_graph_frame, "max_graph_frame"))
             try:
-                sample, P, weights, views = spectral_frames(
-                    to_numpy(X).reshape(n, k, k).astype(np.float64), self.tol, self.max_graph_frame
-                )
+                sample, P, weights, views = build(A, cap)
             except SampleError as error:
                 raise ValueError(
-                    f"sample {offset + error.row}: {error.message}; raise FrameAverage.max_graph_frame to average over it"
+                    f"sample {offset + error.row}: {error.message}; raise FrameAverage.{name} to average over it"
                 ) from None
             return Frame(sample, P, weights, n, views=views)
         precision = _rounding(X)

@@ -38,7 +38,15 @@ Spectral frames (S(n) acting on symmetric matrices, ``A -> P A P^T``: weighted g
     order. Every choice depends on ``A`` only through equivariant quantities, so the frame
     is exactly equivariant; a frame larger than ``max_size`` is refused.
 
-A canonical frame (``canonical=True``) also fixes the sign of every eigenvector with the
+Canonical-labelling frames (S(n) on symmetric matrices, ``canonical=True``)
+    The orders of the nodes that take the graph to its exact canonical form
+    (:func:`scalars.canonical_labelling.canonical_labelling`: colour refinement and an
+    individualisation-refinement search, entries compared exactly): a coset of its
+    automorphism group, so every element gives the same relabelled input. Exact where the
+    spectral keys tie every node, as in strongly regular graphs; a graph whose search tree
+    is larger than ``max_size`` nodes is refused.
+
+A canonical frame of a vector input (``canonical=True``) also fixes the sign of every eigenvector with the
 first vector that has a component along it, so that a generic input gets one element: a
 canonicalisation. Its elements differ only by symmetries of the input, so the canonical
 input ``h^-1 x`` is the same for all of them.
@@ -49,7 +57,9 @@ from math import factorial, prod
 
 import numpy as np
 
-__all__ = ["pca_frames", "sort_frames", "spectral_frames", "design", "in_safe_range", "SampleError"]
+from scalars.canonical_labelling import SearchTooLarge, canonical_labelling
+
+__all__ = ["pca_frames", "sort_frames", "spectral_frames", "canonical_frames", "design", "in_safe_range", "SampleError"]
 
 _EPS = np.finfo(np.float64).eps
 _SAFE_FRACTION = 0.4  # of the largest exponent: sums of squares of |x| < 2^(0.4 maxexp) stay finite and normal
@@ -454,6 +464,38 @@ def spectral_frames(A, tol=1e-5, max_size=4096):
     _, views = np.unique(np.column_stack([sample, ordered.reshape(len(sample), -1)]), axis=0, return_inverse=True)
     elements = np.swapaxes(np.eye(k)[order], -1, -2)  # column i is e_order[i]
     return sample, elements, 1.0 / np.bincount(sample, minlength=n)[sample], views.ravel()
+
+
+def canonical_frames(A, max_size=2**20):
+    """Canonical-labelling frames of symmetric matrices (see the module docstring).
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, k, k)
+        Symmetric matrices (weighted adjacency matrices of graphs on ``k`` nodes).
+    max_size : int
+        Largest search tree accepted for a sample (refined colourings).
+
+    Returns
+    -------
+    sample : ndarray of int, shape (R,)
+    elements : ndarray of shape (R, k, k)
+        Permutation matrices ``P`` with ``P^T A P`` the canonical form: ``|Aut(A)|`` per sample.
+    weights : ndarray of shape (R,)
+    views : ndarray of int, shape (R,)
+        The sample itself: every element of a sample gives the same input.
+
+    Raises
+    ------
+    SampleError
+        For a row whose search tree would have more than ``max_size`` nodes.
+    """
+    try:
+        _, sample, orders = canonical_labelling(A, max_nodes=max_size)
+    except SearchTooLarge as error:
+        raise SampleError(error.row, error.message) from None
+    elements = np.swapaxes(np.eye(A.shape[-1])[orders], -1, -2)  # column i is e_order[i]
+    return sample, elements, 1.0 / np.bincount(sample, minlength=len(A))[sample], sample.copy()
 
 
 def _scale(keys):

@@ -21,6 +21,7 @@ from scalars.nn.lightweight import GraphInvariantFeatures, PointCloudInvariantFe
 from scalars.nn.layers import BilinearReadout, Residual, Standardizer, location_scale, mlp
 from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
 from scalars.nn.penalty import EquivariancePenalty, augment
+from scalars.nn.pointnet import PointNet, PointTensorNet
 from scalars.nn.residual import PlainMLP, ResidualPathway
 from scalars.nn.training import History, fit
 
@@ -52,6 +53,8 @@ __all__ = [
     "gated",
     "uniform_rep",
     "PlainMLP",
+    "PointNet",
+    "PointTensorNet",
     "ResidualPathway",
     "EquivariancePenalty",
     "augment",

@@ -90,7 +90,8 @@ class FrameAveraging(nn.Module):
     layout : str
     output : str, default="T0"
     canonical : bool, default=False
-        One element per generic input instead of every sign choice.
+        One element per generic input instead of every sign choice; for graphs (layout
+        ``"T2"``), the canonical-labelling frame instead of the spectral one.
     tol : float, default=1e-5
 
     Attributes
