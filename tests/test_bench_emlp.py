@@ -17,6 +17,7 @@ def test_emlp_benchmark_prints_the_solve_and_step_tables(capsys, no_peers):
     # without a peers environment emlp's cells say so, never a copied number
     assert "| not run | not run |" in out and "| emlp 1.0.3 EMLP 3x384, float32, batch 500 | not run |" in out
     assert "peers: not run" in out
+    assert "| phase of our EMLP step |" in out and "| assembly |" in out and "| backward |" in out
 
 
 def test_regression_benchmark_has_an_opt_in_emlp_row():

@@ -41,7 +41,7 @@ import torch
 from scalars.bench.peers import NOT_RUN, peers_line, run_peer
 from scalars.datasets import O5Synthetic
 from scalars.groups import get_group
-from scalars.nn import EMLP
+from scalars.nn import EMLP, EquivariantBilinear, EquivariantLinear, GatedNonlinearity
 from scalars.reps import equivariant_basis, rep
 from scalars.reps.solver import clear_cache
 
@@ -97,7 +97,8 @@ def time_training_step(n_steps=10, hidden=384, layers=3, n_samples=1000, batch_s
     Returns
     -------
     dict with keys build_seconds, step_seconds (mean over ``n_steps`` after a warm-up), steps,
-    parameters
+    parameters, split (seconds per step of each phase, from ``n_steps`` more steps with
+    timing hooks: assembly, linear, bilinear, gates, backward, rest)
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -112,19 +113,83 @@ def time_training_step(n_steps=10, hidden=384, layers=3, n_samples=1000, batch_s
         build = time.perf_counter() - start
         optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
         generator = torch.Generator().manual_seed(seed)
-        times = []
-        for _ in range(n_steps + 1):
+
+        def step(phases=None):
             batch = torch.randperm(n_samples, generator=generator)[:batch_size]
             start = time.perf_counter()
             loss = ((net(X[batch]) - y[batch]) ** 2).mean()
             optimizer.zero_grad()
+            backward = time.perf_counter()
             loss.backward()
+            if phases is not None:
+                phases["backward"] += time.perf_counter() - backward
             optimizer.step()
-            times.append(time.perf_counter() - start)
+            return time.perf_counter() - start
+
+        times = [step() for _ in range(n_steps + 1)]
+        phases, remove = _phase_timers(net)
+        total = sum(step(phases) for _ in range(n_steps))
+        remove()
+        split = {name: seconds / n_steps for name, seconds in phases.items()}
+        split["rest (loss, Adam, glue)"] = total / n_steps - sum(split.values())
         parameters = sum(p.numel() for p in net.parameters())
-        return dict(build_seconds=build, step_seconds=float(np.mean(times[1:])), steps=n_steps, parameters=parameters)
+        return dict(build_seconds=build, step_seconds=float(np.mean(times[1:])), steps=n_steps, parameters=parameters,
+                    split=split)
     finally:
         torch.set_num_threads(threads)
+
+
+def _phase_timers(net):
+    """Wall time of the EMLP's phases, accumulated by hooks (the numerics are untouched).
+
+    Returns
+    -------
+    phases : dict
+        Seconds so far of "assembly" (``EquivariantLinear.weight`` and ``.bias``: basis
+        times coefficients), "linear" (the rest of each ``EquivariantLinear``), "bilinear",
+        "gates" and "backward" (filled by the caller).
+    remove : callable
+        Takes the hooks off again.
+    """
+    phases = dict.fromkeys(("assembly", "linear", "bilinear", "gates", "backward"), 0.0)
+    starts, handles, wrapped = {}, [], []
+
+    def timed_method(layer, name):
+        method = getattr(layer, name)
+
+        def timed():
+            start = time.perf_counter()
+            try:
+                return method()
+            finally:
+                phases["assembly"] += time.perf_counter() - start
+                phases["linear"] -= time.perf_counter() - start  # counted in the linear layer's time too
+
+        setattr(layer, name, timed)
+        wrapped.append((layer, name))
+
+    for module in net.modules():
+        phase = {EquivariantLinear: "linear", EquivariantBilinear: "bilinear", GatedNonlinearity: "gates"}.get(type(module))
+        if phase is None:
+            continue
+        if phase == "linear":
+            timed_method(module, "weight"), timed_method(module, "bias")
+
+        def before(module, inputs):
+            starts[module] = time.perf_counter()
+
+        def after(module, inputs, output, phase=phase):
+            phases[phase] += time.perf_counter() - starts.pop(module)
+
+        handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
+
+    def remove():
+        for handle in handles:
+            handle.remove()
+        for layer, name in wrapped:
+            delattr(layer, name)
+
+    return phases, remove
 
 
 def time_peer_training_step(n_steps=10, hidden=384, layers=3, n_samples=1000, batch_size=500, seed=0):
@@ -227,6 +292,14 @@ def step_table(ours, peer=None):
     return "\n".join(lines)
 
 
+def split_table(ours):
+    """Seconds per step of each phase of our EMLP step, and its share."""
+    total = sum(ours["split"].values())
+    lines = ["| phase of our EMLP step | seconds per step | share |", "|---|---|---|"]
+    lines += [f"| {name} | {seconds:.4f} | {100 * seconds / total:.0f}% |" for name, seconds in ours["split"].items()]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     """``python -m scalars bench emlp [--quick] [--steps N]``."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench emlp", description=__doc__.split("\n")[0])
@@ -241,7 +314,10 @@ def main(argv=None):
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; {peers_line()}\n")
     print(solve_table(time_solves(), time_peer_solves()))
     print()
-    print(step_table(time_training_step(n_steps=steps), time_peer_training_step(n_steps=peer_steps)))
+    ours = time_training_step(n_steps=steps)
+    print(step_table(ours, time_peer_training_step(n_steps=peer_steps)))
+    print()
+    print(split_table(ours))
     if args.fit:
         print()
         print(fit_table(time_fit(width=args.width, epochs=args.epochs)))
