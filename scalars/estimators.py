@@ -476,7 +476,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         from scalars.nn import fit
 
-        X, y = torch.tensor(X, device=self.device_), torch.tensor(y, device=self.device_)  # copies: X may be a read-only memmap
+        # copies: X may be a read-only memmap
+        X, y = torch.tensor(X, device=self.device_), torch.tensor(y, device=self.device_)
         module.fit_statistics(X, y)
         to_columns = self._to_columns
         self.history_ = fit(
@@ -519,7 +520,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         return self._as_target(columns.cpu().numpy(), X)
 
     def _resolve_settings(self, n_samples):
-        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``weight_decay_``, ``polish_``, ``device_``."""
+        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``weight_decay_``, ``polish_``,
+        ``device_``."""
         from scalars.nn import resolve_device
 
         self.device_ = resolve_device(self.device, f"{type(self).__name__}: device")

@@ -68,7 +68,8 @@ def test_featurize_benchmark_runs(capsys):
 def test_units_benchmark_runs(capsys, monkeypatch, tmp_path):
     from scalars.bench.peers import PEERS_PYTHON_VARIABLE
 
-    monkeypatch.setenv(PEERS_PYTHON_VARIABLE, str(tmp_path / "python"))  # no peers here (tests/test_bench_peers.py runs pint's)
+    # no peers here (tests/test_bench_peers.py runs pint's runner)
+    monkeypatch.setenv(PEERS_PYTHON_VARIABLE, str(tmp_path / "python"))
     assert main(["bench", "units", "--n-problems", "5"]) == 0
     out = capsys.readouterr().out
     assert "| scalars.units.integer_nullspace | 100.0% | 100.0% | 100.0% | 100.0% |" in out

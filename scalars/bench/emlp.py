@@ -46,7 +46,9 @@ from scalars.nn import EMLP, EquivariantBilinear, EquivariantLinear, GatedNonlin
 from scalars.reps import equivariant_basis, rep
 from scalars.reps.solver import clear_cache
 
-__all__ = ["main", "SOLVES", "LARGE", "time_solves", "time_peer_solves", "time_training_step", "time_peer_training_step", "time_fit"]
+__all__ = [
+    "main", "SOLVES", "LARGE", "time_solves", "time_peer_solves", "time_training_step", "time_peer_training_step", "time_fit",
+]
 
 SOLVES = [
     *[(group, a, b) for group in ("O(3)", "SO(3)", "O(1,3)", "Sp(4)") for a, b in [("T1", "T1"), ("T2", "T0"), ("T2", "T1")]],
@@ -172,7 +174,8 @@ def _phase_timers(net):
         wrapped.append((layer, name))
 
     for module in net.modules():
-        phase = {EquivariantLinear: "linear", EquivariantBilinear: "bilinear", GatedNonlinearity: "gates"}.get(type(module))
+        kinds = {EquivariantLinear: "linear", EquivariantBilinear: "bilinear", GatedNonlinearity: "gates"}
+        phase = kinds.get(type(module))
         if phase is None:
             continue
         if phase == "linear":
@@ -308,7 +311,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m scalars bench emlp", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="3 training steps instead of 20 (emlp's: 1 instead of 5); emlp skips the two large solves")
-    parser.add_argument("--steps", type=int, default=None, help="training steps to time, ours and emlp's (after one warm-up)")
+    parser.add_argument("--steps", type=int, default=None, help="steps to time, ours and emlp's (after a warm-up)")
     parser.add_argument("--fit", action="store_true", help="also time a full fit of our EMLP on O5Synthetic (1000 samples)")
     parser.add_argument("--width", type=int, default=384, help="channels per hidden layer of the --fit model (default 384)")
     parser.add_argument("--epochs", type=int, default=900, help="epochs of the --fit model (default 900, EMLP's protocol)")

@@ -375,7 +375,9 @@ class NeuralODE(_Dynamics):
     torch.Size([4, 18])
     """
 
-    def __init__(self, system, hidden=64, layers=2, method="rk4", substeps=2, raw=False, dimensionless=False, device="cpu"):
+    def __init__(
+        self, system, hidden=64, layers=2, method="rk4", substeps=2, raw=False, dimensionless=False, device="cpu",
+    ):
         super().__init__()
         _check_hooks(system, dimensionless, False)
         self.system, self.raw, self.dimensionless = system, raw, dimensionless
@@ -496,7 +498,9 @@ class ScalarNeuralODE(NeuralODE):
     """
 
     def __init__(self, hidden=64, layers=2, dimensionless=False, method="rk4", substeps=2, device="cpu"):
-        super().__init__(DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, dimensionless=dimensionless, device=device)
+        super().__init__(
+            DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, dimensionless=dimensionless, device=device,
+        )
 
 
 class MLPNeuralODE(NeuralODE):

@@ -81,7 +81,8 @@ class PlainCNN(nn.Module):
         Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, in_order, out_order, in_channels=1, out_channels=1, channels=8, dilations=(1, 2, 4, 1), size=3, d=2, device="cpu"):
+    def __init__(self, in_order, out_order, in_channels=1, out_channels=1, channels=8, dilations=(1, 2, 4, 1), size=3, d=2,
+                 device="cpu"):
         super().__init__()
         if len(dilations) < 1:
             raise ValueError("dilations must list at least one convolution")

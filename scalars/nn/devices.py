@@ -46,5 +46,7 @@ def resolve_device(device, name="device"):
     else:
         raise TypeError(f"{name} must be one of {DEVICES} or a torch.device, got {type(device).__name__} {device!r}")
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"{name}={device!r} but CUDA is not available here (torch {torch.__version__}); use 'cpu' or 'auto'")
+        raise ValueError(
+            f"{name}={device!r} but CUDA is not available here (torch {torch.__version__}); use 'cpu' or 'auto'"
+        )
     return resolved

@@ -83,7 +83,8 @@ class EquivariantHead(nn.Module):
     """
 
     def __init__(
-        self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+        self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0,
+        device="cpu",
     ):
         super().__init__()
         self.expansion = EquivariantExpansion(group, layout, output, particles)
@@ -148,19 +149,25 @@ class EquivariantHead(nn.Module):
 class InvariantMLP(EquivariantHead):
     """An invariant scalar ``f(invariants)``: an :class:`EquivariantHead` with ``output="T0"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu"):
+    def __init__(
+        self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+    ):
         super().__init__(group, layout, "T0", particles, hidden, encoding, activation, bilinear, device=device)
 
 
 class VectorHead(EquivariantHead):
     """An equivariant vector ``sum_s f_s(invariants) b_s``: ``output="T1"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu"):
+    def __init__(
+        self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+    ):
         super().__init__(group, layout, "T1", particles, hidden, encoding, activation, bilinear, device=device)
 
 
 class TensorHead(EquivariantHead):
     """An equivariant symmetric tensor ``sum_K f_K(invariants) T_K``: ``output="T2"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu"):
+    def __init__(
+        self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+    ):
         super().__init__(group, layout, "T2", particles, hidden, encoding, activation, bilinear, device=device)

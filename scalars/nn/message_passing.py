@@ -63,7 +63,9 @@ class MessagePassing(nn.Module):
         Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, n_node_features, n_edge_features=0, hidden=64, layers=4, dimension=3, equivariant=True, device="cpu"):
+    def __init__(
+        self, n_node_features, n_edge_features=0, hidden=64, layers=4, dimension=3, equivariant=True, device="cpu",
+    ):
         super().__init__()
         self.n_node_features, self.n_edge_features = int(n_node_features), int(n_edge_features)
         self.dimension, self.equivariant = int(dimension), bool(equivariant)
