@@ -41,12 +41,14 @@ docs: $(DOCS_STAMP)
 	$(PY) -m sphinx -b html -W --keep-going docs docs/_build/html
 	$(PY) -m pytest -m docs tests/test_docs.py -p no:cacheprovider -rs
 
-# Only the benchmarks read it (scalars/bench/peers.py; SCALARS_PEERS_PYTHON overrides the path).
+# Only the benchmarks read it (scalars/bench/peers.py; SCALARS_PEERS_PYTHON overrides the path);
+# peers/check.py runs a small problem with each package and prints their versions.
 $(PEERS_STAMP): peers/requirements.txt
 	$(PYTHON) -m venv $(PEERS)
 	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
 	$(PEERS)/bin/python -m pip install --quiet torch==2.13.0
 	$(PEERS)/bin/python -m pip install --quiet -r peers/requirements.txt
+	$(PEERS)/bin/python peers/check.py
 	touch $(PEERS_STAMP)
 
 peers: $(PEERS_STAMP)
