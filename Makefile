@@ -3,14 +3,18 @@
 # (an unpinned torch would pull a multi-GB CUDA build), then the package with its extras
 # (dev for the tests, dask for scalars.parallel and its tests).
 # `make docs` adds the docs extra and builds the site into docs/_build/html.
+# `make peers` creates a second environment, .venv-peers, with the peer packages the
+# benchmarks run beside ours (emlp, pint, pysindy, e2cnn; pinned in peers/requirements.txt).
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
+PEERS ?= .venv-peers
+PEERS_STAMP := $(PEERS)/.installed
 
-.PHONY: install demo test docs bench clean
+.PHONY: install demo test docs bench peers clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +41,18 @@ docs: $(DOCS_STAMP)
 	$(PY) -m sphinx -b html -W --keep-going docs docs/_build/html
 	$(PY) -m pytest -m docs tests/test_docs.py -p no:cacheprovider -rs
 
+# Only the benchmarks read it (scalars/bench/peers.py; SCALARS_PEERS_PYTHON overrides the path);
+# peers/check.py runs a small problem with each package and prints their versions.
+$(PEERS_STAMP): peers/requirements.txt
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet torch==2.13.0
+	$(PEERS)/bin/python -m pip install --quiet -r peers/requirements.txt
+	$(PEERS)/bin/python peers/check.py
+	touch $(PEERS_STAMP)
+
+peers: $(PEERS_STAMP)
+
 bench: $(STAMP)
 	$(PY) -m scalars bench featurize
 	OMP_NUM_THREADS=1 $(PY) -m scalars bench units
@@ -44,4 +60,4 @@ bench: $(STAMP)
 	$(PY) -m scalars bench pendulum
 
 clean:
-	rm -rf $(VENV) out build *.egg-info docs/_build docs/generated
+	rm -rf $(VENV) $(PEERS) out build *.egg-info docs/_build docs/generated

@@ -360,6 +360,9 @@ class EquivariantMLPRegressor(_EquivariantBase):
         Rank of the :class:`~scalars.nn.BilinearReadout` ending each coefficient MLP; 0 for
         a linear output layer. Unused by ``backbone="emlp"``, which has its own bilinear
         layers.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where the network and the training data live (:func:`scalars.nn.resolve_device`);
+        ``predict`` returns numpy arrays on the host either way.
 
     Attributes
     ----------
@@ -375,6 +378,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         The settings used, after resolving ``"auto"``.
     polish_ : float
         Share of the budget given to full-batch L-BFGS.
+    device_ : torch.device
+        The resolved ``device``.
     n_features_in_ : int
     """
 
@@ -392,6 +397,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         "verbose": ["verbose"],
         "backbone": [StrOptions({"scalars", "emlp"})],
         "bilinear": [Interval(Integral, 0, None, closed="left")],
+        "device": "no_validation",  # resolve_device checks it in fit
     }
 
     def __init__(
@@ -412,6 +418,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         verbose=False,
         backbone="scalars",
         bilinear=4,
+        device="cpu",
     ):
         self.group = group
         self.layout = layout
@@ -429,6 +436,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.verbose = verbose
         self.backbone = backbone
         self.bilinear = bilinear
+        self.device = device
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -468,7 +476,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         from scalars.nn import fit
 
-        X, y = torch.tensor(X), torch.tensor(y)  # copies: X may be a read-only memmap
+        # copies: X may be a read-only memmap
+        X, y = torch.tensor(X, device=self.device_), torch.tensor(y, device=self.device_)
         module.fit_statistics(X, y)
         to_columns = self._to_columns
         self.history_ = fit(
@@ -507,11 +516,15 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         X = self._validate_predict_data(X)
         with torch.no_grad():
-            columns = self._to_columns(self.module_(torch.tensor(X)))
-        return self._as_target(columns.numpy(), X)
+            columns = self._to_columns(self.module_(torch.tensor(X, device=self.device_)))
+        return self._as_target(columns.cpu().numpy(), X)
 
     def _resolve_settings(self, n_samples):
-        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``weight_decay_``, ``polish_``."""
+        """Set ``hidden_layer_sizes_``, ``max_epochs_``, ``validation_fraction_``, ``weight_decay_``, ``polish_``,
+        ``device_``."""
+        from scalars.nn import resolve_device
+
+        self.device_ = resolve_device(self.device, f"{type(self).__name__}: device")
         auto = _defaults_for(n_samples, self.batch_size)
         hidden = auto["hidden_layer_sizes"] if _is_auto(self.hidden_layer_sizes) else tuple(self.hidden_layer_sizes)
         if not all(isinstance(width, Integral) and width >= 1 for width in hidden):
@@ -538,7 +551,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
         expansion = self.expansion_
         return EquivariantHead(
             expansion.group, expansion.layout, self.output, self.particles, self.hidden_layer_sizes_, self.encoding,
-            bilinear=self.bilinear,
+            bilinear=self.bilinear, device=self.device_,
         ).double()
 
     def _emlp_backbone(self):
@@ -551,7 +564,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
         group = self.expansion_.base
         rep_in, rep_out = rep(str(self.expansion_.layout), group), rep(self.output, group)
-        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes_))
+        return EMLP(rep_in, rep_out, group, hidden=list(self.hidden_layer_sizes_), device=self.device_)
 
     def _to_columns(self, outputs):
         """Network outputs as the columns of ``y``: an EMLP predicts columns already."""
@@ -599,6 +612,8 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         Group elements per minibatch of the penalty (at least 1).
     augmentation : int, default=0
         Moved copies of the training data.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        As for :class:`EquivariantMLPRegressor`.
 
     Attributes
     ----------
@@ -607,7 +622,7 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         Those of the equivariant path (the expansion's for ``paths="plain"``): the
         symmetry the model approximates, which the penalty, the augmentation and
         :func:`scalars.testing.equivariance_error` use.
-    history_, expansion_, hidden_layer_sizes_, max_epochs_, validation_fraction_, weight_decay_, polish_, n_features_in_
+    history_, expansion_, hidden_layer_sizes_, max_epochs_, validation_fraction_, weight_decay_, polish_, device_, n_features_in_
         As for :class:`EquivariantMLPRegressor`.
 
     Examples
@@ -656,10 +671,11 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         equivariance_penalty=0.0,
         penalty_elements=1,
         augmentation=0,
+        device="cpu",
     ):
         super().__init__(
             group, layout, output, particles, hidden_layer_sizes, encoding, learning_rate, weight_decay, batch_size,
-            max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear,
+            max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear, device,
         )
         self.plain_hidden_layer_sizes = plain_hidden_layer_sizes
         self.equivariant_weight_decay = equivariant_weight_decay
@@ -704,7 +720,7 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
     def _pathway_module(self, n_features, n_columns):
         from scalars.nn import PlainMLP, ResidualPathway
 
-        plain = PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes)).double()
+        plain = PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes), device=self.device_).double()
         if self.paths == "plain":
             return plain
         return ResidualPathway(self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay)

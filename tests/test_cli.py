@@ -65,8 +65,13 @@ def test_featurize_benchmark_runs(capsys):
     assert "ours / copy" in out and "| 50 | 3 |" in out
 
 
-def test_units_benchmark_runs(capsys):
+def test_units_benchmark_runs(capsys, monkeypatch, tmp_path):
+    from scalars.bench.peers import PEERS_PYTHON_VARIABLE
+
+    # no peers here (tests/test_bench_peers.py runs pint's runner)
+    monkeypatch.setenv(PEERS_PYTHON_VARIABLE, str(tmp_path / "python"))
     assert main(["bench", "units", "--n-problems", "5"]) == 0
     out = capsys.readouterr().out
     assert "| scalars.units.integer_nullspace | 100.0% | 100.0% | 100.0% | 100.0% |" in out
     assert "| pipe flow | scalars.units.integer_nullspace | L*D^-1, p*D*mu^-1*v^-1, D*rho*mu^-1*v | yes |" in out
+    assert "| pendulum | pint.pi_theorem | not run | |" in out and "peers: not run" in out

@@ -1,6 +1,8 @@
 """Dimensional analysis: scalars.units.integer_nullspace against pint.pi_theorem.
 
-Both tools get the same problems in the same run: textbook cases (pipe flow must give
+Both tools get the same problems in the same run, ours in subprocesses of this
+interpreter and pint in the peers environment (``make peers``, see
+``scalars.bench.peers``; its row reads "not run" without it): textbook cases (pipe flow must give
 the Reynolds number) and random dimension matrices of realistic size (1 to 7 base
 dimensions, up to 20 variables, each variable a product of one to three base dimensions
 with small exponents, a few dimensionless). For each tool the table reports the share
@@ -24,12 +26,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 import scalars
+from scalars.bench.peers import NOT_RUN, peers_line, run_peer
 
 HASH_SEEDS = ("0", "1", "2")
 
@@ -85,62 +89,65 @@ def solve_with_scalars(M):
     return integer_nullspace(M).T.tolist()
 
 
-def solve_with_pint(M):
-    import pint
-    from pint.util import UnitsContainer
-
-    quantities = {
-        f"x{i}": UnitsContainer({f"[d{j}]": int(M[j, i]) for j in range(M.shape[0]) if M[j, i]})
-        for i in range(M.shape[1])
-    }
-    groups = pint.pi_theorem(quantities)
-    return [[float(group.get(f"x{i}", 0)) for i in range(M.shape[1])] for group in groups]
-
-
-SOLVERS = {
-    "scalars.units.integer_nullspace": solve_with_scalars,
-    "pint.pi_theorem": solve_with_pint,
-}
+OURS = "scalars.units.integer_nullspace"
+PEER = "pint.pi_theorem"
+TOOLS = (OURS, PEER)
 
 
 def worker(n_problems):
-    """Solve every problem with every tool; print answers and times as JSON."""
-    import logging
-
-    logging.disable(logging.WARNING)  # pint warns about bare dimension names
+    """Solve every problem with ours; print answers and times as JSON."""
     problems = textbook_matrices() + random_dimension_matrices(n_problems)
-    for solve in SOLVERS.values():  # warm imports and caches before timing
-        solve(problems[0])
-    results = {}
-    for name, solve in SOLVERS.items():
-        answers, seconds = [], []
-        for M in problems:
-            start = time.perf_counter()
-            try:
-                answer = solve(M)
-            except Exception as error:  # a failure is a result to report
-                answer = f"{type(error).__name__}: {error}"
-            seconds.append(time.perf_counter() - start)
-            answers.append(answer)
-        results[name] = {"answers": answers, "seconds": seconds}
-    json.dump(results, sys.stdout)
+    solve_with_scalars(problems[0])  # warm imports and caches before timing
+    answers, seconds = [], []
+    for M in problems:
+        start = time.perf_counter()
+        try:
+            answer = solve_with_scalars(M)
+        except Exception as error:  # a failure is a result to report
+            answer = f"{type(error).__name__}: {error}"
+        seconds.append(time.perf_counter() - start)
+        answers.append(answer)
+    json.dump({"answers": answers, "seconds": seconds}, sys.stdout)
+
+
+def run_ours(n_problems, seed):
+    """Our worker in a subprocess of this interpreter, importing this very package."""
+    package_root = os.path.dirname(os.path.dirname(scalars.__file__))
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONHASHSEED": seed, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
+    command = [sys.executable, "-m", __spec__.name, "--worker", "--n-problems", str(n_problems)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
 
 
 def run_workers(n_problems):
-    """One worker per hash seed, two at a time."""
+    """For each hash seed, ours and pint's (``peers/pint_units.py``) runs, two at a time.
 
-    # the workers import this very package, wherever it was imported from
-    package_root = os.path.dirname(os.path.dirname(scalars.__file__))
-    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    Returns
+    -------
+    list of dict
+        One per hash seed: tool name -> {"answers", "seconds"}; pint's entry is missing
+        when there is no peers environment.
+    """
+    problems = textbook_matrices() + random_dimension_matrices(n_problems)
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "problems.npz")
+        np.savez(path, **{f"m{i}": M for i, M in enumerate(problems)})
 
-    def run(seed):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "OMP_NUM_THREADS": "1", "PYTHONPATH": path}
-        command = [sys.executable, "-m", __spec__.name, "--worker", "--n-problems", str(n_problems)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-        return json.loads(done.stdout)
+        def run(job):
+            tool, seed = job
+            if tool == OURS:
+                return run_ours(n_problems, seed)
+            return run_peer("pint_units.py", path, env={"PYTHONHASHSEED": seed, "OMP_NUM_THREADS": "1"})
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(run, HASH_SEEDS))
+        jobs = [(tool, seed) for seed in HASH_SEEDS for tool in TOOLS]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(run, jobs))
+    runs = [{} for _ in HASH_SEEDS]
+    for (tool, seed), result in zip(jobs, results):
+        if result is not None:
+            runs[HASH_SEEDS.index(seed)][tool] = result
+    return runs
 
 
 def _is_integer_basis(A):
@@ -175,7 +182,10 @@ def summary_table(problems, runs, n_textbook):
         "|---|---|---|---|---|---|---|---|---|",
     ]
     random_problems = problems[n_textbook:]
-    for tool in SOLVERS:
+    for tool in TOOLS:
+        if tool not in runs[0]:
+            lines.append(f"| {tool} | {' | '.join([NOT_RUN] * 8)} |")
+            continue
         answers = [run[tool]["answers"][n_textbook:] for run in runs]
         grades = [grade(M, a) for M, a in zip(random_problems, answers[0])]
         same = [len({json.dumps(a[i]) for a in answers}) == 1 for i in range(len(answers[0]))]
@@ -196,7 +206,10 @@ def textbook_table(runs):
     lines = ["| case | tool | groups | has the named group |", "|---|---|---|---|"]
     for index, (case, (names, _, wanted)) in enumerate(TEXTBOOK.items()):
         target = np.array([wanted.get(name, 0) for name in names])
-        for tool in SOLVERS:
+        for tool in TOOLS:
+            if tool not in runs[0]:
+                lines.append(f"| {case} | {tool} | {NOT_RUN} | |")
+                continue
             answer = runs[0][tool]["answers"][index]
             if isinstance(answer, str):
                 lines.append(f"| {case} | {tool} | fails: {answer} | no |")
@@ -219,6 +232,7 @@ def main(argv=None):
     if args.worker:
         return worker(n_problems)
     start = time.perf_counter()
+    print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; {peers_line()}")
     runs = run_workers(n_problems)
     problems = textbook_matrices() + random_dimension_matrices(n_problems)
     print(f"{n_problems} random dimension matrices (k <= 7, n <= 20), "
@@ -226,7 +240,8 @@ def main(argv=None):
     print(summary_table(problems, runs, len(TEXTBOOK)))
     print()
     print(textbook_table(runs))
-    print(f"\n({time.perf_counter() - start:.0f} s)")
+    print(f"\n({time.perf_counter() - start:.0f} s; pint {runs[0][PEER]['version'] if PEER in runs[0] else NOT_RUN}; "
+          f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())})")
     return 0
 
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from scalars.dynamics.integrators import SeparableField, integrate_separable
+from scalars.nn.devices import resolve_device
 
 __all__ = ["PairForceLaw"]
 
@@ -36,6 +37,8 @@ class PairForceLaw(nn.Module):
         Kick-drift steps over the time unit.
     particles : int, default=5
         Number of particles ``k`` (at least 2).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -57,7 +60,7 @@ class PairForceLaw(nn.Module):
     BLIND_SOFTENING = 0.1
     duration = 1.0
 
-    def __init__(self, steps=1000, particles=5):
+    def __init__(self, steps=1000, particles=5, device="cpu"):
         super().__init__()
         for name, value, least in (("steps", steps, 1), ("particles", particles, 2)):
             if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
@@ -66,6 +69,7 @@ class PairForceLaw(nn.Module):
         self.register_buffer("coefficients", torch.zeros(len(self.SOFTENINGS) + 1, dtype=torch.float64))
         i, j = np.where(~np.eye(particles, dtype=bool))
         self.i, self.j = i.tolist(), j.tolist()
+        self.to(resolve_device(device, "PairForceLaw: device"))
 
     def forward(self, X, coefficients=None):
         """Positions at the end of the time unit.

@@ -56,6 +56,7 @@ from torch import nn
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, Splitting, integrate
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.monomials import signed_exponents
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import Standardizer, mlp
 
 __all__ = ["HamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
@@ -242,6 +243,8 @@ class HamiltonianNetwork(_Dynamics):
         For data from many systems: the coefficients of the linear part are combinations
         of monomials of the last ``system.n_positive_features`` features (positive system
         parameters), ``H = sum_k c_k(params) phi_k(invariants)`` plus the MLP.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -255,7 +258,7 @@ class HamiltonianNetwork(_Dynamics):
 
     def __init__(
         self, system, hidden=64, layers=2, separable=True, raw=False, method="leapfrog", substeps=2, order=4,
-        dimensionless=False, modulated=False,
+        dimensionless=False, modulated=False, device="cpu",
     ):
         super().__init__()
         if not separable and (method == "leapfrog" or isinstance(INTEGRATORS.get(method), Splitting)):
@@ -273,6 +276,7 @@ class HamiltonianNetwork(_Dynamics):
         }
         n_context = system.n_positive_features if modulated else 0
         self.nets = nn.ModuleDict({name: _MLP(n, 1, hidden, layers, n_context) for name, n in sizes.items()})
+        self.to(resolve_device(device, "HamiltonianNetwork: device"))
 
     def _groups(self, part, z, context):
         """Feature groups (..., n_terms, k) of ``part`` of states ``z`` in systems ``context``."""
@@ -358,6 +362,8 @@ class NeuralODE(_Dynamics):
         Read the states and context in the units of each system (the system's hook
         ``dimensionless(z, *context)``) and give the derivative its units
         (``with_field_units(field, *context)``).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -369,7 +375,9 @@ class NeuralODE(_Dynamics):
     torch.Size([4, 18])
     """
 
-    def __init__(self, system, hidden=64, layers=2, method="rk4", substeps=2, raw=False, dimensionless=False):
+    def __init__(
+        self, system, hidden=64, layers=2, method="rk4", substeps=2, raw=False, dimensionless=False, device="cpu",
+    ):
         super().__init__()
         _check_hooks(system, dimensionless, False)
         self.system, self.raw, self.dimensionless = system, raw, dimensionless
@@ -383,6 +391,7 @@ class NeuralODE(_Dynamics):
             self.kinds = system.state_size // (n * d)
             n_out = self.kinds * self.n_vectors
         self.nets = nn.ModuleDict({"F": _MLP(features.shape[-1], n_out, hidden, layers)})
+        self.to(resolve_device(device, "NeuralODE: device"))
 
     def _terms(self, z, context):
         """Features (..., n, m, k) and vectors (..., n, m, b, d) of states ``z`` in systems
@@ -436,15 +445,18 @@ class ScalarHNN(HamiltonianNetwork):
         Integrator steps between two output times.
     order : {2, 4}
         Order of the leapfrog scheme.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
     def __init__(
         self, hidden=64, layers=2, separable=True, dimensionless=False, modulated=False, method="leapfrog",
-        substeps=2, order=4,
+        substeps=2, order=4, device="cpu",
     ):
         super().__init__(
             DoubleSpringPendulum.emlp(), hidden, layers, separable, method=method, substeps=substeps, order=order,
             dimensionless=dimensionless, modulated=modulated,
+            device=device,
         )
 
 
@@ -455,10 +467,11 @@ class MLPHNN(HamiltonianNetwork):
     separable by default and integrated with RK4, like the HNN baseline of the EMLP paper.
     """
 
-    def __init__(self, hidden=128, layers=2, separable=False, method="rk4", substeps=2, order=4):
+    def __init__(self, hidden=128, layers=2, separable=False, method="rk4", substeps=2, order=4, device="cpu"):
         super().__init__(
             DoubleSpringPendulum.emlp(), hidden, layers, separable, raw=True, method=method, substeps=substeps,
             order=order,
+            device=device,
         )
 
 
@@ -480,15 +493,19 @@ class ScalarNeuralODE(NeuralODE):
     method : str
         ``"rk4"`` or another key of :data:`~scalars.dynamics.INTEGRATORS`.
     substeps : int
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, hidden=64, layers=2, dimensionless=False, method="rk4", substeps=2):
-        super().__init__(DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, dimensionless=dimensionless)
+    def __init__(self, hidden=64, layers=2, dimensionless=False, method="rk4", substeps=2, device="cpu"):
+        super().__init__(
+            DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, dimensionless=dimensionless, device=device,
+        )
 
 
 class MLPNeuralODE(NeuralODE):
     """Neural ODE ``dz/dt = MLP(z, g, params)`` of the pendulum on raw coordinates (baseline):
     :class:`NeuralODE` with ``raw=True``."""
 
-    def __init__(self, hidden=128, layers=2, method="rk4", substeps=2):
-        super().__init__(DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, raw=True)
+    def __init__(self, hidden=128, layers=2, method="rk4", substeps=2, device="cpu"):
+        super().__init__(DoubleSpringPendulum.emlp(), hidden, layers, method, substeps, raw=True, device=device)

@@ -28,6 +28,7 @@ from torch.nn import functional as F
 
 from scalars.fields.filters import check_filter_size, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, check_order_parity, image_shape
+from scalars.nn.devices import resolve_device
 
 __all__ = ["GeometricConv", "NormGate", "AveragePool", "check_images", "to_planes", "from_planes"]
 
@@ -112,6 +113,8 @@ class GeometricConv(nn.Module):
         output channel, where the order and parity allow one.
     point_group : str or Group, optional
         Default ``B(d)``; ``"C(4)"`` (rotations only) allows more filters.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -130,7 +133,7 @@ class GeometricConv(nn.Module):
     """
 
     def __init__(self, in_order, out_order, in_channels, out_channels, size, d=2, in_parity=0, out_parity=0,
-                 dilation=1, padding="periodic", bias=True, point_group=None):
+                 dilation=1, padding="periodic", bias=True, point_group=None, device="cpu"):
         super().__init__()
         check_order_parity(in_order, in_parity), check_order_parity(out_order, out_parity)
         for name, value in [("in_channels", in_channels), ("out_channels", out_channels), ("dilation", dilation)]:
@@ -161,6 +164,7 @@ class GeometricConv(nn.Module):
             self.register_buffer("bias_tensors", None)
             self.bias = None
         self.reset_parameters()
+        self.to(resolve_device(device, "GeometricConv: device"))
 
     def reset_parameters(self):
         """Weights normal with variance ``d^out_order / (in_channels * n_filters)``; bias zero."""
@@ -211,14 +215,17 @@ class NormGate(nn.Module):
     order : int
     channels : int
     d : int, default 2
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, order, channels, d=2):
+    def __init__(self, order, channels, d=2, device="cpu"):
         super().__init__()
         check_order_parity(order, 0)
         self.order, self.channels, self.d = int(order), int(channels), int(d)
         self.log_scale = nn.Parameter(torch.zeros(self.channels))
         self.offset = nn.Parameter(torch.zeros(self.channels))
+        self.to(resolve_device(device, "NormGate: device"))
 
     def reset_parameters(self):
         nn.init.zeros_(self.log_scale), nn.init.zeros_(self.offset)
@@ -248,9 +255,11 @@ class AveragePool(nn.Module):
     factor : int
     d : int, default 2
     order : int, default 0
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, factor, d=2, order=0):
+    def __init__(self, factor, d=2, order=0, device="cpu"):
         super().__init__()
         if int(factor) != factor or factor < 1:
             raise ValueError(f"factor must be a positive integer, got {factor!r}")
@@ -260,6 +269,7 @@ class AveragePool(nn.Module):
         for _ in range(self.d - 1):
             weights = np.multiply.outer(weights, tent)
         self.register_buffer("weights", torch.tensor(weights, dtype=torch.get_default_dtype()))
+        self.to(resolve_device(device, "AveragePool: device"))
 
     def forward(self, x):
         _, n = check_images(x, self.d, self.order)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from scalars.fields.layers import GeometricConv, NormGate, check_images, from_planes, to_planes
+from scalars.nn.devices import resolve_device
 
 __all__ = ["GeometricCNN", "PlainCNN"]
 
@@ -34,6 +35,8 @@ class GeometricCNN(nn.Sequential):
     d : int, default 2
     hidden_order : int, default 0
     in_parity, out_parity : {0, 1}, default 0
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -45,7 +48,7 @@ class GeometricCNN(nn.Sequential):
     """
 
     def __init__(self, in_order, out_order, in_channels=1, out_channels=1, channels=8, dilations=(1, 2, 4, 1), size=3,
-                 d=2, hidden_order=0, in_parity=0, out_parity=0):
+                 d=2, hidden_order=0, in_parity=0, out_parity=0, device="cpu"):
         if len(dilations) < 1:
             raise ValueError("dilations must list at least one convolution")
         orders = [(in_order, in_parity, in_channels)] + [(hidden_order, 0, channels)] * (len(dilations) - 1)
@@ -57,6 +60,7 @@ class GeometricCNN(nn.Sequential):
             if k < len(dilations) - 1:
                 layers.append(_activation(k_out, p_out, c_out, d))
         super().__init__(*layers)
+        self.to(resolve_device(device, "GeometricCNN: device"))
 
 
 class PlainCNN(nn.Module):
@@ -73,9 +77,12 @@ class PlainCNN(nn.Module):
     dilations : tuple of int, default (1, 2, 4, 1)
     size : int, default 3
     d : {1, 2, 3}, default 2
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, in_order, out_order, in_channels=1, out_channels=1, channels=8, dilations=(1, 2, 4, 1), size=3, d=2):
+    def __init__(self, in_order, out_order, in_channels=1, out_channels=1, channels=8, dilations=(1, 2, 4, 1), size=3, d=2,
+                 device="cpu"):
         super().__init__()
         if len(dilations) < 1:
             raise ValueError("dilations must list at least one convolution")
@@ -89,6 +96,7 @@ class PlainCNN(nn.Module):
             if k < len(dilations) - 1:
                 layers.append(nn.ReLU())
         self.net = nn.Sequential(*layers)
+        self.to(resolve_device(device, "PlainCNN: device"))
 
     def forward(self, x):
         check_images(x, self.d, self.in_order, self.in_channels)

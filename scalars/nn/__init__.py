@@ -15,6 +15,7 @@ from scalars.nn.averaging import FrameAveraging, GroupAveraging
 from scalars.nn.baseline import PlainMLPRegressor
 from scalars.nn.care import care_loss
 from scalars.nn.emlp import EMLP, EMLPBlock, EquivariantBilinear, EquivariantLinear, GatedNonlinearity, gated, uniform_rep
+from scalars.nn.devices import resolve_device
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.heads import EquivariantHead, InvariantMLP, TensorHead, VectorHead
 from scalars.nn.lightweight import GraphInvariantFeatures, PointCloudInvariantFeatures
@@ -59,4 +60,5 @@ __all__ = [
     "EquivariancePenalty",
     "augment",
     "care_loss",
+    "resolve_device",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 from torch import nn
 
 from scalars.averaging import FrameAverage, GroupAverage
+from scalars.nn.devices import resolve_device
 from scalars.reps import rep
 
 __all__ = ["GroupAveraging", "FrameAveraging"]
@@ -44,19 +45,22 @@ class GroupAveraging(nn.Module):
         Haar draws of the continuous factors per call; may be changed between training
         and evaluation.
     seed : int, default=0
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
     average : scalars.averaging.GroupAverage
     """
 
-    def __init__(self, module, group, layout, output="T0", n_samples=16, seed=0):
+    def __init__(self, module, group, layout, output="T0", n_samples=16, seed=0, device="cpu"):
         super().__init__()
         self.module = module
         self.average = GroupAverage(group, layout, output, n_samples)
         self.rep_in, self.rep_out = _reps(self.average)
         self.seed = seed
         self._rng = np.random.default_rng(seed)
+        self.to(resolve_device(device, "GroupAveraging: device"))
 
     @property
     def n_samples(self):
@@ -93,17 +97,20 @@ class FrameAveraging(nn.Module):
         One element per generic input instead of every sign choice; for graphs (layout
         ``"T2"``), the canonical-labelling frame instead of the spectral one.
     tol : float, default=1e-5
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
     average : scalars.averaging.FrameAverage
     """
 
-    def __init__(self, module, group, layout, output="T0", canonical=False, tol=1e-5):
+    def __init__(self, module, group, layout, output="T0", canonical=False, tol=1e-5, device="cpu"):
         super().__init__()
         self.module = module
         self.average = FrameAverage(group, layout, output, canonical=canonical, tol=tol)
         self.rep_in, self.rep_out = _reps(self.average)
+        self.to(resolve_device(device, "FrameAveraging: device"))
 
     def forward(self, X):
         """The frame average of ``module`` at each row of ``X`` (n, n_features): shape (n, ...)."""

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import location_scale, mlp
 from scalars.nn.training import fit
 
@@ -37,6 +38,8 @@ class PlainMLPRegressor(RegressorMixin, BaseEstimator):
     batch_size : int, default=256
     random_state : int, default=0
         Seed of the weights, the validation split and the minibatches.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where the MLP and the training data live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -46,6 +49,8 @@ class PlainMLPRegressor(RegressorMixin, BaseEstimator):
         Mean and standard deviation (plus 1e-12) of each input column.
     y_mean_, y_scale_ : ndarray of shape (n_targets,)
         The same for the target columns.
+    device_ : torch.device
+        The resolved ``device``.
     n_features_in_ : int
 
     Examples
@@ -62,13 +67,15 @@ class PlainMLPRegressor(RegressorMixin, BaseEstimator):
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left")],
+        "device": "no_validation",  # resolve_device checks it in fit
     }
 
-    def __init__(self, hidden_layer_sizes=(256, 256), max_epochs=200, batch_size=256, random_state=0):
+    def __init__(self, hidden_layer_sizes=(256, 256), max_epochs=200, batch_size=256, random_state=0, device="cpu"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.random_state = random_state
+        self.device = device
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -88,9 +95,10 @@ class PlainMLPRegressor(RegressorMixin, BaseEstimator):
         y = y.reshape(len(y), -1)
         self.x_mean_, self.x_scale_ = location_scale(X, constant=None, eps=_EPS)
         self.y_mean_, self.y_scale_ = location_scale(y, constant=None, eps=_EPS)
-        self.net_ = mlp(X.shape[1], y.shape[1], tuple(self.hidden_layer_sizes)).double()
-        inputs = torch.as_tensor((X - self.x_mean_) / self.x_scale_)
-        targets = torch.as_tensor((y - self.y_mean_) / self.y_scale_)
+        self.device_ = resolve_device(self.device, "PlainMLPRegressor: device")
+        self.net_ = mlp(X.shape[1], y.shape[1], tuple(self.hidden_layer_sizes)).double().to(self.device_)
+        inputs = torch.as_tensor((X - self.x_mean_) / self.x_scale_, device=self.device_)
+        targets = torch.as_tensor((y - self.y_mean_) / self.y_scale_, device=self.device_)
         fit(self.net_, inputs, targets, max_epochs=self.max_epochs, batch_size=self.batch_size,
             seed=self.random_state, progress=False)
         return self
@@ -110,6 +118,6 @@ class PlainMLPRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "net_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
         with torch.no_grad():
-            scaled = self.net_(torch.as_tensor((X - self.x_mean_) / self.x_scale_)).numpy()
+            scaled = self.net_(torch.as_tensor((X - self.x_mean_) / self.x_scale_, device=self.device_)).cpu().numpy()
         prediction = scaled * self.y_scale_ + self.y_mean_
         return prediction[:, 0] if self.single_output_ else prediction

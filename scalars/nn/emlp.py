@@ -37,6 +37,7 @@ from scipy.special import comb
 from torch import nn
 
 from scalars.groups import get_group
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import location_scale
 from scalars.reps import Rep, SumRep, T, equivariant_blocks, rep
 from scalars.reps.solver import is_permutation, leaf_types, leaves
@@ -88,6 +89,8 @@ class EquivariantLinear(_ExactBuffers):
     rep_in, rep_out : Rep
         Representations of one group.
     bias : bool, default=True
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -102,7 +105,7 @@ class EquivariantLinear(_ExactBuffers):
         If there is no nonzero equivariant map from ``rep_in`` to ``rep_out``.
     """
 
-    def __init__(self, rep_in, rep_out, bias=True):
+    def __init__(self, rep_in, rep_out, bias=True, device="cpu"):
         super().__init__()
         self.rep_in, self.rep_out = rep_in, rep_out
         maps = equivariant_blocks(rep_in, rep_out)
@@ -112,6 +115,7 @@ class EquivariantLinear(_ExactBuffers):
         self.weights = self._blocks("weight")
         self.biases = self._blocks("bias") if bias else nn.ParameterList()
         self.reset_parameters()
+        self.to(resolve_device(device, "EquivariantLinear: device"))
 
     @torch.no_grad()
     def reset_parameters(self):
@@ -178,7 +182,7 @@ class GatedNonlinearity(nn.Module):
     sigmoid of its gate, an invariant scalar, which keeps it equivariant.
     """
 
-    def __init__(self, rep_):
+    def __init__(self, rep_, device="cpu"):
         super().__init__()
         self.rep = rep_
         index, gate = np.arange(rep_.size), rep_.size
@@ -187,6 +191,7 @@ class GatedNonlinearity(nn.Module):
                 index[columns] = gate
                 gate += 1
         self.register_buffer("gate_index", torch.as_tensor(index), persistent=False)
+        self.to(resolve_device(device, "GatedNonlinearity: device"))
 
     def forward(self, x):
         """(..., gated(rep).size) -> (..., rep.size)."""
@@ -214,6 +219,8 @@ class EquivariantBilinear(nn.Module):
     Parameters
     ----------
     rep_in, rep_out : Rep
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -221,7 +228,7 @@ class EquivariantBilinear(nn.Module):
         Per family of blocks, shape (m_out, m_in, n_sources), initialised N(0, 1).
     """
 
-    def __init__(self, rep_in, rep_out):
+    def __init__(self, rep_in, rep_out, device="cpu"):
         super().__init__()
         self.rep_in, self.rep_out = rep_in, rep_out
         sources = [(leaf, index) for leaf, index in leaf_types(rep_in).items() if not _trivial(leaf)]
@@ -244,6 +251,7 @@ class EquivariantBilinear(nn.Module):
                         break
         self.weights = nn.ParameterList(weights)
         self.reset_parameters()
+        self.to(resolve_device(device, "EquivariantBilinear: device"))
 
     @torch.no_grad()
     def reset_parameters(self):
@@ -278,11 +286,12 @@ def _trivial(leaf):
 class EMLPBlock(nn.Module):
     """``gate(bilinear(lin) + lin)`` with ``lin = EquivariantLinear(rep_in, gated(rep_out))(x)``."""
 
-    def __init__(self, rep_in, rep_out):
+    def __init__(self, rep_in, rep_out, device="cpu"):
         super().__init__()
         self.linear = EquivariantLinear(rep_in, gated(rep_out))
         self.bilinear = EquivariantBilinear(gated(rep_out), gated(rep_out))
         self.nonlinearity = GatedNonlinearity(rep_out)
+        self.to(resolve_device(device, "EMLPBlock: device"))
 
     def forward(self, x):
         lin = self.linear(x)
@@ -406,6 +415,8 @@ class EMLP(nn.Module):
         A sequence gives one per hidden layer (and then ``layers`` is ignored).
     layers : int, default=3
         Number of hidden layers when ``hidden`` is a single int or Rep.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -431,7 +442,7 @@ class EMLP(nn.Module):
         ``rep_out`` (zero for a vector of O(d)), whatever the network learns.
     """
 
-    def __init__(self, rep_in, rep_out, group, hidden=384, layers=3):
+    def __init__(self, rep_in, rep_out, group, hidden=384, layers=3, device="cpu"):
         super().__init__()
         group = get_group(group)
         rep_in, rep_out = (r.bind(group) if isinstance(r, Rep) else rep(r, group) for r in (rep_in, rep_out))
@@ -450,6 +461,7 @@ class EMLP(nn.Module):
         for name, size in [("input", rep_in.size), ("output", rep_out.size)]:
             self.register_buffer(f"{name}_offset", torch.zeros(size))
             self.register_buffer(f"{name}_scale", torch.ones(size))
+        self.to(resolve_device(device, "EMLP: device"))
 
     def forward(self, x):
         """(..., rep_in.size) -> (..., rep_out.size), in the precision of the network.

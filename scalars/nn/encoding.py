@@ -8,6 +8,7 @@ an optional compressing transform and then standardises (a
 
 import torch
 
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import Standardizer
 
 __all__ = ["InvariantEncoder", "ENCODINGS"]
@@ -33,6 +34,8 @@ class InvariantEncoder(Standardizer):
         Gaussian bumps with centres evenly spaced over [-3, 3] standard deviations.
     n_centers : int, default=8
         Centres per feature for ``"rbf"``.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -42,7 +45,7 @@ class InvariantEncoder(Standardizer):
         ``m``, or ``m * (1 + n_centers)`` for ``"rbf"``.
     """
 
-    def __init__(self, n_features, encoding=None, n_centers=8):
+    def __init__(self, n_features, encoding=None, n_centers=8, device="cpu"):
         if encoding not in ENCODINGS:
             raise ValueError(f"encoding must be one of {ENCODINGS}, got {encoding!r}")
         if encoding == "rbf" and n_centers < 2:
@@ -51,6 +54,7 @@ class InvariantEncoder(Standardizer):
         self.encoding = encoding
         self.register_buffer("centers", torch.linspace(-3.0, 3.0, n_centers) if encoding == "rbf" else torch.zeros(0))
         self.n_outputs = n_features * (1 + len(self.centers))
+        self.to(resolve_device(device, "InvariantEncoder: device"))
 
     def _compress(self, z):
         return signed_log(z) if self.encoding == "log" else z

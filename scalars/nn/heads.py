@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from scalars.expansion import EquivariantExpansion
+from scalars.nn.devices import resolve_device
 from scalars.nn.encoding import InvariantEncoder
 from scalars.nn.layers import location_scale, mlp
 
@@ -67,6 +68,8 @@ class EquivariantHead(nn.Module):
     bilinear : int, default=0
         Rank of a :class:`~scalars.nn.BilinearReadout` ending each coefficient MLP; 0 for
         a linear output layer.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -80,7 +83,8 @@ class EquivariantHead(nn.Module):
     """
 
     def __init__(
-        self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0
+        self, group, layout, output="T0", particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0,
+        device="cpu",
     ):
         super().__init__()
         self.expansion = EquivariantExpansion(group, layout, output, particles)
@@ -92,6 +96,7 @@ class EquivariantHead(nn.Module):
         )
         self.register_buffer("output_scale", torch.tensor(1.0))
         self.register_buffer("output_offset", torch.tensor(0.0))
+        self.to(resolve_device(device, "EquivariantHead: device"))
 
     def forward(self, X):
         """Predict from flat rows.
@@ -144,19 +149,25 @@ class EquivariantHead(nn.Module):
 class InvariantMLP(EquivariantHead):
     """An invariant scalar ``f(invariants)``: an :class:`EquivariantHead` with ``output="T0"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0):
-        super().__init__(group, layout, "T0", particles, hidden, encoding, activation, bilinear)
+    def __init__(
+        self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+    ):
+        super().__init__(group, layout, "T0", particles, hidden, encoding, activation, bilinear, device=device)
 
 
 class VectorHead(EquivariantHead):
     """An equivariant vector ``sum_s f_s(invariants) b_s``: ``output="T1"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0):
-        super().__init__(group, layout, "T1", particles, hidden, encoding, activation, bilinear)
+    def __init__(
+        self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+    ):
+        super().__init__(group, layout, "T1", particles, hidden, encoding, activation, bilinear, device=device)
 
 
 class TensorHead(EquivariantHead):
     """An equivariant symmetric tensor ``sum_K f_K(invariants) T_K``: ``output="T2"``."""
 
-    def __init__(self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0):
-        super().__init__(group, layout, "T2", particles, hidden, encoding, activation, bilinear)
+    def __init__(
+        self, group, layout, particles=None, hidden=(64, 64), encoding=None, activation=nn.SiLU, bilinear=0, device="cpu",
+    ):
+        super().__init__(group, layout, "T2", particles, hidden, encoding, activation, bilinear, device=device)

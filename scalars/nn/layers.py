@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from scalars.nn.devices import resolve_device
+
 __all__ = ["mlp", "BilinearReadout", "Standardizer", "location_scale", "Residual"]
 
 _CONSTANT = 1e-6  # spread, relative to the largest, below which a direction counts as constant
@@ -73,9 +75,11 @@ class BilinearReadout(nn.Module):
         Products per output.
     bias : bool, default=True
         Whether the linear part has a bias.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, n_inputs, n_outputs, rank, bias=True):
+    def __init__(self, n_inputs, n_outputs, rank, bias=True, device="cpu"):
         super().__init__()
         if rank < 1:
             raise ValueError(f"a bilinear readout needs rank >= 1, got {rank}")
@@ -83,6 +87,7 @@ class BilinearReadout(nn.Module):
         self.linear = nn.Linear(n_inputs, n_outputs, bias=bias)
         self.left = nn.Linear(n_inputs, n_outputs * rank, bias=False)
         self.right = nn.Linear(n_inputs, n_outputs * rank, bias=False)
+        self.to(resolve_device(device, "BilinearReadout: device"))
 
     def forward(self, h):
         """Map hidden features (..., n_inputs) to outputs (..., n_outputs)."""
@@ -105,6 +110,8 @@ class Standardizer(nn.Module):
     ----------
     n_features : int
     whiten : bool, default=False
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -114,12 +121,13 @@ class Standardizer(nn.Module):
         Only with ``whiten=True``; the identity until :meth:`fit`.
     """
 
-    def __init__(self, n_features, whiten=False):
+    def __init__(self, n_features, whiten=False, device="cpu"):
         super().__init__()
         self.register_buffer("mean", torch.zeros(n_features))
         self.register_buffer("std", torch.ones(n_features))
         if whiten:
             self.register_buffer("whitening", torch.eye(n_features))
+        self.to(resolve_device(device, "Standardizer: device"))
 
     @torch.no_grad()
     def fit(self, x):
@@ -246,6 +254,8 @@ class Residual(nn.Module):
         Maps rows (n, n_features) to (n, n_columns).
     columns : slice or sequence of int
         The ``n_columns`` input columns added to the output, in the output's order.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -255,13 +265,14 @@ class Residual(nn.Module):
     torch.Size([4, 2])
     """
 
-    def __init__(self, net, columns):
+    def __init__(self, net, columns, device="cpu"):
         super().__init__()
         if not isinstance(net, nn.Module):
             raise TypeError(f"net must be a torch.nn.Module, got {type(net).__name__}")
         if not isinstance(columns, slice):
             columns = [int(c) for c in columns]
         self.net, self.columns = net, columns
+        self.to(resolve_device(device, "Residual: device"))
 
     def forward(self, X):
         """``X[:, columns] + net(X)``: (n, n_features) -> (n, n_columns)."""

@@ -19,6 +19,7 @@ from torch import nn
 
 from scalars.clouds import cloud_invariants, n_cloud_invariants
 from scalars.graphs import graph_invariants, n_graph_invariants
+from scalars.nn.devices import resolve_device
 
 __all__ = ["GraphInvariantFeatures", "PointCloudInvariantFeatures"]
 
@@ -30,6 +31,8 @@ class GraphInvariantFeatures(nn.Module):
     ----------
     n : int
         Number of nodes.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -37,10 +40,11 @@ class GraphInvariantFeatures(nn.Module):
         ``n (n + 3) / 2``.
     """
 
-    def __init__(self, n):
+    def __init__(self, n, device="cpu"):
         super().__init__()
         self.n = n
         self.n_outputs = n_graph_invariants(n)
+        self.to(resolve_device(device, "GraphInvariantFeatures: device"))
 
     def forward(self, A):
         """Features of shape (batch, n_outputs) of symmetric A of shape (batch, n, n) or (batch, n * n)."""
@@ -59,17 +63,20 @@ class PointCloudInvariantFeatures(nn.Module):
     degree : int or None, default=3
         As in :class:`scalars.PointCloudInvariants` (None means ``n``).
     center : bool, default=False
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
     n_outputs : int
     """
 
-    def __init__(self, n, d=3, degree=3, center=False):
+    def __init__(self, n, d=3, degree=3, center=False, device="cpu"):
         super().__init__()
         self.n, self.d, self.center = n, d, center
         self.degree = n if degree is None else degree
         self.n_outputs = n_cloud_invariants(d, self.degree)
+        self.to(resolve_device(device, "PointCloudInvariantFeatures: device"))
 
     def forward(self, X):
         """Features of shape (batch, n_outputs) of clouds X of shape (batch, n, d) or (batch, n * d)."""

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import mlp
 
 __all__ = ["MessagePassing", "ParticleMessagePassing"]
@@ -58,9 +59,13 @@ class MessagePassing(nn.Module):
         Of the positions and velocities.
     equivariant : bool, default=True
         False: the networks also take the raw coordinates (a backbone for frame averaging).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, n_node_features, n_edge_features=0, hidden=64, layers=4, dimension=3, equivariant=True):
+    def __init__(
+        self, n_node_features, n_edge_features=0, hidden=64, layers=4, dimension=3, equivariant=True, device="cpu",
+    ):
         super().__init__()
         self.n_node_features, self.n_edge_features = int(n_node_features), int(n_edge_features)
         self.dimension, self.equivariant = int(dimension), bool(equivariant)
@@ -74,6 +79,7 @@ class MessagePassing(nn.Module):
         self.velocity = nn.ModuleList(mlp(hidden, 1, (hidden,)) for _ in range(layers))
         self.node = nn.ModuleList(mlp(2 * hidden, hidden, (hidden,)) for _ in range(layers))
         self.reset_parameters()
+        self.to(resolve_device(device, "MessagePassing: device"))
 
     def reset_parameters(self):
         """torch's default initialisation, with the coordinate weights' last layer near zero."""
@@ -144,6 +150,8 @@ class ParticleMessagePassing(nn.Module):
         False: the backbone also reads the raw coordinates (for frame averaging).
     particles : int, default=5
         Number of particles ``k`` (at least 2).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -153,12 +161,13 @@ class ParticleMessagePassing(nn.Module):
     torch.Size([4, 15])
     """
 
-    def __init__(self, hidden=64, layers=4, equivariant=True, particles=5):
+    def __init__(self, hidden=64, layers=4, equivariant=True, particles=5, device="cpu"):
         super().__init__()
         if not isinstance(particles, Integral) or isinstance(particles, bool) or particles < 2:
             raise ValueError(f"particles must be an int >= 2, got {particles!r}")
         self.particles = particles
         self.net = MessagePassing(2, 2, hidden=hidden, layers=layers, equivariant=equivariant)
+        self.to(resolve_device(device, "ParticleMessagePassing: device"))
 
     def forward(self, X):
         """Positions: rows (n, 7 k) -> (n, 3 k), particle-major."""

@@ -29,6 +29,7 @@ from numbers import Real
 import torch
 from torch import nn
 
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import Standardizer, location_scale, mlp
 
 __all__ = ["PlainMLP", "ResidualPathway"]
@@ -46,6 +47,8 @@ class PlainMLP(nn.Module):
     n_inputs, n_outputs : int
     hidden : tuple of int, default=(128, 128)
     activation : nn.Module class, default=nn.SiLU
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -55,11 +58,12 @@ class PlainMLP(nn.Module):
         The root mean square of the training targets (1 until :meth:`fit_statistics`).
     """
 
-    def __init__(self, n_inputs, n_outputs, hidden=(128, 128), activation=nn.SiLU):
+    def __init__(self, n_inputs, n_outputs, hidden=(128, 128), activation=nn.SiLU, device="cpu"):
         super().__init__()
         self.standardizer = Standardizer(n_inputs)
         self.net = mlp(n_inputs, n_outputs, tuple(hidden), activation)
         self.register_buffer("output_scale", torch.tensor(1.0))
+        self.to(resolve_device(device, "PlainMLP: device"))
 
     def forward(self, X):
         """Rows (..., n_inputs) to outputs (..., n_outputs)."""
@@ -101,6 +105,8 @@ class ResidualPathway(nn.Module):
         ``lambda_eq`` of :meth:`prior_penalty`.
     plain_weight_decay : float, default=1e-1
         ``lambda_plain`` of :meth:`prior_penalty`; much larger than ``lambda_eq``.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -109,7 +115,7 @@ class ResidualPathway(nn.Module):
         is (for example zero).
     """
 
-    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1):
+    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1, device="cpu"):
         super().__init__()
         for name, module in (("equivariant", equivariant), ("plain", plain)):
             if not isinstance(module, nn.Module):
@@ -119,6 +125,7 @@ class ResidualPathway(nn.Module):
         self.plain_weight_decay = _check_decay("plain_weight_decay", plain_weight_decay)
         self.rep_in = getattr(equivariant, "rep_in", None)
         self.rep_out = getattr(equivariant, "rep_out", None)
+        self.to(resolve_device(device, "ResidualPathway: device"))
 
     def forward(self, X):
         """The sum of the two paths, in the shape of the equivariant path's output."""
