@@ -17,7 +17,7 @@ systems rescaled in every unit (the same dimensionless groups, simulated afresh)
 
 ``--laws`` recovers the three equations from snapshots (:class:`~scalars.dynamics.PDELawFinder`:
 invariant terms, units, Michaelis-Menten constants) at noise 0, 1% and 5% of each field's
-RMS, beside PySINDy's PDE-FIND run by ``scalars/bench/pdefind_peer.py`` in the peer
+RMS, beside PySINDy's PDE-FIND run by ``peers/pdefind.py`` in the peers
 environment (the python of ``.venv-peers``, or ``$SCALARS_PEERS_PYTHON``; "not run" without it).
 
 The pattern is named from the fraction ``f`` of cells with ``v > k2 / 10``: uniform cover
@@ -26,13 +26,9 @@ The pattern is named from the fraction ``f`` of cells with ``v > k2 / 10``: unif
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -211,28 +207,19 @@ def law_data(size, seed=0):
     return model, np.stack([np.concatenate([a[None], b]) for a, b in zip(first, later)])
 
 
-def peer_python():
-    """The python of the peer environment: ``$SCALARS_PEERS_PYTHON`` or ``.venv-peers``."""
-    import scalars
-
-    default = Path(scalars.__file__).resolve().parents[1] / ".venv-peers" / "bin" / "python"
-    return Path(os.environ.get("SCALARS_PEERS_PYTHON", default))
-
-
 def run_pdefind(fields, dx, dt):
-    """PySINDy's PDE-FIND on the fields in the peer environment: its JSON, or the reason it did not run."""
-    python = peer_python()
-    if not python.exists():
-        return f"not run: no peer python at {python} (make peers)"
+    """PySINDy's PDE-FIND (``peers/pdefind.py``) on the fields in the peers environment:
+    its JSON, or why it did not run."""
+    from scalars.bench.peers import NOT_RUN, run_peer
+
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "fields.npz")
         np.savez(path, fields=fields, dx=dx, dt=dt, names=np.array(["u", "w", "v"]))
-        script = Path(__file__).with_name("pdefind_peer.py")
-        done = subprocess.run([str(python), str(script), path], capture_output=True, text=True)
-    if done.returncode:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"not run: {last}"
-    return json.loads(done.stdout)
+        try:
+            result = run_peer("pdefind.py", path)
+        except RuntimeError as error:
+            return f"{NOT_RUN}: {str(error).strip().splitlines()[-1]}"
+    return f"{NOT_RUN} (no .venv-peers: make peers)" if result is None else result
 
 
 def _pdefind_scores(result, truth):
