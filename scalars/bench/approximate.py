@@ -30,15 +30,18 @@ from pathlib import Path
 
 import numpy as np
 
-from scalars.datasets import ModifiedInertia
+from scalars.datasets import Inertia, ModifiedInertia
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor, ResidualPathwayRegressor
 from scalars.testing import equivariance_error
 
-__all__ = ["main", "run", "table", "PUBLISHED", "MODELS"]
+__all__ = ["main", "run", "table", "perfect_symmetry_table", "PUBLISHED", "MODELS", "PERFECT_MODELS"]
 
 # RPP paper (Finzi, Benton and Wilson 2021), ModifiedInertia test MSE at 1000 samples (issue 24).
 PUBLISHED = {"MLP": 4.78, "EMLP": 2.39, "RPP": 0.15}
 MODELS = ("MLP", "equivariant MLP (no g)", "RPP", "soft penalty", "ridge with g", "equivariant MLP with g")
+# perfect symmetry: the plain Inertia task, exactly S(5) x O(3)-equivariant, where RPP must lose nothing
+PERFECT_MODELS = ("equivariant MLP (no g)", "RPP")
+TASKS = {"modified": ModifiedInertia, "inertia": Inertia}
 N_TRAIN, N_TEST, N_CHECK = 1000, 1000, 200
 PENALTY = 1.0  # lambda of the soft penalty
 
@@ -70,8 +73,11 @@ def _fit_with_g(name, train, seed, max_epochs):
     return lambda X: train.from_equivariant_parts(np.hstack([models[0].predict(X), models[1].predict(X)]), X[:, 20:23])
 
 
-def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
+def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True, task="modified"):
     """Train every row on every seed.
+
+    ``task="inertia"`` trains on the plain :class:`~scalars.datasets.Inertia` instead (the
+    perfect-symmetry check: same sizes, seeds and training), where the rows "with g" do not apply.
 
     Returns
     -------
@@ -84,8 +90,7 @@ def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
     for seed in seeds:
         for name in models:
             with_g = name.endswith("with g")
-            train = ModifiedInertia(N_TRAIN, seed=100 + seed, symmetry_breaking_input=with_g)
-            test = ModifiedInertia(N_TEST, seed=200 + seed, symmetry_breaking_input=with_g)
+            train, test = _datasets(task, seed, with_g)
             started = time.perf_counter()
             if with_g:
                 predict = _fit_with_g(name, train, seed, max_epochs)
@@ -101,6 +106,28 @@ def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
                 print(f"seed {seed} {name}: test MSE {rows[-1]['mse']:.3g}, equivariance error "
                       f"{rows[-1]['equivariance_error']:.2g} ({seconds:.0f} s)", flush=True)
     return pd.DataFrame(rows)
+
+
+def _datasets(task, seed, with_g):
+    """Training and test sets of ``task`` for ``seed``."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task!r}")
+    if task == "inertia":
+        if with_g:
+            raise ValueError("the plain Inertia task has no axis g: the rows 'with g' apply to task='modified' only")
+        return Inertia(N_TRAIN, seed=100 + seed), Inertia(N_TEST, seed=200 + seed)
+    return (ModifiedInertia(N_TRAIN, seed=100 + seed, symmetry_breaking_input=with_g),
+            ModifiedInertia(N_TEST, seed=200 + seed, symmetry_breaking_input=with_g))
+
+
+def perfect_symmetry_table(results):
+    """A Markdown table of the plain Inertia runs: per seed the test MSE of both rows and RPP's ratio to the equivariant MLP."""
+    mse = results.pivot(index="seed", columns="model", values="mse")
+    lines = ["| seed | equivariant MLP | RPP | RPP / equivariant |", "|---|---|---|---|"]
+    for seed, row in mse.iterrows():
+        equivariant, residual = row["equivariant MLP (no g)"], row["RPP"]
+        lines.append(f"| {seed} | {equivariant:.3g} | {residual:.3g} | {residual / equivariant:.2f} |")
+    return "\n".join(lines)
 
 
 def table(results):
@@ -124,18 +151,25 @@ def main(argv=None):
     parser.add_argument("--no-progress", action="store_true", help="print no line per fit")
     parser.add_argument("--epochs", type=int, help="epochs per neural model instead of the estimators' 'auto' (quick: 6)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3, quick 1)")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=MODELS, metavar="MODEL", help=f"rows to run (default: all of {MODELS})")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=None, metavar="MODEL",
+                        help=f"rows to run (default: all of {MODELS}; with --perfect-symmetry {PERFECT_MODELS})")
+    parser.add_argument("--perfect-symmetry", action="store_true",
+                        help="the plain Inertia task (exactly symmetric): RPP against the equivariant MLP")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = "approximate_quick" if args.quick else "approximate"
+    name = ("approximate_perfect" if args.perfect_symmetry else "approximate") + ("_quick" if args.quick else "")
     seeds, epochs = ((0,), 6) if args.quick else ((0, 1, 2), "auto")
     seeds = tuple(range(args.seeds)) if args.seeds else seeds
     epochs = args.epochs or epochs
-    results = run(seeds, epochs, models=tuple(args.models), progress=not args.no_progress)
+    task = "inertia" if args.perfect_symmetry else "modified"
+    models = tuple(args.models or (PERFECT_MODELS if args.perfect_symmetry else MODELS))
+    results = run(seeds, epochs, models=models, progress=not args.no_progress, task=task)
     results.to_csv(out / f"{name}.csv", index=False)
     print(table(results))
+    if args.perfect_symmetry:
+        print("\n" + perfect_symmetry_table(results))
     print(f"\nload average {os.getloadavg()[0]:.1f}; wrote {out / f'{name}.csv'} in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -32,7 +32,7 @@ A group is named by a string (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``
 from scalars.groups.base import Group, get_group, invariant_degrees, register_group
 from scalars.groups.classical import Lorentz, Orthogonal, SpecialOrthogonal, Symplectic, Unitary
 from scalars.groups.euclidean import Euclidean, SpecialEuclidean
-from scalars.groups.finite import Cyclic, Dihedral, Hyperoctahedral, MatrixGroup, Permutation
+from scalars.groups.finite import Cyclic, Dihedral, Hyperoctahedral, MatrixGroup, Permutation, YoungSubgroup
 from scalars.groups.base import ProductGroup
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "Symplectic",
     "Unitary",
     "Permutation",
+    "YoungSubgroup",
     "Cyclic",
     "Dihedral",
     "MatrixGroup",

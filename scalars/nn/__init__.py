@@ -22,6 +22,7 @@ from scalars.nn.layers import BilinearReadout, Residual, Standardizer, location_
 from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
 from scalars.nn.penalty import EquivariancePenalty, augment
 from scalars.nn.residual import PlainMLP, ResidualPathway
+from scalars.nn.subgroup import SubgroupNetwork
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -56,4 +57,5 @@ __all__ = [
     "EquivariancePenalty",
     "augment",
     "care_loss",
+    "SubgroupNetwork",
 ]
