@@ -143,33 +143,79 @@ def table(results):
     return "\n".join(lines)
 
 
+def _inertia(args, quick):
+    """The ModifiedInertia rows, or the plain Inertia rows with ``--perfect-symmetry``."""
+    seeds, epochs = ((0,), 6) if quick else ((0, 1, 2), "auto")
+    seeds = tuple(range(args.seeds)) if args.seeds else seeds
+    task = "inertia" if args.perfect_symmetry else "modified"
+    models = tuple(args.models or (PERFECT_MODELS if args.perfect_symmetry else MODELS))
+    results = run(seeds, args.epochs or epochs, models=models, progress=not args.no_progress, task=task)
+    text = table(results)
+    return results, text + ("\n\n" + perfect_symmetry_table(results) if args.perfect_symmetry else "")
+
+
+def _inpainting(args, quick):
+    """Digits inpainting at 100 (and, unless quick, 40) training images."""
+    import pandas as pd
+
+    from scalars.bench import inpainting
+
+    seeds = tuple(range(args.seeds or (1 if quick else 3)))
+    epochs = args.epochs or (100 if quick else 300)
+    sizes = (inpainting.N_TRAIN,) if quick else (inpainting.N_TRAIN, 40)
+    results = pd.concat([inpainting.run(seeds, two_layer_epochs=epochs, n_train=n, progress=not args.no_progress) for n in sizes])
+    return results, inpainting.table(results)
+
+
+def _care(args, quick):
+    from scalars.bench import care
+
+    seeds = tuple(range(args.seeds or (1 if quick else 3)))
+    results = care.run(seeds, steps=args.epochs or (200 if quick else 1500), progress=not args.no_progress)
+    return results, care.table(results)
+
+
+def _windy(args, quick):
+    from scalars.bench import windy_pendulum
+
+    seeds = tuple(range(args.seeds or (1 if quick else 3)))
+    results = windy_pendulum.run(seeds, quick=quick, progress=not args.no_progress)
+    return results, windy_pendulum.table(results)
+
+
+SECTIONS = {"inertia": _inertia, "inpainting": _inpainting, "care": _care, "windy_pendulum": _windy}
+
+
 def main(argv=None):
-    """``python -m scalars bench approximate [--quick] [--out DIR]``."""
+    """``python -m scalars bench approximate [--quick] [--perfect-symmetry | --inpainting | --care | --windy-pendulum]``."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench approximate", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, 6 epochs per neural model")
+    parser.add_argument("--quick", action="store_true", help="one seed and short training (each section under 3 minutes)")
     parser.add_argument("--out", default="out", help="directory for the CSV (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="print no line per fit")
-    parser.add_argument("--epochs", type=int, help="epochs per neural model instead of the estimators' 'auto' (quick: 6)")
+    parser.add_argument("--epochs", type=int,
+                        help="epochs per neural model instead of the estimators' 'auto' (quick: 6); with --inpainting the "
+                             "two-layer networks' epochs (300, quick 100), with --care the encoders' steps (1500, quick 200)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3, quick 1)")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=None, metavar="MODEL",
                         help=f"rows to run (default: all of {MODELS}; with --perfect-symmetry {PERFECT_MODELS})")
-    parser.add_argument("--perfect-symmetry", action="store_true",
-                        help="the plain Inertia task (exactly symmetric): RPP against the equivariant MLP")
+    section = parser.add_mutually_exclusive_group()
+    section.add_argument("--perfect-symmetry", action="store_true",
+                         help="the plain Inertia task (exactly symmetric): RPP against the equivariant MLP")
+    section.add_argument("--inpainting", action="store_true",
+                         help="digits inpainting with subgroups of S(64), the risk-gap prediction beside the test MSE")
+    section.add_argument("--care", action="store_true", help="CARE against invariance-only contrastive losses on digits")
+    section.add_argument("--windy-pendulum", action="store_true",
+                         help="rollouts of the windy double spring pendulum: plain, equivariant, RPP, wind as input")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = ("approximate_perfect" if args.perfect_symmetry else "approximate") + ("_quick" if args.quick else "")
-    seeds, epochs = ((0,), 6) if args.quick else ((0, 1, 2), "auto")
-    seeds = tuple(range(args.seeds)) if args.seeds else seeds
-    epochs = args.epochs or epochs
-    task = "inertia" if args.perfect_symmetry else "modified"
-    models = tuple(args.models or (PERFECT_MODELS if args.perfect_symmetry else MODELS))
-    results = run(seeds, epochs, models=models, progress=not args.no_progress, task=task)
+    chosen = next((name for name in ("inpainting", "care", "windy_pendulum") if getattr(args, name)), "inertia")
+    results, text = SECTIONS[chosen](args, args.quick)
+    base = ("approximate_perfect" if args.perfect_symmetry else "approximate") if chosen == "inertia" else f"approximate_{chosen}"
+    name = base + ("_quick" if args.quick else "")
     results.to_csv(out / f"{name}.csv", index=False)
-    print(table(results))
-    if args.perfect_symmetry:
-        print("\n" + perfect_symmetry_table(results))
+    print(text)
     print(f"\nload average {os.getloadavg()[0]:.1f}; wrote {out / f'{name}.csv'} in {time.perf_counter() - started:.0f} s")
     return 0
 

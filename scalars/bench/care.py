@@ -50,7 +50,7 @@ def _views(images, rotate, generator):
     return (out + NOISE * torch.randn(out.shape, generator=generator, dtype=out.dtype)).reshape(len(images), 64)
 
 
-def _train(loss_name, images, seed, steps, batch_size=256):
+def _train(loss_name, images, seed, steps, batch_size=128):
     import torch
 
     from scalars.nn import care_loss, mlp
