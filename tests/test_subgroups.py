@@ -111,3 +111,15 @@ def test_bad_subgroups_and_covariances_are_named():
         risk_gap(10, V, V, 1.0, input_covariance=np.diag([1.0, 0.0, 1.0]))
     with pytest.raises(ValueError, match="noise_variance must be a number or a symmetric \\(3, 3\\) matrix"):
         risk_gap(10, V, V, np.ones((2, 2)))
+
+
+def test_invariants_per_cluster_are_invariant_and_the_vector_basis_equivariant():
+    G = YoungSubgroup(CLUSTERS)
+    V = np.random.default_rng(3).standard_normal((4, 2, 10))
+    names = G.invariant_names(["a", "b"])
+    assert len(names) == G.invariants(V).shape[-1] and names[0].endswith("@0")
+    for g in G.sample(3, rng=4):
+        np.testing.assert_allclose(G.invariants(V @ g.T), G.invariants(V), atol=1e-12)
+        np.testing.assert_allclose(G.vector_basis(V @ g.T), G.vector_basis(V) @ g.T, atol=1e-12)
+    swap = np.eye(10)[:, [1, 0, *range(2, 10)]]  # mixes clusters 0 and 1: the invariants see it
+    assert not np.allclose(G.invariants(V @ swap.T), G.invariants(V))

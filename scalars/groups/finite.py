@@ -1,5 +1,6 @@
-"""Finite groups: permutations S(n) of R^n, cyclic Z(n) and dihedral D(n) groups of the plane,
-the hyperoctahedral groups B(d) of signed permutations, and any group given by generators.
+"""Finite groups: permutations S(n) of R^n and their Young subgroups ``S(c1) x ... x S(ck)`` of
+clustered nodes, cyclic Z(n) and dihedral D(n) groups of the plane, the hyperoctahedral groups
+B(d) of signed permutations, and any group given by generators.
 
 Their Lie algebras are zero; :meth:`~scalars.groups.Group.discrete_generators` generate
 them and :meth:`~scalars.groups.Group.elements` lists them, for exact group averages.
