@@ -16,7 +16,7 @@ O(3)-equivariant in the state, ``g`` and ``w`` together.
 
 The total energy ``H`` is conserved; the pendulum's own energy changes by the work of the
 wind, ``H_pendulum(t) - H_pendulum(0) = <w, (q1 + q2)(t) - (q1 + q2)(0)>``
-(:meth:`WindyDoubleSpringPendulum.wind_work`).
+(:meth:`~scalars.dynamics.WindyDoubleSpringPendulum.wind_work`).
 """
 
 import numpy as np
@@ -61,11 +61,11 @@ class WindyDoubleSpringPendulum(DoubleSpringPendulum):
 
     @classmethod
     def emlp(cls, wind=(0.3, 0.0, 0.0)):
-        """The EMLP paper's pendulum (:meth:`DoubleSpringPendulum.emlp`) in the wind ``wind``."""
+        """The EMLP paper's pendulum (:meth:`~scalars.dynamics.DoubleSpringPendulum.emlp`) in the wind ``wind``."""
         return cls(m1=1.0, m2=1.0, k1=1.0, k2=2.0, L1=1.0, L2=1.0, g=(0.0, 0.0, -1.0), wind=wind)
 
     def _parameters(self, z):
-        """The pendulum's parameters (the wind is read by :meth:`_wind`), lined up with ``z``."""
+        """The pendulum's parameters (the wind is read by ``_wind``), lined up with ``z``."""
         return super()._parameters(z)[:-1]
 
     def _wind(self, z):
@@ -73,7 +73,7 @@ class WindyDoubleSpringPendulum(DoubleSpringPendulum):
         return super()._parameters(z)[-1]
 
     def pendulum_energy(self, z):
-        """The energy without the wind's potential, :meth:`DoubleSpringPendulum.hamiltonian` (...)."""
+        """The energy without the wind's potential, :meth:`~scalars.dynamics.DoubleSpringPendulum.hamiltonian` (...)."""
         return super().hamiltonian(z)
 
     def wind_work(self, z0, z):

@@ -219,7 +219,7 @@ class YoungSubgroup(_FiniteGroup):
         return np.stack(generators) if generators else np.eye(self.d)[None]
 
     def invariants(self, V):
-        """The multisymmetric power sums of :class:`Permutation` within each cluster."""
+        """The multisymmetric power sums of :class:`~scalars.groups.Permutation` within each cluster."""
         parts = [Permutation(len(cluster)).invariants(V[..., list(cluster)]) for cluster in self.clusters]
         return concatenate(parts, axis=-1)
 
