@@ -61,3 +61,27 @@ def test_bad_wind_and_broken_conservation_are_named():
         WindyDoubleSpringPendulum().angular_momentum(Z0)
     with pytest.raises(ValueError, match="needs one system, got a batch"):
         WindyDoubleSpringPendulum(wind=np.zeros((2, 3))).sample_initial_states(3, np.random.default_rng(0))
+
+
+def test_residual_hamiltonian_is_the_sum_and_its_prior_is_closed_form():
+    from scalars.dynamics import ResidualHamiltonianNetwork
+
+    system = WindyDoubleSpringPendulum.emlp()
+    torch.manual_seed(0)
+    equivariant, plain = HamiltonianNetwork(DoubleSpringPendulum.emlp(), hidden=8).double(), HamiltonianNetwork(system, hidden=8, raw=True).double()
+    with torch.no_grad():
+        for parameter in list(equivariant.parameters()) + list(plain.parameters()):
+            parameter.normal_(0.0, 0.3)
+    model = ResidualHamiltonianNetwork(equivariant, plain, equivariant_weight_decay=0.5, plain_weight_decay=2.0)
+    z = torch.as_tensor(Z0 + 0.1 * np.random.default_rng(2).standard_normal((3, 12)))
+    torch.testing.assert_close(model.vector_field(z), equivariant.vector_field(z) + plain.vector_field(z), rtol=1e-12, atol=1e-12)
+    squares = [sum(float(p.detach().square().sum()) for p in net.parameters()) for net in (equivariant, plain)]
+    assert float(model.prior_penalty().detach()) == pytest.approx(0.5 * squares[0] + 2.0 * squares[1], rel=1e-12)
+    with torch.no_grad():
+        for parameter in plain.parameters():
+            parameter.zero_()
+    torch.testing.assert_close(model.vector_field(z), equivariant.vector_field(z), rtol=0, atol=0)  # plain path off: exactly the equivariant model
+    with pytest.raises(ValueError, match="plain_weight_decay must be >= 0, got -1"):
+        ResidualHamiltonianNetwork(equivariant, plain, plain_weight_decay=-1)
+    with pytest.raises(TypeError, match="plain must be a HamiltonianNetwork, got Linear"):
+        ResidualHamiltonianNetwork(equivariant, torch.nn.Linear(2, 2))

@@ -10,6 +10,8 @@ trained on the rollout loss within the same time budget:
 - ``MLP HNN``: raw coordinates (``raw=True``), no symmetry;
 - ``equivariant HNN (no wind)``: the invariants of the pendulum without wind (its context
   is ``g`` only), exactly O(2)-symmetric about ``g``, which the data are not;
+- ``RPP HNN``: :class:`~scalars.dynamics.ResidualHamiltonianNetwork`, the two above added,
+  priors 1e-5 on the equivariant and 1e-1 on the plain weights;
 - ``equivariant HNN with wind input``: the wind as a second context vector, so its
   invariants (``<w, q1>``, ...) are features: exactly O(3)-equivariant in the state, ``g``
   and ``w`` together, and able to represent the dynamics.
@@ -23,12 +25,14 @@ import time
 
 import numpy as np
 
-from scalars.dynamics import DoubleSpringPendulum, HamiltonianNetwork, WindyDoubleSpringPendulum, evaluate, train, trajectory_data
+from scalars.dynamics import (
+    DoubleSpringPendulum, HamiltonianNetwork, ResidualHamiltonianNetwork, WindyDoubleSpringPendulum, evaluate, train, trajectory_data,
+)
 
 __all__ = ["MODELS", "WIND", "run", "table"]
 
 WIND = (0.3, 0.0, 0.0)
-MODELS = ("MLP HNN", "equivariant HNN (no wind)", "equivariant HNN with wind input")
+MODELS = ("MLP HNN", "equivariant HNN (no wind)", "RPP HNN", "equivariant HNN with wind input")
 
 
 def _model(name, system):
@@ -36,6 +40,9 @@ def _model(name, system):
         return HamiltonianNetwork(system, raw=True), dict(learning_rate=3e-3)
     if name == "equivariant HNN (no wind)":
         return HamiltonianNetwork(DoubleSpringPendulum.emlp()), dict(learning_rate=1e-3, mlp_learning_rate=1e-4)
+    if name == "RPP HNN":
+        rpp = ResidualHamiltonianNetwork(HamiltonianNetwork(DoubleSpringPendulum.emlp()), HamiltonianNetwork(system, raw=True))
+        return rpp, dict(learning_rate=1e-3, mlp_learning_rate=1e-4)
     return HamiltonianNetwork(system), dict(learning_rate=1e-3, mlp_learning_rate=1e-4)
 
 

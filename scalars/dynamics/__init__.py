@@ -32,7 +32,7 @@ from scalars.dynamics.force_law import PairForceLaw
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
-from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
+from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ResidualHamiltonianNetwork, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.nbody import NBodySystem
 from scalars.dynamics.pendulum import DoubleSpringPendulum
 from scalars.dynamics.windy_pendulum import WindyDoubleSpringPendulum
@@ -69,6 +69,7 @@ __all__ = [
     "energy_drift",
     "angular_momentum_error",
     "HamiltonianNetwork",
+    "ResidualHamiltonianNetwork",
     "NeuralODE",
     "ScalarHNN",
     "ScalarNeuralODE",
