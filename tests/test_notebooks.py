@@ -22,6 +22,13 @@ def _invariant_models_fit_better(printed):
         assert mse[name] < mse["raw coordinates"] / 3, mse  # and a better fit
 
 
+def _subgroup_beats_both_ends(printed):
+    """The approximate notebook's table at 40 images: the 2x2 blocks beat S(64) and no symmetry."""
+    rows = {line.split()[0]: [float(v) for v in line.split()[1:]] for line in printed.splitlines()
+            if line.split() and line.split()[0] in ("S(64)", "S(4)^16", "trivial") and len(line.split()) == 4}
+    assert rows["S(4)^16"][1] < min(rows["S(64)"][1], rows["trivial"][1]) / 1.5, rows
+
+
 @dataclass(frozen=True)
 class Checks:
     """What one notebook must show once executed.
@@ -53,6 +60,17 @@ class Checks:
 
 
 CHECKS = {
+    "approximate.ipynb": Checks(
+        120,
+        printed=("S(4)^16", "predicted gap"),
+        numbers={
+            r"float64: equivariance error = (\S+)": (1, 1e-14),
+            r"float32: equivariance error = (\S+)": (1, 1e-5),
+            r"energy balance error = (\S+)": (1, 1e-7),
+            r"HNN with the wind as input: equivariance error = (\S+)": (1, 1e-13),
+        },
+        check=_subgroup_beats_both_ends,
+    ),
     "averaging.ipynb": Checks(
         120, printed=("invariance error on collinear inputs: 0.0e+00",), check=_invariant_models_fit_better
     ),

@@ -21,6 +21,16 @@ the test MSE and the measured equivariance error (the mean over 3 random element
 The neural models use the estimators' ``"auto"`` training (3000 steps, half of them
 L-BFGS when there is no penalty); RPP's own runs used 500 epochs of Adam at batch 500 and
 EMLP-style networks with 3 layers of 384 channels. ``--quick``: one seed, 6 epochs.
+
+Sections instead of the ModifiedInertia rows (one at a time, each with ``--quick``):
+
+- ``--perfect-symmetry``: the equivariant MLP and RPP on the plain
+  :class:`~scalars.datasets.Inertia` (exactly symmetric; same sizes, seeds and training),
+  with RPP's test MSE over the equivariant model's per seed;
+- ``--inpainting``: :mod:`scalars.bench.inpainting`, digits inpainting with subgroups of
+  S(64) and the risk-gap prediction;
+- ``--care``: :mod:`scalars.bench.care`, CARE against invariance-only contrastive losses;
+- ``--windy-pendulum``: :mod:`scalars.bench.windy_pendulum`, rollouts in the wind.
 """
 
 import argparse
@@ -30,15 +40,18 @@ from pathlib import Path
 
 import numpy as np
 
-from scalars.datasets import ModifiedInertia
+from scalars.datasets import Inertia, ModifiedInertia
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor, ResidualPathwayRegressor
 from scalars.testing import equivariance_error
 
-__all__ = ["main", "run", "table", "PUBLISHED", "MODELS"]
+__all__ = ["main", "run", "table", "perfect_symmetry_table", "PUBLISHED", "MODELS", "PERFECT_MODELS"]
 
 # RPP paper (Finzi, Benton and Wilson 2021), ModifiedInertia test MSE at 1000 samples (issue 24).
 PUBLISHED = {"MLP": 4.78, "EMLP": 2.39, "RPP": 0.15}
 MODELS = ("MLP", "equivariant MLP (no g)", "RPP", "soft penalty", "ridge with g", "equivariant MLP with g")
+# perfect symmetry: the plain Inertia task, exactly S(5) x O(3)-equivariant, where RPP must lose nothing
+PERFECT_MODELS = ("equivariant MLP (no g)", "RPP")
+TASKS = {"modified": ModifiedInertia, "inertia": Inertia}
 N_TRAIN, N_TEST, N_CHECK = 1000, 1000, 200
 PENALTY = 1.0  # lambda of the soft penalty
 
@@ -70,8 +83,11 @@ def _fit_with_g(name, train, seed, max_epochs):
     return lambda X: train.from_equivariant_parts(np.hstack([models[0].predict(X), models[1].predict(X)]), X[:, 20:23])
 
 
-def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
+def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True, task="modified"):
     """Train every row on every seed.
+
+    ``task="inertia"`` trains on the plain :class:`~scalars.datasets.Inertia` instead (the
+    perfect-symmetry check: same sizes, seeds and training), where the rows "with g" do not apply.
 
     Returns
     -------
@@ -84,8 +100,7 @@ def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
     for seed in seeds:
         for name in models:
             with_g = name.endswith("with g")
-            train = ModifiedInertia(N_TRAIN, seed=100 + seed, symmetry_breaking_input=with_g)
-            test = ModifiedInertia(N_TEST, seed=200 + seed, symmetry_breaking_input=with_g)
+            train, test = _datasets(task, seed, with_g)
             started = time.perf_counter()
             if with_g:
                 predict = _fit_with_g(name, train, seed, max_epochs)
@@ -103,6 +118,28 @@ def run(seeds=(0, 1, 2), max_epochs="auto", models=MODELS, progress=True):
     return pd.DataFrame(rows)
 
 
+def _datasets(task, seed, with_g):
+    """Training and test sets of ``task`` for ``seed``."""
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}, got {task!r}")
+    if task == "inertia":
+        if with_g:
+            raise ValueError("the plain Inertia task has no axis g: the rows 'with g' apply to task='modified' only")
+        return Inertia(N_TRAIN, seed=100 + seed), Inertia(N_TEST, seed=200 + seed)
+    return (ModifiedInertia(N_TRAIN, seed=100 + seed, symmetry_breaking_input=with_g),
+            ModifiedInertia(N_TEST, seed=200 + seed, symmetry_breaking_input=with_g))
+
+
+def perfect_symmetry_table(results):
+    """A Markdown table of the plain Inertia runs: per seed the test MSE of both rows and RPP's ratio to the equivariant MLP."""
+    mse = results.pivot(index="seed", columns="model", values="mse")
+    lines = ["| seed | equivariant MLP | RPP | RPP / equivariant |", "|---|---|---|---|"]
+    for seed, row in mse.iterrows():
+        equivariant, residual = row["equivariant MLP (no g)"], row["RPP"]
+        lines.append(f"| {seed} | {equivariant:.3g} | {residual:.3g} | {residual / equivariant:.2f} |")
+    return "\n".join(lines)
+
+
 def table(results):
     """A Markdown table: per model the median test MSE [min, max] over seeds, the equivariance error, the published MSE."""
     lines = ["| model | test MSE | equivariance error | published MSE (RPP paper) | seconds |", "|---|---|---|---|---|"]
@@ -116,26 +153,79 @@ def table(results):
     return "\n".join(lines)
 
 
+def _inertia(args, quick):
+    """The ModifiedInertia rows, or the plain Inertia rows with ``--perfect-symmetry``."""
+    seeds, epochs = ((0,), 6) if quick else ((0, 1, 2), "auto")
+    seeds = tuple(range(args.seeds)) if args.seeds else seeds
+    task = "inertia" if args.perfect_symmetry else "modified"
+    models = tuple(args.models or (PERFECT_MODELS if args.perfect_symmetry else MODELS))
+    results = run(seeds, args.epochs or epochs, models=models, progress=not args.no_progress, task=task)
+    # the published numbers are of ModifiedInertia: the perfect-symmetry section prints its own table only
+    return results, perfect_symmetry_table(results) if args.perfect_symmetry else table(results)
+
+
+def _inpainting(args, quick):
+    """Digits inpainting at 100 (and, unless quick, 40) training images."""
+    import pandas as pd
+
+    from scalars.bench import inpainting
+
+    seeds = tuple(range(args.seeds or (1 if quick else 3)))
+    epochs = args.epochs or (100 if quick else 300)
+    sizes = (inpainting.N_TRAIN,) if quick else (inpainting.N_TRAIN, 40)
+    results = pd.concat([inpainting.run(seeds, two_layer_epochs=epochs, n_train=n, progress=not args.no_progress) for n in sizes])
+    return results, inpainting.table(results)
+
+
+def _care(args, quick):
+    from scalars.bench import care
+
+    seeds = tuple(range(args.seeds or (1 if quick else 3)))
+    results = care.run(seeds, steps=args.epochs or (200 if quick else 1500), progress=not args.no_progress)
+    return results, care.table(results)
+
+
+def _windy(args, quick):
+    from scalars.bench import windy_pendulum
+
+    seeds = tuple(range(args.seeds or (1 if quick else 3)))
+    results = windy_pendulum.run(seeds, quick=quick, progress=not args.no_progress)
+    return results, windy_pendulum.table(results)
+
+
+SECTIONS = {"inertia": _inertia, "inpainting": _inpainting, "care": _care, "windy_pendulum": _windy}
+
+
 def main(argv=None):
-    """``python -m scalars bench approximate [--quick] [--out DIR]``."""
+    """``python -m scalars bench approximate [--quick] [--perfect-symmetry | --inpainting | --care | --windy-pendulum]``."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench approximate", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, 6 epochs per neural model")
+    parser.add_argument("--quick", action="store_true", help="one seed and short training (each section under 3 minutes)")
     parser.add_argument("--out", default="out", help="directory for the CSV (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="print no line per fit")
-    parser.add_argument("--epochs", type=int, help="epochs per neural model instead of the estimators' 'auto' (quick: 6)")
+    parser.add_argument("--epochs", type=int,
+                        help="epochs per neural model instead of the estimators' 'auto' (quick: 6); with --inpainting the "
+                             "two-layer networks' epochs (300, quick 100), with --care the encoders' steps (1500, quick 200)")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 3, quick 1)")
-    parser.add_argument("--models", nargs="+", choices=MODELS, default=MODELS, metavar="MODEL", help=f"rows to run (default: all of {MODELS})")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=None, metavar="MODEL",
+                        help=f"rows to run (default: all of {MODELS}; with --perfect-symmetry {PERFECT_MODELS})")
+    section = parser.add_mutually_exclusive_group()
+    section.add_argument("--perfect-symmetry", action="store_true",
+                         help="the plain Inertia task (exactly symmetric): RPP against the equivariant MLP")
+    section.add_argument("--inpainting", action="store_true",
+                         help="digits inpainting with subgroups of S(64), the risk-gap prediction beside the test MSE")
+    section.add_argument("--care", action="store_true", help="CARE against invariance-only contrastive losses on digits")
+    section.add_argument("--windy-pendulum", action="store_true",
+                         help="rollouts of the windy double spring pendulum: plain, equivariant, RPP, wind as input")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    name = "approximate_quick" if args.quick else "approximate"
-    seeds, epochs = ((0,), 6) if args.quick else ((0, 1, 2), "auto")
-    seeds = tuple(range(args.seeds)) if args.seeds else seeds
-    epochs = args.epochs or epochs
-    results = run(seeds, epochs, models=tuple(args.models), progress=not args.no_progress)
+    chosen = next((name for name in ("inpainting", "care", "windy_pendulum") if getattr(args, name)), "inertia")
+    results, text = SECTIONS[chosen](args, args.quick)
+    base = ("approximate_perfect" if args.perfect_symmetry else "approximate") if chosen == "inertia" else f"approximate_{chosen}"
+    name = base + ("_quick" if args.quick else "")
     results.to_csv(out / f"{name}.csv", index=False)
-    print(table(results))
+    print(text)
     print(f"\nload average {os.getloadavg()[0]:.1f}; wrote {out / f'{name}.csv'} in {time.perf_counter() - started:.0f} s")
     return 0
 

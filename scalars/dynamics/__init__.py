@@ -3,7 +3,8 @@
 - :class:`System`: the interface of a system (state layout and group, parameters with
   units, Hamiltonian, checked reference trajectories); :class:`DoubleSpringPendulum`,
   :class:`NBodySystem` (gravity or Coulomb, S(n) x E(3)) and
-  :class:`ChargedParticleInMagneticField` are systems.
+  :class:`ChargedParticleInMagneticField` are systems; :class:`WindyDoubleSpringPendulum` is
+  the pendulum in a constant wind, whose direction its models take as a context vector.
 - :func:`trajectory_data`: seeded, checksummed, cached training chunks and test
   trajectories of any system; :func:`pendulum_data`: the pendulum's protocols.
 - :class:`HamiltonianNetwork`, :class:`NeuralODE`: an invariant Hamiltonian network and an
@@ -33,10 +34,11 @@ from scalars.dynamics.force_law import PairForceLaw
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
-from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ScalarHNN, ScalarNeuralODE
+from scalars.dynamics.models import MLPHNN, HamiltonianNetwork, MLPNeuralODE, NeuralODE, ResidualHamiltonianNetwork, ScalarHNN, ScalarNeuralODE
 from scalars.dynamics.nbody import NBodySystem
 from scalars.dynamics.pde_laws import PDELawFinder
 from scalars.dynamics.pendulum import DoubleSpringPendulum
+from scalars.dynamics.windy_pendulum import WindyDoubleSpringPendulum
 from scalars.dynamics.rietkerk import RIETKERK_PARAMETERS, Rietkerk, rietkerk_registry
 from scalars.dynamics.plotting import plot_rollouts
 from scalars.dynamics.sparse import SparseHamiltonian
@@ -46,6 +48,7 @@ from scalars.dynamics.training import evaluate, predict, train
 __all__ = [
     "System",
     "DoubleSpringPendulum",
+    "WindyDoubleSpringPendulum",
     "NBodySystem",
     "ChargedParticleInMagneticField",
     "Rietkerk",
@@ -70,6 +73,7 @@ __all__ = [
     "energy_drift",
     "angular_momentum_error",
     "HamiltonianNetwork",
+    "ResidualHamiltonianNetwork",
     "NeuralODE",
     "ScalarHNN",
     "ScalarNeuralODE",

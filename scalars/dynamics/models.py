@@ -59,7 +59,7 @@ from scalars.monomials import signed_exponents
 from scalars.nn.devices import resolve_device
 from scalars.nn.layers import Standardizer, mlp
 
-__all__ = ["HamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
+__all__ = ["HamiltonianNetwork", "ResidualHamiltonianNetwork", "NeuralODE", "ScalarHNN", "MLPHNN", "ScalarNeuralODE", "MLPNeuralODE"]
 
 
 class _MLP(nn.Module):
@@ -336,6 +336,68 @@ class HamiltonianNetwork(_Dynamics):
             lambda p: self._gradient(self.kinetic, p, *context), lambda q: -self._gradient(self.potential, q, *context)
         )
         return integrate(field, z0, t, method, self.substeps)
+
+
+class ResidualHamiltonianNetwork(HamiltonianNetwork):
+    """A residual pathway prior of Hamiltonians: ``H = H_equivariant + H_plain``, the plain one costly.
+
+    Residual pathway priors (Finzi, Benton and Wilson, NeurIPS 2021) for Hamiltonian
+    dynamics: the sum of an equivariant Hamiltonian network and a plain one (``raw=True``)
+    with a Gaussian prior on each one's weights, ``prior_penalty()``, which
+    :func:`scalars.dynamics.train` adds to the rollout loss. The plain network's prior is the
+    tighter, so it takes up only what the symmetry of the other cannot explain (a wind the
+    equivariant network does not see). Each network reads its own system's context, so the
+    model is for one system (:func:`~scalars.dynamics.trajectory_data`).
+
+    Parameters
+    ----------
+    equivariant, plain : HamiltonianNetwork
+        Of the same separability; the integrator is ``equivariant``'s.
+    equivariant_weight_decay, plain_weight_decay : float, default=1e-5, 1e-1
+        ``lambda >= 0`` of each prior.
+
+    Raises
+    ------
+    TypeError
+        If either is not a HamiltonianNetwork.
+    ValueError
+        If their separability differs or a weight decay is negative.
+    """
+
+    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1):
+        nn.Module.__init__(self)
+        for name, value in (("equivariant", equivariant), ("plain", plain)):
+            if not isinstance(value, HamiltonianNetwork):
+                raise TypeError(f"ResidualHamiltonianNetwork: {name} must be a HamiltonianNetwork, got {type(value).__name__}")
+        if equivariant.separable != plain.separable:
+            raise ValueError("ResidualHamiltonianNetwork: equivariant and plain must both be separable or both not")
+        for name, value in (("equivariant_weight_decay", equivariant_weight_decay), ("plain_weight_decay", plain_weight_decay)):
+            if not value >= 0:
+                raise ValueError(f"ResidualHamiltonianNetwork: {name} must be >= 0, got {value!r}")
+        self.equivariant, self.plain = equivariant, plain
+        self.equivariant_weight_decay, self.plain_weight_decay = float(equivariant_weight_decay), float(plain_weight_decay)
+        self.system, self.raw, self.dimensionless = equivariant.system, True, False  # raw: the sum is not equivariant
+        self.separable, self.method, self.substeps, self.order = equivariant.separable, equivariant.method, equivariant.substeps, equivariant.order
+        self.parts = equivariant.parts
+
+    def _energy(self, part, z, *context):
+        return self.equivariant._energy(part, z, *context) + self.plain._energy(part, z, *context)
+
+    def linear_parameters(self):
+        return self.equivariant.linear_parameters() + self.plain.linear_parameters()
+
+    @torch.no_grad()
+    def fit_scaling(self, z, *context):
+        self.equivariant.fit_scaling(z, *context)
+        self.plain.fit_scaling(z, *context)
+        return self
+
+    def prior_penalty(self):
+        """``lambda_eq |theta_eq|^2 + lambda_plain |theta_plain|^2``, a scalar tensor."""
+        def squares(module):
+            return sum(parameter.square().sum() for parameter in module.parameters())
+
+        return self.equivariant_weight_decay * squares(self.equivariant) + self.plain_weight_decay * squares(self.plain)
 
 
 class NeuralODE(_Dynamics):

@@ -149,10 +149,12 @@ def train(
     mlp_rate = learning_rate if mlp_learning_rate is None else mlp_learning_rate
     groups = [{"params": linear, "lr": learning_rate}, {"params": rest, "lr": mlp_rate}]
     remaining = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - start))
+    # a model with priors on its weights (ResidualHamiltonianNetwork) adds them to the loss
+    penalty = (lambda net, *x: model.prior_penalty()) if hasattr(model, "prior_penalty") else None
     history = fit(
         _ChunkRollout(model, t), (chunks[:, 0], *context), chunks[:, 1:], max_epochs=max_epochs, batch_size=batch_size,
         parameter_groups=groups, warmup=0.02, decay_to=1e-3, polish=polish, validation_fraction=0, seed=seed,
-        warm_start=True, progress=progress, time_limit=remaining,
+        warm_start=True, progress=progress, time_limit=remaining, penalty=penalty,
     )
     losses = history.polish_loss or history.train_loss or [float("nan")]
     return {"seconds": time.perf_counter() - start, "steps": history.steps, "evaluations": history.evaluations,

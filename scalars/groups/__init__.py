@@ -14,6 +14,7 @@ O(1,d)     Minkowski <v_i, v_j>, i <= j        v_i
 Sp(2m)     omega(v_i, v_j), i < j              v_i
 U(d)       Re and Im of conj(v_i).v_j          v_i and i v_i (real coefficients)
 S(n)       multisymmetric power sums           1 and v_i
+Young      those of S(c) within each cluster   cluster indicators and v_i
 B(d)       (signed permutations: reps only)
 Z(n)       Gram, det, Re/Im of degree-n z^a    v_i and their quarter turns
 D(n)       even ones of Z(n), products of odd  v_i
@@ -25,14 +26,15 @@ G x H      S(k) x G: power sums over the
 =========  ==================================  =========================================
 
 A group is named by a string (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``,
-``"S(5)"``, ``"D(6)"``, ``"C(4)"`` (= ``"Z(4)"``), ``"B(3)"``, ``"E(3)"``, ``"S(5)xO(3)"``) or passed as an object;
+``"S(5)"``, ``"D(6)"``, ``"C(4)"`` (= ``"Z(4)"``), ``"B(3)"``, ``"E(3)"``, ``"S(5)xO(3)"``) or passed as an object
+(``YoungSubgroup(clusters)``, the product of the symmetric groups of clusters of nodes);
 :func:`get_group` turns either into an object and :func:`register_group` adds a name.
 """
 
 from scalars.groups.base import Group, get_group, invariant_degrees, register_group
 from scalars.groups.classical import Lorentz, Orthogonal, SpecialOrthogonal, Symplectic, Unitary
 from scalars.groups.euclidean import Euclidean, SpecialEuclidean
-from scalars.groups.finite import Cyclic, Dihedral, Hyperoctahedral, MatrixGroup, Permutation
+from scalars.groups.finite import Cyclic, Dihedral, Hyperoctahedral, MatrixGroup, Permutation, YoungSubgroup
 from scalars.groups.base import ProductGroup
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "Symplectic",
     "Unitary",
     "Permutation",
+    "YoungSubgroup",
     "Cyclic",
     "Dihedral",
     "MatrixGroup",

@@ -1,5 +1,6 @@
-"""Finite groups: permutations S(n) of R^n, cyclic Z(n) and dihedral D(n) groups of the plane,
-the hyperoctahedral groups B(d) of signed permutations, and any group given by generators.
+"""Finite groups: permutations S(n) of R^n and their Young subgroups ``S(c1) x ... x S(ck)`` of
+clustered nodes, cyclic Z(n) and dihedral D(n) groups of the plane, the hyperoctahedral groups
+B(d) of signed permutations, and any group given by generators.
 
 Their Lie algebras are zero; :meth:`~scalars.groups.Group.discrete_generators` generate
 them and :meth:`~scalars.groups.Group.elements` lists them, for exact group averages.
@@ -21,6 +22,7 @@ planar subgroups are ``Z(4)`` (also named ``C(4)``) and ``D(4)``.
 
 import hashlib
 from itertools import permutations
+from math import factorial
 
 import numpy as np
 
@@ -29,7 +31,7 @@ from scalars._backend import as_index, concatenate, ones, stack
 from scalars.monomials import exponents, monomial_names, monomials
 from scalars.groups.base import Group, pair_names
 
-__all__ = ["Permutation", "Cyclic", "Dihedral", "MatrixGroup", "Hyperoctahedral"]
+__all__ = ["Permutation", "YoungSubgroup", "Cyclic", "Dihedral", "MatrixGroup", "Hyperoctahedral"]
 
 _MAX_ELEMENTS = 40320  # 8!: the largest group whose elements are listed
 
@@ -113,6 +115,156 @@ class Permutation(_FiniteGroup):
 
     def vector_basis_names(self, names):
         return ["1"] + list(names)
+
+
+class YoungSubgroup(_FiniteGroup):
+    """``S(c1) x ... x S(ck)`` inside S(n): the permutations of ``n`` nodes that keep each cluster.
+
+    The symmetry of a fixed graph or pixel set whose nodes are clustered (Huang, Levie and
+    Villar, NeurIPS 2023): one cluster of every node is S(n), clusters of one node each are
+    the trivial group, and the clusterings in between are the subgroups a model may choose.
+    It acts on R^n by permutation matrices (``T(1)`` of :mod:`scalars.reps`), so the
+    equivariant-basis solver finds its maps exactly, one per orbit of the index pairs.
+
+    Parameters
+    ----------
+    clusters : sequence of sequences of int
+        A partition of the nodes ``0 .. n-1``: every node in exactly one cluster.
+
+    Attributes
+    ----------
+    clusters : tuple of tuple of int
+        The clusters, each sorted, ordered by their smallest node.
+    labels : ndarray of shape (n,), int
+        The cluster of each node.
+
+    Raises
+    ------
+    ValueError
+        If ``clusters`` is not a partition of ``0 .. n-1`` (a node missing, repeated or
+        negative, or an empty cluster): the product of symmetric groups is then not defined.
+
+    Examples
+    --------
+    >>> from scalars.groups import YoungSubgroup
+    >>> from scalars.reps import T, equivariant_basis
+    >>> G = YoungSubgroup([[0, 1], [2, 3, 4]])
+    >>> G.name
+    'S(2)xS(3)'
+    >>> equivariant_basis(T(1)(G), T(1)(G)).shape[1]   # a I + b 1 1^T per cluster, c 1 1^T across
+    6
+    """
+
+    invariant_tensor_name = "I"
+
+    def __init__(self, clusters):
+        self.clusters = _partition(clusters)
+        self.d = sum(len(cluster) for cluster in self.clusters)
+        self.labels = np.empty(self.d, dtype=np.int64)
+        for label, cluster in enumerate(self.clusters):
+            self.labels[list(cluster)] = label
+        # groups are equal when their names are: the name says which nodes go together
+        self.name = _young_name([len(cluster) for cluster in self.clusters])
+        if any(cluster != tuple(range(cluster[0], cluster[0] + len(cluster))) for cluster in self.clusters):
+            self.name += f"[{hashlib.sha256(self.labels.tobytes()).hexdigest()[:10]}]"
+
+    @classmethod
+    def from_labels(cls, labels):
+        """The subgroup whose clusters are the nodes with equal ``labels`` (array-like of shape (n,))."""
+        labels = np.asarray(labels)
+        if labels.ndim != 1:
+            raise ValueError(f"YoungSubgroup.from_labels: labels must be one label per node (n,), got shape {labels.shape}")
+        return cls([np.flatnonzero(labels == value) for value in dict.fromkeys(labels.tolist())])
+
+    @property
+    def invariant_tensor(self):
+        return np.eye(self.d)
+
+    @property
+    def order(self):
+        """The number of elements, ``c1! ... ck!`` (a Python int)."""
+        return int(np.prod([factorial(len(cluster)) for cluster in self.clusters], dtype=object))
+
+    def elements(self):
+        if self.order > _MAX_ELEMENTS:
+            raise ValueError(f"{self.name} has {self.order} > {_MAX_ELEMENTS} elements: too many to list")
+        orders = [np.arange(self.d)]
+        for cluster in self.clusters:
+            moved = []
+            for order in orders:
+                for image in permutations(cluster):
+                    new = order.copy()
+                    new[list(cluster)] = image
+                    moved.append(new)
+            orders = moved
+        return np.eye(self.d)[:, np.array(orders)].transpose(1, 0, 2)
+
+    def sample(self, size=None, rng=None):
+        rng = np.random.default_rng(rng)
+        orders = np.tile(np.arange(self.d), (1 if size is None else size, 1))
+        for cluster in self.clusters:
+            index = np.array(cluster)
+            orders[:, index] = index[rng.permuted(np.tile(np.arange(len(index)), (len(orders), 1)), axis=1)]
+        matrices = np.eye(self.d)[:, orders].transpose(1, 0, 2)  # column i is e_order[i]
+        return matrices[0] if size is None else matrices
+
+    def discrete_generators(self):
+        """Per cluster of two or more nodes, the swap of its first two and the cycle of all."""
+        generators = []
+        for cluster in (c for c in self.clusters if len(c) > 1):
+            for image in (cluster[1::-1] + cluster[2:], cluster[1:] + cluster[:1]):
+                order = np.arange(self.d)
+                order[list(cluster)] = image
+                generators.append(np.eye(self.d)[:, order])
+        return np.stack(generators) if generators else np.eye(self.d)[None]
+
+    def invariants(self, V):
+        """The multisymmetric power sums of :class:`~scalars.groups.Permutation` within each cluster."""
+        parts = [Permutation(len(cluster)).invariants(V[..., list(cluster)]) for cluster in self.clusters]
+        return concatenate(parts, axis=-1)
+
+    def invariant_names(self, names):
+        out = []
+        for label, cluster in enumerate(self.clusters):
+            out += [f"{name}@{label}" for name in Permutation(len(cluster)).invariant_names(names)]
+        return out
+
+    def vector_basis(self, V):
+        """The indicator of each cluster, then the inputs."""
+        indicators = np.eye(len(self.clusters))[self.labels].T
+        shape = tuple(V.shape[:-2]) + indicators.shape
+        return concatenate([ones(shape, like=V) * as_index(indicators.astype(bool), like=V), V], axis=-2)
+
+    def vector_basis_names(self, names):
+        return [f"1@{label}" for label in range(len(self.clusters))] + list(names)
+
+
+def _partition(clusters):
+    """``clusters`` as sorted tuples ordered by their first node, checked to partition ``0 .. n-1``."""
+    try:
+        parts = [sorted(int(node) for node in np.asarray(cluster).ravel()) for cluster in clusters]
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"YoungSubgroup: clusters must be sequences of node indices, got {clusters!r}") from error
+    if not parts or any(len(part) == 0 for part in parts):
+        raise ValueError(f"YoungSubgroup: clusters must be non-empty lists of nodes, got {clusters!r}")
+    nodes = np.concatenate(parts)
+    counts = np.bincount(nodes - min(nodes.min(), 0))
+    if nodes.min() < 0 or counts.max() > 1 or len(nodes) != nodes.max() + 1:
+        repeated = np.flatnonzero(counts > 1).tolist()
+        missing = sorted(set(range(int(nodes.max()) + 1)) - set(nodes.tolist()))
+        raise ValueError(
+            f"YoungSubgroup: clusters must partition the nodes 0 .. n-1 (each in exactly one cluster) for "
+            f"S(c1) x ... x S(ck) to be a group; got negative nodes {sorted(nodes[nodes < 0].tolist())}, "
+            f"repeated {repeated}, missing {missing}"
+        )
+    return tuple(tuple(part) for part in sorted(parts, key=lambda part: part[0]))
+
+
+def _young_name(sizes):
+    """``S(16)^4`` for equal clusters, else ``S(2)xS(3)``."""
+    if len(set(sizes)) == 1 and len(sizes) > 1:
+        return f"S({sizes[0]})^{len(sizes)}"
+    return "x".join(f"S({size})" for size in sizes)
 
 
 def _rotation(angle):

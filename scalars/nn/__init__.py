@@ -24,6 +24,7 @@ from scalars.nn.message_passing import MessagePassing, ParticleMessagePassing
 from scalars.nn.penalty import EquivariancePenalty, augment
 from scalars.nn.pointnet import PointNet, PointTensorNet
 from scalars.nn.residual import PlainMLP, ResidualPathway
+from scalars.nn.subgroup import SubgroupNetwork
 from scalars.nn.training import History, fit
 
 __all__ = [
@@ -61,4 +62,5 @@ __all__ = [
     "augment",
     "care_loss",
     "resolve_device",
+    "SubgroupNetwork",
 ]

@@ -9,9 +9,9 @@
 20
 """
 
-from scalars.reps.base import DualRep, PointRep, ProductRep, Rep, SumRep, T, TensorRep, check_rep_pair
+from scalars.reps.base import DualRep, NodeSubsetRep, PointRep, ProductRep, Rep, SumRep, T, TensorRep, check_rep_pair
 from scalars.reps.layouts import Slot, parse_terms, per_particle, rep, slots
 from scalars.reps.projection import project_equivariant, risk_gap
 from scalars.reps.solver import BlockBasis, equivariant_basis, equivariant_blocks
 
-__all__ = ["Rep", "T", "TensorRep", "PointRep", "SumRep", "ProductRep", "DualRep", "check_rep_pair", "rep", "parse_terms", "per_particle", "Slot", "slots", "equivariant_basis", "equivariant_blocks", "BlockBasis", "project_equivariant", "risk_gap"]
+__all__ = ["Rep", "T", "TensorRep", "PointRep", "NodeSubsetRep", "SumRep", "ProductRep", "DualRep", "check_rep_pair", "rep", "parse_terms", "per_particle", "Slot", "slots", "equivariant_basis", "equivariant_blocks", "BlockBasis", "project_equivariant", "risk_gap"]

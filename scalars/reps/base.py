@@ -26,7 +26,7 @@ import numpy as np
 from scalars._backend import as_backend_of, swap_last
 from scalars.groups import ProductGroup, get_group
 
-__all__ = ["Rep", "T", "TensorRep", "PointRep", "SumRep", "ProductRep", "DualRep"]
+__all__ = ["Rep", "T", "TensorRep", "PointRep", "NodeSubsetRep", "SumRep", "ProductRep", "DualRep"]
 
 
 class Rep:
@@ -233,6 +233,79 @@ class PointRep(Rep):
 
     def __str__(self):
         return "P"
+
+
+class NodeSubsetRep(Rep):
+    """A permutation group's action on the values at some of its nodes: ``T(1)`` restricted to ``nodes``.
+
+    For a group of permutation matrices of ``n`` nodes (S(n), a
+    :class:`~scalars.groups.YoungSubgroup`) and a set of nodes the group maps to itself (a
+    union of clusters), ``rho(g)`` is ``g`` restricted to those rows and columns. The
+    visible and the hidden pixels of an image, each a union of clusters, are two such
+    representations, and the maps from one to the other are an inpainting model's.
+
+    Parameters
+    ----------
+    nodes : sequence of int
+        The nodes, in the order of the columns.
+    group : Group or str, optional
+
+    Raises
+    ------
+    ValueError
+        On binding, if the group is not a group of permutation matrices or does not map
+        ``nodes`` to themselves.
+
+    Examples
+    --------
+    >>> from scalars.groups import YoungSubgroup
+    >>> from scalars.reps import NodeSubsetRep, equivariant_basis
+    >>> G = YoungSubgroup([[0, 1], [2, 3]])
+    >>> equivariant_basis(NodeSubsetRep([0, 1], G), NodeSubsetRep([2, 3], G)).shape   # c 1 1^T
+    (4, 1)
+    """
+
+    def __init__(self, nodes, group=None):
+        self.nodes = tuple(int(node) for node in np.asarray(nodes).ravel())
+        if len(self.nodes) == 0 or len(set(self.nodes)) != len(self.nodes):
+            raise ValueError(f"NodeSubsetRep: nodes must be distinct and at least one, got {nodes!r}")
+        self.group = None if group is None else self._checked(get_group(group))
+
+    def bind(self, group):
+        return NodeSubsetRep(self.nodes, group)
+
+    def _checked(self, group):
+        index = np.array(self.nodes)
+        if group.is_complex or max(self.nodes) >= group.d or min(self.nodes) < 0:
+            raise ValueError(f"NodeSubsetRep: nodes {list(self.nodes)} are not nodes of {group.name} (0 .. {group.d - 1})")
+        outside = np.setdiff1d(np.arange(group.d), index)
+        for h in group.discrete_generator_elements():
+            h = np.asarray(h, dtype=float)
+            permutation = np.all((h == 0) | (h == 1)) and np.all(h.sum(0) == 1) and np.all(h.sum(1) == 1)
+            if not permutation or np.any(h[np.ix_(outside, index)]):
+                raise ValueError(
+                    f"NodeSubsetRep: {group.name} must permute its nodes and map the nodes {list(self.nodes)} to "
+                    "themselves (a union of its orbits, e.g. of a YoungSubgroup's clusters); it does not"
+                )
+        if len(group.lie_algebra_elements()):
+            raise ValueError(f"NodeSubsetRep: {group.name} is not a finite group of permutations")
+        return group
+
+    def _size(self):
+        return len(self.nodes)
+
+    def rho(self, g):
+        matrix = self.require_group().real_form(_check_element(self, g))
+        return matrix[np.ix_(self.nodes, self.nodes)]
+
+    def drho(self, A):
+        return np.zeros((len(self.nodes), len(self.nodes)))
+
+    def key(self):
+        return ("nodes", self.nodes, self.group)
+
+    def __str__(self):
+        return f"V[{len(self.nodes)} nodes]"
 
 
 class SumRep(Rep):

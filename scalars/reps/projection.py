@@ -116,7 +116,7 @@ def _basis_projection(W, rep_in, rep_out):
     return ((flat @ Q) @ Q.T).reshape(W.shape)
 
 
-def risk_gap(n_samples, rep_in, rep_out, noise_variance, target=None):
+def risk_gap(n_samples, rep_in, rep_out, noise_variance, target=None, input_covariance=None):
     """Expected risk of least squares minus that of its projection ``Psi_G`` (Huang, Levie and Villar 2023).
 
     For ``y = theta x + noise`` with inputs ``x ~ N(0, I)`` of ``rep_in`` (d columns),
@@ -132,15 +132,24 @@ def risk_gap(n_samples, rep_in, rep_out, noise_variance, target=None):
     group, the smaller both terms. Valid for orthogonal representations (the projection
     then is orthogonal), e.g. any finite group or subgroup of ``S(n)``.
 
+    With inputs ``x ~ N(0, Sigma)`` and noise ``N(0, S)`` (real data: the second moment of
+    the inputs and the covariance of the residuals) the same computation gives, with ``P``
+    the projection on row-major ``vec(W)``,
+
+    ``(tr(S) d - tr((I (x) Sigma) P (S (x) Sigma^-1) P)) / (n - d - 1) - tr(B Sigma B^T)``,
+    ``B = theta - Psi_G(theta)``, which is the formula above when ``Sigma = I``, ``S = sigma^2 I``.
+
     Parameters
     ----------
     n_samples : int
         Training samples ``n > d + 1``.
     rep_in, rep_out : Rep
-    noise_variance : float
-        ``sigma^2 >= 0``.
+    noise_variance : float or array-like of shape (rep_out.size, rep_out.size)
+        ``sigma^2 >= 0``, or the noise covariance ``S`` (symmetric positive semi-definite).
     target : array-like of shape (rep_out.size, rep_in.size), optional
         ``theta``; None for an equivariant one (no bias).
+    input_covariance : array-like of shape (rep_in.size, rep_in.size), optional
+        ``Sigma`` (symmetric positive definite); None for the identity.
 
     Returns
     -------
@@ -150,7 +159,8 @@ def risk_gap(n_samples, rep_in, rep_out, noise_variance, target=None):
     ------
     ValueError
         If ``n_samples <= d + 1`` (the expected risk of least squares is infinite),
-        ``noise_variance`` is negative, or the reps or ``target`` are invalid.
+        ``noise_variance`` is negative or not a covariance, ``input_covariance`` is not
+        positive definite, or the reps or ``target`` are invalid.
 
     Examples
     --------
@@ -164,7 +174,29 @@ def risk_gap(n_samples, rep_in, rep_out, noise_variance, target=None):
     d, k = rep_in.size, rep_out.size
     if int(n_samples) != n_samples or n_samples <= d + 1:
         raise ValueError(f"risk_gap: n_samples must be an integer above d + 1 = {d + 1}, got {n_samples!r}")
-    if not noise_variance >= 0:
-        raise ValueError(f"risk_gap: noise_variance must be >= 0, got {noise_variance!r}")
-    dim = equivariant_basis(rep_in, rep_out).shape[1]
-    return float(noise_variance * (k * d - dim) / (n_samples - d - 1) - np.sum(bias**2))
+    if np.ndim(noise_variance) == 0 and input_covariance is None:
+        if not noise_variance >= 0:
+            raise ValueError(f"risk_gap: noise_variance must be >= 0, got {noise_variance!r}")
+        dim = equivariant_basis(rep_in, rep_out).shape[1]
+        return float(noise_variance * (k * d - dim) / (n_samples - d - 1) - np.sum(bias**2))
+    noise = _covariance("noise_variance", noise_variance, k, definite=False)
+    inputs = np.eye(d) if input_covariance is None else _covariance("input_covariance", input_covariance, d, definite=True)
+    maps = equivariant_basis(rep_in, rep_out).T.reshape(-1, k, d)  # orthonormal equivariant maps W_j
+    # tr((I (x) Sigma) P (S (x) Sigma^-1) P) = tr(A C) with A_jl = <W_j, W_l Sigma>, C_jl = <W_j, S W_l Sigma^-1>
+    A = np.einsum("joi,loi->jl", maps, maps @ inputs)
+    C = np.einsum("joi,loi->jl", maps, noise @ maps @ np.linalg.inv(inputs))
+    variance = np.trace(noise) * d - np.sum(A * C.T)
+    return float(variance / (n_samples - d - 1) - np.trace(bias @ inputs @ bias.T))
+
+
+def _covariance(name, value, size, definite):
+    """``value`` as a float64 (size, size) covariance: a scalar times the identity, or a symmetric matrix."""
+    matrix = np.asarray(value, dtype=np.float64)
+    matrix = matrix * np.eye(size) if matrix.ndim == 0 else matrix
+    if matrix.shape != (size, size) or not np.allclose(matrix, matrix.T):
+        raise ValueError(f"risk_gap: {name} must be a number or a symmetric ({size}, {size}) matrix, got shape {matrix.shape}")
+    smallest = np.linalg.eigvalsh(matrix)[0]
+    if not (smallest > 0 if definite else smallest >= -1e-12 * max(1.0, np.abs(matrix).max())):
+        kind = "positive definite" if definite else "positive semi-definite (a variance >= 0)"
+        raise ValueError(f"risk_gap: {name} must be {kind}; its smallest eigenvalue is {smallest:.3g}")
+    return matrix
