@@ -355,6 +355,8 @@ class ResidualHamiltonianNetwork(HamiltonianNetwork):
         Of the same separability; the integrator is ``equivariant``'s.
     equivariant_weight_decay, plain_weight_decay : float, default=1e-5, 1e-1
         ``lambda >= 0`` of each prior.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Raises
     ------
@@ -364,7 +366,7 @@ class ResidualHamiltonianNetwork(HamiltonianNetwork):
         If their separability differs or a weight decay is negative.
     """
 
-    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1):
+    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1, device="cpu"):
         nn.Module.__init__(self)
         for name, value in (("equivariant", equivariant), ("plain", plain)):
             if not isinstance(value, HamiltonianNetwork):
@@ -379,6 +381,7 @@ class ResidualHamiltonianNetwork(HamiltonianNetwork):
         self.system, self.raw, self.dimensionless = equivariant.system, True, False  # raw: the sum is not equivariant
         self.separable, self.method, self.substeps, self.order = equivariant.separable, equivariant.method, equivariant.substeps, equivariant.order
         self.parts = equivariant.parts
+        self.to(resolve_device(device, "ResidualHamiltonianNetwork: device"))
 
     def _energy(self, part, z, *context):
         return self.equivariant._energy(part, z, *context) + self.plain._energy(part, z, *context)

@@ -22,6 +22,7 @@ True
 import torch
 from torch import nn
 
+from scalars.nn.devices import resolve_device
 from scalars.nn.layers import mlp
 
 __all__ = ["PointNet", "PointTensorNet"]
@@ -51,15 +52,18 @@ class PointNet(nn.Module):
     d : int, default=3
     width : int, default=64
         Width of the per-point features and of the hidden layers.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, n_points, n_outputs, d=3, width=64):
+    def __init__(self, n_points, n_outputs, d=3, width=64, device="cpu"):
         super().__init__()
         for name, value in (("n_points", n_points), ("n_outputs", n_outputs), ("d", d), ("width", width)):
             _check_size(name, value, 1)
         self.n_points, self.d = n_points, d
         self.point = mlp(d, width, hidden=(width,))
         self.head = mlp(width, n_outputs, hidden=(width,))
+        self.to(resolve_device(device, "PointNet: device"))
 
     def forward(self, X):
         """``X`` (n_samples, n_points * d) -> (n_samples, n_outputs)."""
@@ -75,6 +79,8 @@ class PointTensorNet(nn.Module):
     d : int, default=3
     width : int, default=64
         Hidden width of the coefficient MLPs.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Notes
     -----
@@ -83,13 +89,14 @@ class PointTensorNet(nn.Module):
     are measured in units of the cloud's spread, the root of the trace of its covariance).
     """
 
-    def __init__(self, n_points, d=3, width=64):
+    def __init__(self, n_points, d=3, width=64, device="cpu"):
         super().__init__()
         for name, value in (("n_points", n_points), ("d", d), ("width", width)):
             _check_size(name, value, 1)
         self.n_points, self.d = n_points, d
         self.per_point = mlp(6, 1, hidden=(width, width))
         self.global_ = mlp(3, 3, hidden=(width, width))
+        self.to(resolve_device(device, "PointTensorNet: device"))
 
     def forward(self, X):
         """``X`` (n_samples, n_points * d) -> (n_samples, d, d)."""

@@ -29,6 +29,7 @@ import numpy as np
 from torch import nn
 
 from scalars.groups import Group, get_group
+from scalars.nn.devices import resolve_device
 from scalars.nn.emlp import EquivariantLinear
 from scalars.reps import NodeSubsetRep, T
 
@@ -65,6 +66,8 @@ class SubgroupNetwork(nn.Module):
         0 for the linear model; else the hidden layer's copies of every node's value.
     activation : type of nn.Module, default=nn.SiLU
         The pointwise nonlinearity of the two-layer model.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -82,7 +85,7 @@ class SubgroupNetwork(nn.Module):
         itself, or ``channels`` is negative.
     """
 
-    def __init__(self, group, nodes_in=None, nodes_out=None, channels=0, activation=nn.SiLU):
+    def __init__(self, group, nodes_in=None, nodes_out=None, channels=0, activation=nn.SiLU, device="cpu"):
         super().__init__()
         group = subgroup_of_permutations("SubgroupNetwork", group)
         if int(channels) != channels or channels < 0:
@@ -94,6 +97,7 @@ class SubgroupNetwork(nn.Module):
         else:
             hidden = int(channels) * T(1)(group)
             self.layers = nn.Sequential(EquivariantLinear(self.rep_in, hidden), activation(), EquivariantLinear(hidden, self.rep_out))
+        self.to(resolve_device(device, "SubgroupNetwork: device"))
 
     def forward(self, x):
         """(..., rep_in.size) -> (..., rep_out.size)."""
