@@ -5,7 +5,8 @@ of one order, ReLU on scalar channels, :class:`~scalars.fields.NormGate` on tens
 so it is exactly equivariant to the grid's translations and ``B(d)``. :class:`PlainCNN`
 has the same layers, dilations and image format with unconstrained ``torch.nn`` filters:
 the baseline of ``python -m scalars bench fields``. :class:`GroupCNN` is the regular group
-CNN for p4 and p4m (:mod:`scalars.fields.group_conv`) on scalar images.
+CNN for p4 and p4m (:mod:`scalars.fields.group_conv`) on scalar images, and
+:class:`SteerableCNN` the steerable one (:mod:`scalars.fields.steerable`).
 """
 
 import torch
@@ -13,8 +14,9 @@ from torch import nn
 
 from scalars.fields.group_conv import GroupConv, GroupPool, LiftingConv
 from scalars.fields.layers import GeometricConv, NormGate, check_images, from_planes, to_planes
+from scalars.fields.steerable import FieldGate, SteerableConv
 
-__all__ = ["GeometricCNN", "PlainCNN", "GroupCNN"]
+__all__ = ["GeometricCNN", "PlainCNN", "GroupCNN", "SteerableCNN"]
 
 
 def _activation(order, parity, channels, d):
@@ -136,3 +138,44 @@ class GroupCNN(nn.Sequential):
         for k, dilation in enumerate(dilations[1:]):
             layers += [nn.ReLU(), GroupConv(widths[k], widths[k + 1], size, point_group, dilation=dilation)]
         super().__init__(*layers, GroupPool(reduction))
+
+
+class SteerableCNN(nn.Sequential):
+    """Steerable CNN: hidden fields of circular frequencies, steerable filters, gated.
+
+    Scalar images (batch, in_channels, n, n) in, scalar images (batch, out_channels, n, n)
+    out; exactly equivariant to translations and ``C(4)`` (``D(4)`` with reflections). Each
+    hidden channel holds one field per frequency of ``frequencies``
+    (:class:`~scalars.fields.SteerableConv`), with :class:`~scalars.fields.FieldGate` between
+    the convolutions.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int, default 1
+    channels : int, default 8
+    frequencies : tuple of int, default (0, 1, 2)
+    dilations : tuple of int, default (1, 2, 4, 1)
+    size : int, default 3
+    band_limit : int, default 2
+    reflections : bool, default True
+
+    Examples
+    --------
+    >>> import torch
+    >>> from scalars.fields import SteerableCNN
+    >>> SteerableCNN(1, 3, channels=2)(torch.zeros(5, 1, 8, 8)).shape
+    torch.Size([5, 3, 8, 8])
+    """
+
+    def __init__(self, in_channels=1, out_channels=1, channels=8, frequencies=(0, 1, 2), dilations=(1, 2, 4, 1), size=3,
+                 band_limit=2, reflections=True):
+        if len(dilations) < 1:
+            raise ValueError("dilations must list at least one convolution")
+        types = [((0,), in_channels)] + [(tuple(frequencies), channels)] * (len(dilations) - 1) + [((0,), out_channels)]
+        layers = []
+        for k, dilation in enumerate(dilations):
+            (f_in, c_in), (f_out, c_out) = types[k], types[k + 1]
+            layers.append(SteerableConv(f_in, f_out, c_in, c_out, size, band_limit, reflections, dilation))
+            if k < len(dilations) - 1:
+                layers.append(FieldGate(f_out, c_out))
+        super().__init__(*layers)
