@@ -70,3 +70,5 @@ def test_bad_inputs_name_the_problem():
         SteerableConv((0, 1), (0,), 1, 1, 3)(torch.zeros(1, 2, 6, 6))
     with pytest.raises(ValueError, match="NaN"):
         SteerableConv((0,), (0,), 1, 1, 3)(torch.full((1, 1, 6, 6), float("nan")))
+    with pytest.raises(ValueError, match=r"\(batch, 5, n, n\)"):
+        FieldGate(FREQUENCIES, 1)(torch.zeros(1, 4, 6, 6))

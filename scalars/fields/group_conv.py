@@ -32,6 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from scalars._backend import as_index
 from scalars.fields.filters import check_filter_size
 from scalars.fields.images import act, image_shape, pixel_sources, signed_permutation
 from scalars.groups import get_group
@@ -91,8 +92,7 @@ def act_regular(g, features, point_group, shift=None):
     if features.ndim < 3 or features.shape[-3] != len(elements):
         raise ValueError(f"group feature maps of {get_group(point_group).name} need shape (..., {len(elements)}, n, n), "
                          f"got shape {tuple(features.shape)}")
-    order = quotient[matches[0]]
-    permuted = features[..., order.tolist(), :, :] if isinstance(features, torch.Tensor) else features[..., order, :, :]
+    permuted = features[..., as_index(quotient[matches[0]], features), :, :]
     return act(g, permuted, 0, shift=shift)
 
 

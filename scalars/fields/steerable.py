@@ -211,6 +211,9 @@ class SteerableConv(nn.Module):
     bias : bool, default True
         On the frequency-0 components of the output.
 
+    Fields are tensors ``(batch, channels * dim, n, n)``, each channel's ``dim`` components
+    in the order of its frequencies; the padding is periodic (the grid keeps every symmetry).
+
     Attributes
     ----------
     filters : buffer (n_filters, out_dim, in_dim, size, size)
@@ -315,8 +318,12 @@ class FieldGate(nn.Module):
         self.offset = nn.Parameter(torch.zeros(self.channels, sum(1 for m in self.frequencies if m)))
 
     def forward(self, x):
+        dim = _dim(self.frequencies)
+        if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != self.channels * dim:
+            raise ValueError(f"fields of {self.channels} channels of frequencies {self.frequencies} have shape "
+                             f"(batch, {self.channels * dim}, n, n), got shape {tuple(getattr(x, 'shape', ()))}")
         batch, n = x.shape[0], x.shape[-1]
-        x = x.reshape(batch, self.channels, _dim(self.frequencies), n, n)
+        x = x.reshape(batch, self.channels, dim, n, n)
         parts, start, vector = [], 0, 0
         for m in self.frequencies:
             if m == 0:
