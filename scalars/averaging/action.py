@@ -81,7 +81,7 @@ def act(rep, g, X):
     rep : Rep
         Bound to the group of ``g``: a sum of ``T(p, q)``, points ``P`` and, under
         ``S(k) x G``, their products with the permutation representation; any other Rep
-        with an ``act`` method (images) is applied element by element.
+        (images, a dual of a sum) by its own ``act``, element by element.
     g : element or tuple of elements
         Arrays of shape (*lead_g, m, m) (numpy); ``lead_g`` broadcasts against the leading
         axes of ``X``.
@@ -97,7 +97,7 @@ def act(rep, g, X):
     ValueError
         If ``X`` does not have ``rep.size`` columns.
     TypeError
-        For a representation other than the above (e.g. a dual of a sum).
+        For elements of a product group on a representation other than the above.
     """
     if X.shape[-1] != rep.size:
         raise ValueError(f"representation {rep} acts on {rep.size} columns, but X has {X.shape[-1]}")
@@ -124,7 +124,7 @@ def act(rep, g, X):
         Y = act(rep.b, _expand(g_b), Y)  # b's index is innermost; the same g_b for each index of a
         Y = swap_last(act(rep.a, _expand(g_a), swap_last(Y)))
         return Y.reshape(lead + (rep.size,))
-    if not isinstance(g, tuple) and hasattr(rep, "act"):
+    if not isinstance(g, tuple):
         return _act_by_element(rep, g, X, lead)
     raise TypeError(f"representation {rep} of type {type(rep).__name__} is not supported by act")
 
@@ -132,7 +132,8 @@ def act(rep, g, X):
 def _act_by_element(rep, g, X, lead):
     """Any other representation (images, say): rows grouped by their element, ``rep.act`` per group.
 
-    Meant for finite groups, whose batches hold few distinct elements.
+    Meant for finite groups, whose batches hold few distinct elements (elements equal to 12
+    decimals are one).
     """
     g = np.asarray(g)
     m = g.shape[-1]

@@ -141,6 +141,6 @@ def main(argv=None):
     started = time.perf_counter()
     rows = run(range(args.seeds), epochs, CHANNELS, args.progress)
     print(table(rows))
-    print(f"\naccuracy (%) on 539 test digits, {epochs} epochs (batches of {BATCH}), {args.seeds} seeds; "
+    print(f"\naccuracy (%) on {len(_data(0)[1])} test digits, {epochs} epochs (batches of {BATCH}), {args.seeds} seeds; "
           f"wall time {time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.1f}")
     return 0
