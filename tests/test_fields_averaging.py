@@ -75,5 +75,7 @@ def test_bad_inputs_name_the_problem():
         model(torch.zeros(1, 1, 6, 7))
     with pytest.raises(ValueError, match="NaN"):
         model(torch.full((1, 1, 6, 6), float("nan")))
+    with pytest.raises(ValueError, match="image_reps needs image outputs"):
+        ImageAveraging(PlainCNN(0, 0), 0, None).image_reps(6)
     with pytest.raises(ValueError, match="acts in 3 dimensions, not d = 2"):
         ImageAveraging(PlainCNN(0, 1), 0, 1, point_group="B(3)")

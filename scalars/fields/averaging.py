@@ -206,11 +206,15 @@ class ImageAveraging(nn.Module):
         return out.reshape((batch, self.out_channels) + (n,) * self.d + (self.d,) * self.out_order)
 
     def image_reps(self, n):
-        """``(rep_in, rep_out)`` bound to the grid's group, for ``scalars.testing.assert_equivariant``."""
+        """``(rep_in, rep_out)`` bound to the grid's group, for ``scalars.testing.assert_equivariant``.
+
+        Only for image outputs; invariant outputs (``out_order=None``) are checked directly.
+        """
+        if self.out_order is None:
+            raise ValueError("image_reps needs image outputs: this average has invariant outputs (out_order=None)")
         group = GridGroup(n, self.point_group)
-        rep_out = ImageRep(n, 0 if self.out_order is None else self.out_order, self.out_parity,
-                           self.out_channels)(group)
-        return ImageRep(n, self.in_order, self.in_parity, self.in_channels)(group), rep_out
+        return (ImageRep(n, self.in_order, self.in_parity, self.in_channels)(group),
+                ImageRep(n, self.out_order, self.out_parity, self.out_channels)(group))
 
     def extra_repr(self):
         return f"point_group={self.point_group.name!r}, frame={self.frame}"
