@@ -64,7 +64,7 @@ CHECKS = {
     ),
     "fields.ipynb": Checks(
         120,
-        printed=("6 invariant and 4 steerable 5 x 5 filters from scalars to vectors",),
+        printed=("6 invariant and 2 steerable 5 x 5 filters from scalars to vectors",),
         numbers={r"equivariance error: (\S+)": (1, 1e-10), r"relative test MSE: (\S+)": (1, 0.2)},
         images=3,
     ),
