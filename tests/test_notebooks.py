@@ -89,6 +89,12 @@ CHECKS = {
         ),
         numbers={r"max change under relabelling: (\S+)": (1, 1e-12)},  # exactly invariant
     ),
+    "fields.ipynb": Checks(
+        120,
+        printed=("6 invariant and 2 steerable 5 x 5 filters from scalars to vectors",),
+        numbers={r"equivariance error: (\S+)": (1, 1e-10), r"relative test MSE: (\S+)": (1, 0.2)},
+        images=3,
+    ),
     "laws.ipynb": Checks(300, printed=("<p1,p1>/2 + <p2,p2>/2", "- 2*sqrt(<q1-q2,q1-q2>)")),
     "regression_benchmarks.ipynb": Checks(120, images=1),  # its cells assert the MSE below EMLP's at every size
     "rietkerk.ipynb": Checks(

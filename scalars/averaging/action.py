@@ -10,7 +10,7 @@ returns it with a batch ``size``, or for a product group a tuple of such arrays.
 
 import numpy as np
 
-from scalars._backend import as_backend_of, concatenate, is_numpy, swap_last
+from scalars._backend import as_backend_of, as_index, concatenate, is_numpy, swap_last
 from scalars.reps import PointRep, ProductRep, SumRep, TensorRep
 
 __all__ = ["act", "inverse", "take", "rank"]
@@ -80,7 +80,8 @@ def act(rep, g, X):
     ----------
     rep : Rep
         Bound to the group of ``g``: a sum of ``T(p, q)``, points ``P`` and, under
-        ``S(k) x G``, their products with the permutation representation.
+        ``S(k) x G``, their products with the permutation representation; any other Rep
+        (images, a dual of a sum) by its own ``act``, element by element.
     g : element or tuple of elements
         Arrays of shape (*lead_g, m, m) (numpy); ``lead_g`` broadcasts against the leading
         axes of ``X``.
@@ -96,7 +97,7 @@ def act(rep, g, X):
     ValueError
         If ``X`` does not have ``rep.size`` columns.
     TypeError
-        For a representation other than the above (e.g. a dual of a sum).
+        For elements of a product group on a representation other than the above.
     """
     if X.shape[-1] != rep.size:
         raise ValueError(f"representation {rep} acts on {rep.size} columns, but X has {X.shape[-1]}")
@@ -123,7 +124,27 @@ def act(rep, g, X):
         Y = act(rep.b, _expand(g_b), Y)  # b's index is innermost; the same g_b for each index of a
         Y = swap_last(act(rep.a, _expand(g_a), swap_last(Y)))
         return Y.reshape(lead + (rep.size,))
+    if not isinstance(g, tuple):
+        return _act_by_element(rep, g, X, lead)
     raise TypeError(f"representation {rep} of type {type(rep).__name__} is not supported by act")
+
+
+def _act_by_element(rep, g, X, lead):
+    """Any other representation (images, say): rows grouped by their element, ``rep.act`` per group.
+
+    Meant for finite groups, whose batches hold few distinct elements (elements equal to 12
+    decimals are one).
+    """
+    g = np.asarray(g)
+    m = g.shape[-1]
+    rows = X.reshape((-1, rep.size))
+    elements = np.broadcast_to(g, lead + (m, m)).reshape(-1, m * m)
+    distinct, which = np.unique(np.round(elements, 12), axis=0, return_inverse=True)
+    which = which.ravel()
+    order = np.argsort(which, kind="stable")
+    parts = [rep.act(h.reshape(m, m), rows[as_index(np.flatnonzero(which == k), rows)]) for k, h in enumerate(distinct)]
+    moved = concatenate(parts, axis=0)[as_index(np.argsort(order), rows)]
+    return moved.reshape(lead + (rep.size,))
 
 
 def _act_tensor(rep, g, X, lead):

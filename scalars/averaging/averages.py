@@ -38,7 +38,7 @@ from scalars.groups import (
     get_group,
 )
 from scalars.layout import Layout, parse_terms
-from scalars.reps import rep
+from scalars.reps import Rep, rep
 
 __all__ = ["Frame", "GroupAverage", "FrameAverage", "DegenerateFrameWarning"]
 
@@ -111,8 +111,9 @@ class _Average:
 
     def __init__(self, group, layout, output):
         self.group = get_group(group)
-        self.layout = str(layout)
-        self.output = str(output)
+        # a Rep (images, say) is kept as it is; strings name terms of the layout
+        self.layout = layout if isinstance(layout, Rep) else str(layout)
+        self.output = output if isinstance(output, Rep) else str(output)
         self.input_rep = rep(self.layout, self.group)
         self.output_rep = None if self.output == "T0" else rep(self.output, self.group)
 
@@ -270,9 +271,11 @@ def _factors(group):
 
 
 def _point_columns(layout, group):
-    """Column indices (n_points, d) of the points of a layout (the same under S(k) x G)."""
+    """Column indices (n_points, d) of the points of a layout (the same under S(k) x G); none for a Rep."""
     base = group.base if getattr(group, "particles", None) else group
     d, columns, start = base.n_columns, [], 0
+    if isinstance(layout, Rep):
+        return np.zeros((0, d), dtype=np.intp)
     for count, kind in parse_terms(layout):
         width = d if kind == "P" else d ** (kind[0] + kind[1])
         if kind == "P":
@@ -296,12 +299,13 @@ class GroupAverage(_Average):
     ----------
     group : str or Group
         A finite or compact group, E(d), SE(d), or a product of them such as ``"S(5)xE(3)"``.
-    layout : str or Layout
+    layout : str, Layout or Rep
         The representation on the input columns, e.g. ``"5T0+5P+5T1"``; tensors ``T2``
-        and ``T(p,q)`` are allowed.
-    output : str, default="T0"
+        and ``T(p,q)`` are allowed. Any other :class:`~scalars.reps.Rep` with an ``act``
+        method (such as :class:`scalars.fields.ImageRep`, flat images) is bound to ``group``.
+    output : str or Rep, default="T0"
         The representation on the output columns: ``"T0"`` (invariant, any number of
-        columns), ``"T1"``, ``"T2"``, ``"5P"`` (a point per particle), ...
+        columns), ``"T1"``, ``"T2"``, ``"5P"`` (a point per particle), a Rep, ...
     n_samples : int, default=16
         Haar draws of the continuous factors (ignored for a finite group).
     random_state : int, numpy Generator or None, default=None

@@ -12,7 +12,12 @@ first ``n_train`` images of a training set, the fields divided by their root mea
 - ``plain CNN``: :class:`scalars.fields.PlainCNN`, the same layers with free filters, its
   width chosen for the parameter count closest to the geometric CNN's;
 - ``plain CNN + D4 aug``: the same plain CNN trained on the 8 images of each training
-  image under ``B(2)`` (= ``D(4)``).
+  image under ``B(2)`` (= ``D(4)``);
+- ``plain CNN + group averaging``: the same plain CNN inside
+  :class:`scalars.fields.ImageAveraging`, averaged over the 8 elements of ``B(2)`` in
+  training and test (exactly equivariant, 8 evaluations per image);
+- ``plain CNN + frames``: the same inside ``ImageAveraging(..., frame=True)``, averaged
+  over each image's second-moment frame (2 elements for generic images).
 
 Every model takes the same number of Adam steps (batches of 16), whatever its number of
 training images: ``max_epochs = steps * 16 / n_images``.
@@ -33,7 +38,7 @@ import numpy as np
 import torch
 
 from scalars.datasets import GravityField
-from scalars.fields import GeometricConv, GeometricCNN, GridGroup, ImageRep, PlainCNN, act
+from scalars.fields import GeometricConv, GeometricCNN, GridGroup, ImageAveraging, ImageRep, PlainCNN, act
 from scalars.groups import get_group
 from scalars.nn import fit
 from scalars.testing import equivariance_error
@@ -75,10 +80,11 @@ def run(sizes, seeds, steps, progress=False):
         for n_train in sizes:
             X, y = train.X[:n_train], train.y[:n_train] / y_scale
             geometric = GeometricCNN(0, 1).double()
-            plain = _plain_matching(_parameters(geometric)).double()
-            augmented = _plain_matching(_parameters(geometric)).double()
-            for name, model, (X_fit, y_fit) in [("geometric CNN", geometric, (X, y)), ("plain CNN", plain, (X, y)),
-                                                ("plain CNN + D4 aug", augmented, _augmented(X, y))]:
+            plain = [_plain_matching(_parameters(geometric)).double() for _ in range(4)]
+            for name, model, (X_fit, y_fit) in [("geometric CNN", geometric, (X, y)), ("plain CNN", plain[0], (X, y)),
+                                                ("plain CNN + D4 aug", plain[1], _augmented(X, y)),
+                                                ("plain CNN + group averaging", ImageAveraging(plain[2], 0, 1), (X, y)),
+                                                ("plain CNN + frames", ImageAveraging(plain[3], 0, 1, frame=True), (X, y))]:
                 started = time.perf_counter()
                 epochs = int(np.ceil(steps * BATCH / len(X_fit)))
                 fit(model, torch.tensor(X_fit), torch.tensor(y_fit), max_epochs=epochs, batch_size=BATCH,

@@ -9,7 +9,10 @@ layers built from them (Gregory et al. 2023, "Geometric convolutions").
 >>> invariant_filters(2, 5, order=1).shape, invariant_filter_count(2, 5, order=1)
 ((6, 50), 6)
 
-The torch layers (``GeometricConv`` and its companions) are imported on first use, so
+Regular group convolutions for p4 and p4m (``LiftingConv``, ``GroupConv``, ``GroupPool``,
+``GroupCNN``), steerable filters (``steerable_filters``, ``SteerableConv``, ``SteerableCNN``)
+and the averages of any CNN over the point group or a frame
+(``ImageAveraging``) complete the three classic ways. The torch layers are imported on first use, so
 that ``import scalars.fields`` does not import torch.
 """
 
@@ -17,10 +20,16 @@ from scalars.fields.filters import invariant_filter_count, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, act
 
 __all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup", "GeometricConv", "NormGate", "AveragePool",
-           "GeometricCNN", "PlainCNN"]
+           "GeometricCNN", "PlainCNN", "LiftingConv", "GroupConv", "GroupPool", "act_regular", "GroupCNN",
+           "ImageAveraging", "SteerableConv", "FieldGate", "SteerableCNN", "steerable_filters"]
 
 _TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.layers", "AveragePool": "scalars.fields.layers",
-          "GeometricCNN": "scalars.fields.models", "PlainCNN": "scalars.fields.models"}
+          "GeometricCNN": "scalars.fields.models", "PlainCNN": "scalars.fields.models",
+          "LiftingConv": "scalars.fields.group_conv", "GroupConv": "scalars.fields.group_conv",
+          "GroupPool": "scalars.fields.group_conv", "act_regular": "scalars.fields.group_conv",
+          "GroupCNN": "scalars.fields.models", "ImageAveraging": "scalars.fields.averaging",
+          "SteerableConv": "scalars.fields.steerable", "FieldGate": "scalars.fields.steerable",
+          "SteerableCNN": "scalars.fields.models", "steerable_filters": "scalars.fields.steerable"}
 
 
 def __getattr__(name):
