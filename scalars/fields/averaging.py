@@ -35,6 +35,7 @@ from scalars.averaging import Frame, GroupAverage
 from scalars.fields.images import GridGroup, ImageRep, check_order_parity, image_shape, signed_permutation
 from scalars.fields.layers import check_images
 from scalars.groups import get_group
+from scalars.nn.devices import resolve_device
 
 __all__ = ["second_moments", "moment_frames", "MomentFrameAverage", "ImageAveraging"]
 
@@ -156,6 +157,8 @@ class ImageAveraging(nn.Module):
         images, more for symmetric ones).
     tol : float, default 1e-8
         Ties of the frame (``frame=True`` only).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -167,7 +170,7 @@ class ImageAveraging(nn.Module):
     """
 
     def __init__(self, module, in_order=0, out_order=0, in_channels=1, out_channels=1, d=2, in_parity=0, out_parity=0,
-                 point_group=None, frame=False, tol=1e-8):
+                 point_group=None, frame=False, tol=1e-8, device="cpu"):
         super().__init__()
         check_order_parity(in_order, in_parity)
         if out_order is not None:
@@ -179,6 +182,7 @@ class ImageAveraging(nn.Module):
         if self.point_group.d != d:
             raise ValueError(f"point_group {self.point_group.name} acts in {self.point_group.d} dimensions, not d = {d}")
         self._averages = {}
+        self.to(resolve_device(device, "ImageAveraging: device"))
 
     def average(self, n):
         """The :class:`~scalars.averaging.GroupAverage` (or :class:`MomentFrameAverage`) on grids of ``n`` pixels."""

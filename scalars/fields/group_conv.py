@@ -36,6 +36,7 @@ from scalars._backend import as_index
 from scalars.fields.filters import check_filter_size
 from scalars.fields.images import act, image_shape, pixel_sources, signed_permutation
 from scalars.groups import get_group
+from scalars.nn.devices import resolve_device
 
 __all__ = ["point_group_elements", "act_regular", "LiftingConv", "GroupConv", "GroupPool"]
 
@@ -183,6 +184,8 @@ class LiftingConv(_RegularConv):
         "zero" keeps the turns only on grids of odd ``n`` and breaks translations.
     bias : bool, default True
         One learned number per output channel (the same on every element: invariant).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -197,8 +200,10 @@ class LiftingConv(_RegularConv):
     torch.Size([2, 4, 8, 8, 8])
     """
 
-    def __init__(self, in_channels, out_channels, size, point_group="D(4)", dilation=1, padding="periodic", bias=True):
+    def __init__(self, in_channels, out_channels, size, point_group="D(4)", dilation=1, padding="periodic", bias=True,
+                 device="cpu"):
         super().__init__(in_channels, out_channels, size, (), point_group, dilation, padding, bias)
+        self.to(resolve_device(device, "LiftingConv: device"))
 
     def kernel(self):
         """The stacked filter (out_channels * |H|, in_channels, size, size)."""
@@ -223,6 +228,8 @@ class GroupConv(_RegularConv):
     dilation : int, default 1
     padding : {"periodic", "zero"}, default "periodic"
     bias : bool, default True
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Attributes
     ----------
@@ -238,9 +245,11 @@ class GroupConv(_RegularConv):
     torch.Size([2, 2, 4, 8, 8])
     """
 
-    def __init__(self, in_channels, out_channels, size, point_group="D(4)", dilation=1, padding="periodic", bias=True):
+    def __init__(self, in_channels, out_channels, size, point_group="D(4)", dilation=1, padding="periodic", bias=True,
+                 device="cpu"):
         m = len(get_group(point_group).elements())
         super().__init__(in_channels, out_channels, size, (m,), point_group, dilation, padding, bias)
+        self.to(resolve_device(device, "GroupConv: device"))
 
     def kernel(self):
         """The stacked filter (out_channels * |H|, in_channels * |H|, size, size)."""
@@ -267,13 +276,16 @@ class GroupPool(nn.Module):
     Parameters
     ----------
     reduction : {"mean", "max"}, default "mean"
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Checked like every module's (it holds no tensors).
     """
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction="mean", device="cpu"):
         super().__init__()
         if reduction not in ("mean", "max"):
             raise ValueError(f"reduction must be 'mean' or 'max', got {reduction!r}")
         self.reduction = reduction
+        self.to(resolve_device(device, "GroupPool: device"))
 
     def forward(self, x):
         if not isinstance(x, torch.Tensor) or x.ndim != 5:

@@ -128,6 +128,8 @@ class GroupCNN(nn.Sequential):
         ``"C(4)"`` for p4, ``"D(4)"`` for p4m.
     reduction : {"mean", "max"}, default "mean"
         The pooling over the group.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -138,7 +140,7 @@ class GroupCNN(nn.Sequential):
     """
 
     def __init__(self, in_channels=1, out_channels=1, channels=8, dilations=(1, 2, 4, 1), size=3, point_group="D(4)",
-                 reduction="mean"):
+                 reduction="mean", device="cpu"):
         if len(dilations) < 1:
             raise ValueError("dilations must list at least one convolution")
         widths = [channels] * (len(dilations) - 1) + [out_channels]
@@ -146,6 +148,7 @@ class GroupCNN(nn.Sequential):
         for k, dilation in enumerate(dilations[1:]):
             layers += [nn.ReLU(), GroupConv(widths[k], widths[k + 1], size, point_group, dilation=dilation)]
         super().__init__(*layers, GroupPool(reduction))
+        self.to(resolve_device(device, "GroupCNN: device"))
 
 
 class SteerableCNN(nn.Sequential):
@@ -166,6 +169,8 @@ class SteerableCNN(nn.Sequential):
     size : int, default 3
     band_limit : int, default 2
     reflections : bool, default True
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Examples
     --------
@@ -176,7 +181,7 @@ class SteerableCNN(nn.Sequential):
     """
 
     def __init__(self, in_channels=1, out_channels=1, channels=8, frequencies=(0, 1, 2), dilations=(1, 2, 4, 1), size=3,
-                 band_limit=2, reflections=True):
+                 band_limit=2, reflections=True, device="cpu"):
         if len(dilations) < 1:
             raise ValueError("dilations must list at least one convolution")
         types = [((0,), in_channels)] + [(tuple(frequencies), channels)] * (len(dilations) - 1) + [((0,), out_channels)]
@@ -187,3 +192,4 @@ class SteerableCNN(nn.Sequential):
             if k < len(dilations) - 1:
                 layers.append(FieldGate(f_out, c_out))
         super().__init__(*layers)
+        self.to(resolve_device(device, "SteerableCNN: device"))

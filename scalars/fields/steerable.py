@@ -32,6 +32,7 @@ from torch.nn import functional as F
 from scalars.fields.filters import check_filter_size
 from scalars.fields.images import act, image_shape
 from scalars.groups import get_group
+from scalars.nn.devices import resolve_device
 from scalars.reps import Rep, equivariant_basis
 
 __all__ = ["CircularRep", "field_matrix", "act_fields", "steerable_filters", "SteerableConv", "FieldGate"]
@@ -210,6 +211,8 @@ class SteerableConv(nn.Module):
     dilation : int, default 1
     bias : bool, default True
         On the frequency-0 components of the output.
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
     Fields are tensors ``(batch, channels * dim, n, n)``, each channel's ``dim`` components
     in the order of its frequencies; the padding is periodic (the grid keeps every symmetry).
@@ -229,7 +232,7 @@ class SteerableConv(nn.Module):
     """
 
     def __init__(self, in_frequencies, out_frequencies, in_channels, out_channels, size, band_limit=2, reflections=False,
-                 dilation=1, bias=True):
+                 dilation=1, bias=True, device="cpu"):
         super().__init__()
         for name, value in [("in_channels", in_channels), ("out_channels", out_channels), ("dilation", dilation)]:
             if int(value) != value or value < 1:
@@ -247,6 +250,7 @@ class SteerableConv(nn.Module):
         self.register_buffer("bias_components", torch.tensor(scalars, dtype=torch.long))
         self.bias = nn.Parameter(torch.empty(self.out_channels, len(scalars))) if bias and scalars else None
         self.reset_parameters()
+        self.to(resolve_device(device, "SteerableConv: device"))
 
     @staticmethod
     def _components(frequencies):
@@ -310,12 +314,15 @@ class FieldGate(nn.Module):
     ----------
     frequencies : tuple of int
     channels : int
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, frequencies, channels):
+    def __init__(self, frequencies, channels, device="cpu"):
         super().__init__()
         self.frequencies, self.channels = tuple(frequencies), int(channels)
         self.offset = nn.Parameter(torch.zeros(self.channels, sum(1 for m in self.frequencies if m)))
+        self.to(resolve_device(device, "FieldGate: device"))
 
     def forward(self, x):
         dim = _dim(self.frequencies)
