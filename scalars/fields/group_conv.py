@@ -3,7 +3,7 @@
 The second of the three classic ways to make a convolution rotation equivariant (Cohen &
 Welling 2016, "Group equivariant convolutional networks"): a *group feature map* holds one
 scalar image per element ``h`` of the point group ``H`` (``C(4)`` for p4, ``D(4)`` =
-``B(2)`` for p4m), a tensor ``(batch, channels, |H|, n, n)``. An element ``g`` of ``H``
+``B(2)`` for p4m), a tensor ``(batch, channels, |H|, n, n)`` (``n_H = |H|`` in the shapes below). An element ``g`` of ``H``
 turns each image about the centre pixel (:func:`~scalars.fields.act`) and permutes the
 images by left multiplication, the regular representation:
 
@@ -75,7 +75,7 @@ def act_regular(g, features, point_group, shift=None):
     ----------
     g : array-like (2, 2)
         An element of the point group.
-    features : ndarray or torch tensor of shape (..., |H|, n, n)
+    features : ndarray or torch tensor of shape (..., n_H, n, n)
         One scalar image per element of ``point_group``, in its order.
     point_group : str or Group
     shift : array-like of int (2,), optional
@@ -141,7 +141,7 @@ class _RegularConv(nn.Module):
             nn.init.zeros_(self.bias)
 
     def _correlate(self, planes, kernel, n):
-        """``planes`` (batch, c, n, n) correlated with ``kernel`` (o * |H|, c, s, s): (batch, o, |H|, n, n)."""
+        """``planes`` (batch, c, n, n) correlated with ``kernel`` (o * n_H, c, s, s): (batch, o, n_H, n, n)."""
         width = self.dilation * (self.size // 2)
         if width:
             planes = F.pad(planes, (width,) * 4, mode="circular" if self.padding == "periodic" else "constant")
@@ -206,12 +206,12 @@ class LiftingConv(_RegularConv):
         self.to(resolve_device(device, "LiftingConv: device"))
 
     def kernel(self):
-        """The stacked filter (out_channels * |H|, in_channels, size, size)."""
+        """The stacked filter (out_channels * n_H, in_channels, size, size)."""
         turned = _turned_filters(self.weight, self.sources)  # (m, o, i, s, s)
         return turned.transpose(0, 1).reshape(-1, self.in_channels, self.size, self.size)
 
     def forward(self, x):
-        """Images (batch, in_channels, n, n) -> group feature maps (batch, out_channels, |H|, n, n)."""
+        """Images (batch, in_channels, n, n) -> group feature maps (batch, out_channels, n_H, n, n)."""
         n = self._check(x, 4, (self.in_channels,), "the input images")
         return self._correlate(x, self.kernel(), n)
 
@@ -233,7 +233,7 @@ class GroupConv(_RegularConv):
 
     Attributes
     ----------
-    weight : parameter (out_channels, in_channels, |H|, size, size)
+    weight : parameter (out_channels, in_channels, n_H, size, size)
         One filter per input element, relative to the output element.
     bias : parameter (out_channels,) or None
 
@@ -252,7 +252,7 @@ class GroupConv(_RegularConv):
         self.to(resolve_device(device, "GroupConv: device"))
 
     def kernel(self):
-        """The stacked filter (out_channels * |H|, in_channels * |H|, size, size)."""
+        """The stacked filter (out_channels * n_H, in_channels * n_H, size, size)."""
         turned = _turned_filters(self.weight, self.sources)  # (h, o, i, k', s, s), k' relative
         m = self.group_order
         h = torch.arange(m).reshape(m, 1)
@@ -261,7 +261,7 @@ class GroupConv(_RegularConv):
         return stacked.reshape(self.out_channels * m, self.in_channels * m, self.size, self.size)
 
     def forward(self, x):
-        """Group feature maps (batch, in_channels, |H|, n, n) -> (batch, out_channels, |H|, n, n)."""
+        """Group feature maps (batch, in_channels, n_H, n, n) -> (batch, out_channels, n_H, n, n)."""
         n = self._check(x, 5, (self.in_channels, self.group_order), "the input group feature maps")
         return self._correlate(x.reshape(len(x), -1, n, n), self.kernel(), n)
 
