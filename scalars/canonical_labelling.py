@@ -30,7 +30,7 @@ is refused; graphs of a few dozen nodes without huge automorphism groups are fin
 
 import numpy as np
 
-__all__ = ["canonical_labelling", "SearchTooLarge"]
+__all__ = ["canonical_labelling", "dense_ranks", "SearchTooLarge"]
 
 _CHUNK = 2**22  # entries of the (nodes, n, n) key arrays refined at once
 
@@ -130,8 +130,23 @@ def _initial_colours(A, labels):
     return ids - ids.min(axis=1, keepdims=True)
 
 
-def _dense_ranks(values):
-    """Per row, the rank of each value among the row's distinct values."""
+def dense_ranks(values):
+    """Per row, the rank of each value among the row's distinct values.
+
+    Parameters
+    ----------
+    values : ndarray of shape (m, n)
+
+    Returns
+    -------
+    ndarray of int64, shape (m, n)
+        0 for each row's smallest value, 1 for the next distinct one, and so on.
+
+    Examples
+    --------
+    >>> dense_ranks(np.array([[5, 2, 5, 9]]))
+    array([[1, 0, 1, 2]])
+    """
     order = np.argsort(values, axis=1, kind="stable")
     ordered = np.take_along_axis(values, order, axis=1)
     ranks_sorted = np.concatenate([np.zeros((len(values), 1), dtype=np.int64),
@@ -192,7 +207,7 @@ def _children(graph, colours):
     parent, node = np.nonzero(colours == target[:, None])
     children = 2 * colours[parent]
     children[np.arange(len(parent)), node] = 2 * target[parent] - 1  # just before its old cell
-    return graph[parent], _dense_ranks(children)
+    return graph[parent], dense_ranks(children)
 
 
 def _smallest_leaves(A, labels, graph, orders):

@@ -32,7 +32,7 @@ from itertools import combinations, permutations, product
 
 import numpy as np
 
-from scalars.canonical_labelling import canonical_labelling
+from scalars.canonical_labelling import canonical_labelling, dense_ranks
 
 __all__ = ["connected_graphs", "canonical_forms", "cubic_graphs", "rook_graph", "shrikhande_graph"]
 
@@ -211,22 +211,11 @@ def _refined_colours(A):
     for _ in range(n):
         counts = np.einsum("gij,gjc->gic", A.astype(np.int64), np.eye(n, dtype=np.int64)[colours])
         signature = colours * (n + 1) ** n + (counts * (n + 1) ** np.arange(n - 1, -1, -1)).sum(axis=2)
-        refined = _dense_ranks(signature)
+        refined = dense_ranks(signature)
         if np.array_equal(refined, colours):
             break
         colours = refined
     return colours
-
-
-def _dense_ranks(values):
-    """Per row, the rank of each value among the row's distinct values."""
-    order = np.argsort(values, axis=1, kind="stable")
-    ordered = np.take_along_axis(values, order, axis=1)
-    ranks_sorted = np.concatenate([np.zeros((len(values), 1), dtype=np.int64),
-                                   np.cumsum(np.diff(ordered, axis=1) != 0, axis=1)], axis=1)
-    ranks = np.empty_like(ranks_sorted)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
-    return ranks
 
 
 def _orders_within_cells(sorted_colours):
