@@ -16,6 +16,8 @@ U(d)       Re and Im of conj(v_i).v_j          v_i and i v_i (real coefficients)
 S(n)       multisymmetric power sums           1 and v_i
 Young      those of S(c) within each cluster   cluster indicators and v_i
 B(d)       (signed permutations: reps only)
+Rubik      (48 stickers, by generators: reps
+           only)
 Z(n)       Gram, det, Re/Im of degree-n z^a    v_i and their quarter turns
 D(n)       even ones of Z(n), products of odd  v_i
 E(d)       those of O(d), points centred       centred points and free vectors
@@ -26,8 +28,9 @@ G x H      S(k) x G: power sums over the
 =========  ==================================  =========================================
 
 A group is named by a string (``"O(3)"``, ``"SO(3)"``, ``"O(1,3)"``, ``"Sp(4)"``, ``"U(2)"``,
-``"S(5)"``, ``"D(6)"``, ``"C(4)"`` (= ``"Z(4)"``), ``"B(3)"``, ``"E(3)"``, ``"S(5)xO(3)"``) or passed as an object
-(``YoungSubgroup(clusters)``, the product of the symmetric groups of clusters of nodes);
+``"S(5)"``, ``"D(6)"``, ``"C(4)"`` (= ``"Z(4)"``), ``"B(3)"``, ``"E(3)"``, ``"S(5)xO(3)"``, ``"RubiksCube"``) or passed as an object
+(``YoungSubgroup(clusters)``, the product of the symmetric groups of clusters of nodes;
+``MatrixGroup(matrices)`` and ``PermutationGroup(images)``, the groups their generators generate);
 :func:`get_group` turns either into an object and :func:`register_group` adds a name.
 """
 
@@ -36,6 +39,7 @@ from scalars.groups.classical import Lorentz, Orthogonal, SpecialOrthogonal, Sym
 from scalars.groups.euclidean import Euclidean, SpecialEuclidean
 from scalars.groups.finite import Cyclic, Dihedral, Hyperoctahedral, MatrixGroup, Permutation, YoungSubgroup
 from scalars.groups.base import ProductGroup
+from scalars.groups.permutation_group import PermutationGroup, RubiksCube
 
 __all__ = [
     "Group",
@@ -50,6 +54,8 @@ __all__ = [
     "Dihedral",
     "MatrixGroup",
     "Hyperoctahedral",
+    "PermutationGroup",
+    "RubiksCube",
     "Euclidean",
     "SpecialEuclidean",
     "ProductGroup",
@@ -71,5 +77,6 @@ for _pattern, _factory in [
     (r"B\((\d+)\)", Hyperoctahedral),
     (r"E\((\d+)\)", Euclidean),
     (r"SE\((\d+)\)", SpecialEuclidean),
+    (r"RubiksCube", RubiksCube),
 ]:
     register_group(_pattern, _factory)
