@@ -32,7 +32,7 @@ from scalars.groups import Euclidean, Orthogonal, Permutation, ProductGroup, get
 from scalars.layout import Layout
 from scalars.reps import parse_terms, per_particle, rep, slots
 
-__all__ = ["EquivariantExpansion", "PhaseSpaceExpansion", "ParticleExpansion", "OutputSlot", "particle_group", "OUTPUTS"]
+__all__ = ["EquivariantExpansion", "PhaseSpaceExpansion", "ParticleExpansion", "OutputSlot", "particle_group", "OUTPUTS", "PARTS"]
 
 OUTPUTS = ("T0", "T1", "T2")
 _OUTPUT_KINDS = {(0, 0): "T0", (1, 0): "T1", (2, 0): "T2"}
@@ -330,6 +330,15 @@ def _sum(x, axis):
     return x.sum(axis=axis) if _backend.is_numpy(x) else x.sum(dim=axis)
 
 
+PARTS = ("K", "U", "H")  # kinetic, potential, the whole Hamiltonian
+
+
+def _check_part(part):
+    """Raise a ValueError naming ``part`` unless it is one of ``PARTS``."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {PARTS}, got {part!r}")
+
+
 class PhaseSpaceExpansion:
     """Invariant features and equivariant vectors of phase-space states ``z = (q, p)``.
 
@@ -381,7 +390,6 @@ class PhaseSpaceExpansion:
     ['<q1,q1>', '<q1,q2>', '<q1,q1-q2>', '<q1,g>', '<q2,q2>', '<q2,q1-q2>', '<q2,g>', '<q1-q2,q1-q2>', '<q1-q2,g>', '<g,g>', '|q1|', '|q2|', '|q1-q2|', 'm1', 'm2']
     """
 
-    PARTS = ("K", "U", "H")
 
     def __init__(self, group, layout, context_layouts=(), context_names=None):
         self.group = get_group(group)
@@ -418,7 +426,7 @@ class PhaseSpaceExpansion:
     # -- names ----------------------------------------------------------------------------
     def vector_names(self, part):
         """Names of the vectors whose invariants make the features of ``part``."""
-        self._check_part(part)
+        _check_part(part)
         n = self.n_positions
         separations = [f"q{a + 1}" for a in range(n)] + [f"q{a + 1}-q{b + 1}" for a, b in self.pairs]
         momenta = [f"p{a + 1}" for a in range(n)]
@@ -450,9 +458,6 @@ class PhaseSpaceExpansion:
             names += [f"1/|{v}|" for v in separations]
         return names + self.context_scalar_names
 
-    def _check_part(self, part):
-        if part not in self.PARTS:
-            raise ValueError(f"part must be one of {self.PARTS}, got {part!r}")
 
     # -- values ---------------------------------------------------------------------------
     def _split(self, z, context):
@@ -495,7 +500,7 @@ class PhaseSpaceExpansion:
         """
         import torch
 
-        self._check_part(part)
+        _check_part(part)
         vectors, scalars = self._vectors(part, z, context)
         lengths = vectors[..., : self.n_separations(part), :].pow(2).sum(-1).sqrt()
         inverses = [1 / lengths] if inverse_lengths else []
@@ -604,7 +609,6 @@ class ParticleExpansion:
     ['<q_i-q_j,q_i-q_j>', '|q_i-q_j|', '1/s_ij', 'm_i*m_j/s_ij', 'm_i*m_j', 'm_i+m_j']
     """
 
-    PARTS = ("K", "U", "H")
 
     def __init__(self, n, d, scalars=(), positive=()):
         if int(n) < 2 or int(d) < 1:
@@ -631,7 +635,7 @@ class ParticleExpansion:
         -------
         dict of str to list of str
         """
-        self._check_part(part)
+        _check_part(part)
         names = {}
         if part != "U":
             names["particles"] = ["|p_i|^2"] + [f"|p_i|^2/{x}_i" for x in self.positive] + [f"{x}_i" for x in self.scalars]
@@ -641,9 +645,6 @@ class ParticleExpansion:
             names["pairs"] = self.group.invariant_names(vectors) + ["|q_i-q_j|", "1/s_ij"] + couplings
         return names
 
-    def _check_part(self, part):
-        if part not in self.PARTS:
-            raise ValueError(f"part must be one of {self.PARTS}, got {part!r}")
 
     # -- values ---------------------------------------------------------------------------
     def _split(self, z, scalars):
@@ -688,7 +689,7 @@ class ParticleExpansion:
         """
         import torch
 
-        self._check_part(part)
+        _check_part(part)
         q, p, scalars = self._split(z, scalars)
         groups = {}
         if part != "U":

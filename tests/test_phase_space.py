@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from scalars.dynamics import ChargedParticleInMagneticField, DoubleSpringPendulum
-from scalars.expansion import PhaseSpaceExpansion
+from scalars.expansion import PARTS, PhaseSpaceExpansion
 from scalars.groups import get_group
 
 EXPANSION = PhaseSpaceExpansion("O(3)", "4T1", ("T1", "2T0"), ("g", "m1", "m2"))
@@ -52,7 +52,7 @@ def test_features_are_invariant_and_terms_equivariant_under_o3(dtype, atol):
     z, g, params = _state(dtype)
     R = torch.as_tensor(get_group("O(3)").sample(rng=np.random.default_rng(1)), dtype=dtype)
     turned_z = (z.unflatten(-1, (4, 3)) @ R.T).flatten(-2)
-    for part in EXPANSION.PARTS:
+    for part in PARTS:
         before, after = EXPANSION.features(z, part, g, params), EXPANSION.features(turned_z, part, g @ R.T, params)
         torch.testing.assert_close(after, before, atol=atol, rtol=atol)
     features, vectors = EXPANSION.terms(z, g, params)
@@ -65,7 +65,7 @@ def test_selection_maps_give_the_state_vectors_of_each_part():
     z = torch.as_tensor(np.random.default_rng(2).standard_normal(12))
     q1, q2, p1, p2 = z.unflatten(-1, (4, 3))
     vectors = {"q1": q1, "q2": q2, "q1-q2": q1 - q2, "p1": p1, "p2": p2, "g": torch.zeros(3, dtype=z.dtype)}
-    for part in EXPANSION.PARTS:
+    for part in PARTS:
         expected = torch.stack([vectors[name] for name in EXPANSION.vector_names(part)])
         torch.testing.assert_close(torch.as_tensor(EXPANSION.selection(part)) @ z, expected)
 
