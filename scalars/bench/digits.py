@@ -9,7 +9,7 @@ channels (the class logits) and trains with :func:`scalars.nn.fit` (cross-entrop
 float32, the same number of steps for every model):
 
 - ``p4m group CNN``: :class:`scalars.fields.GroupCNN` (lifting and group convolutions for
-  ``D(4)``, pooled over the group), exactly invariant;
+  ``D(4)``, the maximum over the group), exactly invariant;
 - ``steerable CNN``: :class:`scalars.fields.SteerableCNN` (hidden fields of frequencies 0, 1,
   2 of ``O(2)``, filters of band limit 2), exactly invariant;
 - ``geometric CNN``: :class:`scalars.fields.GeometricCNN` on scalar images (invariant 3 x 3
@@ -36,7 +36,7 @@ from scalars.fields import GeometricCNN, GroupCNN, PlainCNN, SteerableCNN, act
 from scalars.groups import get_group
 from scalars.nn import fit
 
-__all__ = ["main", "run", "table", "orientations"]
+__all__ = ["main", "run", "table", "orientations", "MODELS"]
 
 PAD, BATCH, LEARNING_RATE = 1, 32, 3e-3
 CHANNELS = {"group": 4, "steerable": 6, "geometric": 16, "plain": 16}
@@ -73,12 +73,18 @@ def _classifier(body):
     return torch.nn.Sequential(body, torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten())
 
 
-def _models(channels):
-    return [("p4m group CNN", _classifier(GroupCNN(1, 10, channels=channels["group"], point_group="D(4)")), False),
-            ("steerable CNN", _classifier(SteerableCNN(1, 10, channels=channels["steerable"])), False),
-            ("geometric CNN", _classifier(GeometricCNN(0, 0, out_channels=10, channels=channels["geometric"])), False),
-            ("plain CNN", _classifier(PlainCNN(0, 0, out_channels=10, channels=channels["plain"])), False),
-            ("plain CNN + D4 aug", _classifier(PlainCNN(0, 0, out_channels=10, channels=channels["plain"])), True)]
+MODELS = {
+    "group": ("p4m group CNN", lambda c: GroupCNN(1, 10, channels=c["group"], point_group="D(4)", reduction="max"), False),
+    "steerable": ("steerable CNN", lambda c: SteerableCNN(1, 10, channels=c["steerable"]), False),
+    "geometric": ("geometric CNN", lambda c: GeometricCNN(0, 0, out_channels=10, channels=c["geometric"]), False),
+    "plain": ("plain CNN", lambda c: PlainCNN(0, 0, out_channels=10, channels=c["plain"]), False),
+    "augmented": ("plain CNN + D4 aug", lambda c: PlainCNN(0, 0, out_channels=10, channels=c["plain"]), True),
+}
+"""Key -> (row name, body from the channels, trained on the 8 orientations of each image)."""
+
+
+def _models(channels, keys):
+    return [(MODELS[key][0], _classifier(MODELS[key][1](channels)), MODELS[key][2]) for key in keys]
 
 
 def _predict(model, X):
@@ -86,17 +92,17 @@ def _predict(model, X):
         return np.concatenate([model(torch.tensor(X[i : i + 256])).argmax(1).numpy() for i in range(0, len(X), 256)])
 
 
-def run(seeds, epochs, channels, progress=False):
+def run(seeds, epochs, channels, progress=False, models=tuple(MODELS)):
     """Rows ``(model, seed, parameters, accuracy per orientation (8,), differing predictions, seconds)``.
 
-    The first orientation is the identity (upright).
+    ``models`` are keys of :data:`MODELS`. The first orientation is the identity (upright).
     """
     rows = []
     for seed in seeds:
         X_train, X_test, y_train, y_test = _data(seed)
         tests = orientations(X_test)
         torch.manual_seed(seed)
-        for name, model, augment in _models(channels):
+        for name, model, augment in _models(channels, models):
             X, y = (np.concatenate(orientations(X_train)), np.tile(y_train, 8)) if augment else (X_train, y_train)
             started = time.perf_counter()
             n_epochs = max(1, int(np.ceil(epochs * len(X_train) / len(X))))
@@ -134,12 +140,18 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="6 epochs")
     parser.add_argument("--seeds", type=int, default=3, help="split and initialisation seeds (default 3)")
     parser.add_argument("--epochs", type=int, default=None, help="epochs of the upright training set (default 20; quick 6)")
+    parser.add_argument("--models", default=",".join(MODELS),
+                        help=f"comma-separated rows to run, of {', '.join(MODELS)} (default all)")
     parser.add_argument("--progress", action="store_true", help="show the progress bars")
     args = parser.parse_args(argv)
+    models = [key.strip() for key in args.models.split(",")]
+    unknown = [key for key in models if key not in MODELS]
+    if unknown:
+        parser.error(f"--models: unknown {', '.join(unknown)}; choose from {', '.join(MODELS)}")
     epochs = args.epochs if args.epochs is not None else 6 if args.quick else 20
     torch.set_num_threads(1)
     started = time.perf_counter()
-    rows = run(range(args.seeds), epochs, CHANNELS, args.progress)
+    rows = run(range(args.seeds), epochs, CHANNELS, args.progress, models)
     print(table(rows))
     print(f"\naccuracy (%) on {len(_data(0)[1])} test digits, {epochs} epochs (batches of {BATCH}), {args.seeds} seeds; "
           f"wall time {time.perf_counter() - started:.0f} s, load average {os.getloadavg()[0]:.1f}")
