@@ -71,12 +71,13 @@ def main(argv=None):
     parser.add_argument("--out", default="out", help="directory of the figure")
     parser.add_argument("--emulator", action="store_true", help="learn the mean vegetation from the parameters")
     parser.add_argument("--laws", action="store_true", help="recover the equations from snapshots, beside PySINDy")
+    parser.add_argument("--law-data", choices=sorted(LAWS_DATA), help="with --laws: the snapshots (default quick or full)")
     parser.add_argument("--stepper", action="store_true", help="a learned time-stepper: equivariant CNN against plain CNN")
     args = parser.parse_args(argv)
     if args.stepper:
         return stepper(quick=args.quick)
     if args.laws:
-        return laws(quick=args.quick, seed=args.seed)
+        return laws(quick=args.quick, seed=args.seed, size=args.law_data)
     if args.emulator:
         return emulator(n_train=60 if args.quick else 400, n_test=30 if args.quick else 200, seed=args.seed)
     rain = np.linspace(0.3, 0.55, 6) if args.quick else np.linspace(0.3, 0.55, 11)
@@ -191,16 +192,21 @@ def emulator(n_train, n_test, seed=0):
 
 
 # (landscape [m], days before the snapshots, steps, test-function radius [cells], window [steps])
-LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (40.0, 5.0, 100, 4, 25), "full": (100.0, 5.0, 200, 6, 50)}
+# "more": the quick landscape with 8 times the snapshots (the window a quarter of the record, as in
+# "quick" and "full"); "pattern": the full one from day 170, when the pattern forms (the spread of
+# the vegetation over its mean goes from 0.36 at day 150 to 0.98 at day 170)
+LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (40.0, 5.0, 100, 4, 25), "full": (100.0, 5.0, 200, 6, 50),
+             "more": (40.0, 5.0, 800, 4, 200), "pattern": (100.0, 170.0, 200, 6, 50)}
 
 
 def law_data(size, seed=0):
-    """Snapshots of the three fields at every step of the explicit scheme, a few days after
-    random plants (the young pattern, when every term of the law is large).
+    """Snapshots of the three fields at every step of the explicit scheme from a day after
+    random plants: day 5 (the young pattern, when every term of the law is large) or, for
+    ``"pattern"``, day 170 (when the pattern forms).
 
     Parameters
     ----------
-    size : {"docs", "quick", "full"}
+    size : {"docs", "quick", "full", "more", "pattern"}
         A key of :data:`LAWS_DATA`: (landscape [m], days before the snapshots, steps,
         radius and window of the test functions).
     seed : int, default=0
@@ -246,12 +252,14 @@ def _pdefind_scores(result, truth):
     return rows
 
 
-def laws(quick=False, seed=0):
-    """Recover the law at three noise levels with PDELawFinder and PDE-FIND; print tables."""
+def laws(quick=False, seed=0, size=None):
+    """Recover the law at three noise levels with PDELawFinder and PDE-FIND; print tables.
+
+    ``size`` is a key of :data:`LAWS_DATA`, by default ``"quick"`` or ``"full"``."""
     from scalars.dynamics import RIETKERK_PARAMETERS, PDELawFinder, rietkerk_registry
     from scalars.dynamics.pde_laws import library_coefficients
 
-    size = "quick" if quick else "full"
+    size = size or ("quick" if quick else "full")
     model, clean = law_data(size, seed)
     _, start, steps, radius, window = LAWS_DATA[size]
     truth = model.right_hand_sides()
