@@ -328,8 +328,8 @@ def _field_errors(rollout, truth):
     steps + 1, 3, N, N); one number per step."""
     from scalars.dynamics import relative_error
 
-    flat = lambda a: a.reshape(a.shape[:3] + (-1,))  # noqa: E731
-    return relative_error(flat(np.moveaxis(rollout, 0, 1)), flat(truth)).mean(axis=(0, 2))
+    pred = np.moveaxis(rollout, 0, 1)
+    return relative_error(pred.reshape(pred.shape[:3] + (-1,)), truth.reshape(truth.shape[:3] + (-1,))).mean(axis=(0, 2))
 
 
 def stepper(quick=False):

@@ -144,9 +144,9 @@ class FieldStepper(BaseEstimator):
         starts = range(n_times - self.horizon)
         X = np.concatenate([data[:, t] for t in starts])
         Y = np.concatenate([data[:, t + 1 : t + 1 + self.horizon] for t in starts])
-        as_tensor = lambda a: torch.tensor(a, dtype=torch.float32, device=device)  # noqa: E731
+        X, Y = (torch.tensor(a, dtype=torch.float32, device=device) for a in (X, Y))
         self.history_ = fit(
-            _Rollout(self.network_, self.horizon), as_tensor(X), as_tensor(Y) / self.network_.step_scale,
+            _Rollout(self.network_, self.horizon), X, Y / self.network_.step_scale,
             max_epochs=self.max_epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
             validation_fraction=self.validation_fraction, seed=self.random_state, progress=False,
         )
