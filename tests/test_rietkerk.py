@@ -85,6 +85,16 @@ def test_a_batch_of_parameter_sets_runs_as_each_alone():
             np.testing.assert_array_equal(x[b], y)
 
 
+def test_the_torch_backend_gives_the_numpy_fields_on_a_batch():
+    model = Rietkerk(R=[0.35, 0.45], L=20, T=0.5)
+    u, w, v = model.simulate(n=2, seed=1)
+    for a, b in zip((u, w, v), model.simulate(n=2, seed=1, backend="torch")):
+        assert a.shape == b.shape == (2, 2, 10, 10)
+        assert np.abs(a - b).max() <= 1e-10 * np.abs(a).max()
+    with pytest.raises(ValueError, match="backend must be one of"):
+        model.simulate(backend="jax")
+
+
 def test_the_same_run_in_other_units_gives_the_same_fields():
     here = Rietkerk(**SMALL).simulate(seed=1)
     registry = rietkerk_registry()

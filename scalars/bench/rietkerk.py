@@ -20,6 +20,13 @@ invariant terms, units, Michaelis-Menten constants) at noise 0, 1% and 5% of eac
 RMS, beside PySINDy's PDE-FIND run by ``peers/pdefind.py`` in the peers
 environment (the python of ``.venv-peers``, or ``$SCALARS_PEERS_PYTHON``; "not run" without it).
 
+``--stepper`` learns a time-stepper of the dimensionless fields
+(:class:`~scalars.dynamics.FieldStepper`: one day ahead, ``x + f(x)``, trained on windows
+of a few days of the bloom that follows random plants on a 50 m landscape): the equivariant
+CNN against a plain CNN of about as many parameters and the same training budget, over
+several seeds, rolled out on held-out starts, on a landscape twice as wide (the same cells)
+and on a system rescaled in every unit (the same 12 groups), all without retraining.
+
 The pattern is named from the fraction ``f`` of cells with ``v > k2 / 10``: uniform cover
 (``f > 0.95`` and a spread under 5% of the mean), gaps (``f > 0.6``), labyrinths
 (``f > 0.35``), spots (``f > 0.01``), bare soil.
@@ -34,7 +41,7 @@ import numpy as np
 
 from scalars.dynamics import Rietkerk
 
-__all__ = ["main", "pattern_name", "emulator", "laws", "law_data", "plot_sweep", "LAWS_DATA"]
+__all__ = ["main", "pattern_name", "emulator", "laws", "law_data", "plot_sweep", "stepper", "stepper_data", "LAWS_DATA"]
 
 # the other units of the emulator's test: (factor from the table's unit, the new unit) per base
 OTHER_UNITS = {"water_litre": 1000.0, "gram": 1e-3, "metre": 1e-3, "day": 24.0}  # ml, kg, km, hours
@@ -64,9 +71,13 @@ def main(argv=None):
     parser.add_argument("--out", default="out", help="directory of the figure")
     parser.add_argument("--emulator", action="store_true", help="learn the mean vegetation from the parameters")
     parser.add_argument("--laws", action="store_true", help="recover the equations from snapshots, beside PySINDy")
+    parser.add_argument("--law-data", choices=sorted(LAWS_DATA), help="with --laws: the snapshots (default quick or full)")
+    parser.add_argument("--stepper", action="store_true", help="a learned time-stepper: equivariant CNN against plain CNN")
     args = parser.parse_args(argv)
+    if args.stepper:
+        return stepper(quick=args.quick)
     if args.laws:
-        return laws(quick=args.quick, seed=args.seed)
+        return laws(quick=args.quick, seed=args.seed, size=args.law_data)
     if args.emulator:
         return emulator(n_train=60 if args.quick else 400, n_test=30 if args.quick else 200, seed=args.seed)
     rain = np.linspace(0.3, 0.55, 6) if args.quick else np.linspace(0.3, 0.55, 11)
@@ -181,16 +192,21 @@ def emulator(n_train, n_test, seed=0):
 
 
 # (landscape [m], days before the snapshots, steps, test-function radius [cells], window [steps])
-LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (40.0, 5.0, 100, 4, 25), "full": (100.0, 5.0, 200, 6, 50)}
+# "more": the quick landscape with 8 times the snapshots (the window a quarter of the record, as in
+# "quick" and "full"); "pattern": the full one from day 170, when the pattern forms (the spread of
+# the vegetation over its mean goes from 0.36 at day 150 to 0.98 at day 170)
+LAWS_DATA = {"docs": (40.0, 5.0, 60, 3, 12), "quick": (40.0, 5.0, 100, 4, 25), "full": (100.0, 5.0, 200, 6, 50),
+             "more": (40.0, 5.0, 800, 4, 200), "pattern": (100.0, 170.0, 200, 6, 50)}
 
 
 def law_data(size, seed=0):
-    """Snapshots of the three fields at every step of the explicit scheme, a few days after
-    random plants (the young pattern, when every term of the law is large).
+    """Snapshots of the three fields at every step of the explicit scheme from a day after
+    random plants: day 5 (the young pattern, when every term of the law is large) or, for
+    ``"pattern"``, day 170 (when the pattern forms).
 
     Parameters
     ----------
-    size : {"docs", "quick", "full"}
+    size : {"docs", "quick", "full", "more", "pattern"}
         A key of :data:`LAWS_DATA`: (landscape [m], days before the snapshots, steps,
         radius and window of the test functions).
     seed : int, default=0
@@ -236,12 +252,14 @@ def _pdefind_scores(result, truth):
     return rows
 
 
-def laws(quick=False, seed=0):
-    """Recover the law at three noise levels with PDELawFinder and PDE-FIND; print tables."""
+def laws(quick=False, seed=0, size=None):
+    """Recover the law at three noise levels with PDELawFinder and PDE-FIND; print tables.
+
+    ``size`` is a key of :data:`LAWS_DATA`, by default ``"quick"`` or ``"full"``."""
     from scalars.dynamics import RIETKERK_PARAMETERS, PDELawFinder, rietkerk_registry
     from scalars.dynamics.pde_laws import library_coefficients
 
-    size = "quick" if quick else "full"
+    size = size or ("quick" if quick else "full")
     model, clean = law_data(size, seed)
     _, start, steps, radius, window = LAWS_DATA[size]
     truth = model.right_hand_sides()
@@ -276,6 +294,82 @@ def laws(quick=False, seed=0):
                   "the saturating terms (no polynomial has them) | not scored | "
                   f"{error:.2g} (constant, diffusion) | {result['seconds']:.1f} |")
     print("\nthe law found from clean data:\n" + printed)
+
+
+def stepper_data(seeds, days=20, **parameters):
+    """Dimensionless fields of the bloom after random plants, one day apart from day 1.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        Random starts (:meth:`Rietkerk.initial_state <scalars.dynamics.Rietkerk.initial_state>`).
+    days : int, default=20
+    **parameters
+        Of :class:`~scalars.dynamics.Rietkerk` (default the table's, on a 50 m landscape).
+
+    Returns
+    -------
+    ndarray of shape (len(seeds), days + 1, 3, N, N)
+        ``u, w, v`` in the units of :meth:`Rietkerk.scales <scalars.dynamics.Rietkerk.scales>`.
+    """
+    model = Rietkerk(**{"L": 50.0, **parameters}).dimensionless()
+    day = model.T / 200  # the table's T is 200 days
+    out = []
+    for seed in seeds:
+        first = np.stack(model.simulate(T=day, seed=seed))
+        later = np.stack(model.simulate(T=days * day, n=days, state=tuple(first)), 1)
+        out.append(np.concatenate([first[None], later]))
+    return np.stack(out)
+
+
+def _field_errors(rollout, truth):
+    """Relative error (:func:`scalars.dynamics.relative_error`) of each field of each start,
+    averaged over fields and starts: rollout (steps + 1, starts, 3, N, N), truth (starts,
+    steps + 1, 3, N, N); one number per step."""
+    from scalars.dynamics import relative_error
+
+    pred = np.moveaxis(rollout, 0, 1)
+    return relative_error(pred.reshape(pred.shape[:3] + (-1,)), truth.reshape(truth.shape[:3] + (-1,))).mean(axis=(0, 2))
+
+
+def stepper(quick=False):
+    """The learned time-stepper: equivariant against plain CNN, over seeds; print a table."""
+    from scalars.dynamics import FieldStepper
+
+    n_train, n_seeds, epochs = (4, 3, 12) if quick else (8, 5, 40)
+    begin = time.perf_counter()
+    train = stepper_data(range(n_train))
+    tests = {
+        "held-out starts (50 m)": stepper_data(range(100, 103)),
+        "100 m landscape, same cells": stepper_data(range(100, 103), L=100.0),
+        "rescaled system (same 12 groups)": stepper_data(range(100, 103), L=100.0, dl=4.0, Du=400.0, Dw=0.4, Dv=0.4,
+                                                         R=0.75, k1=10.0, k2=10.0),
+    }
+    simulated = time.perf_counter() - begin
+    architectures = {"equivariant": 14, "plain": 8}  # hidden channels: about 1,500 parameters each
+    print(f"{n_train} training starts on 25 x 25 cells (days 1-21, one-day steps, windows of 2), {epochs} epochs, "
+          f"{n_seeds} seeds; simulations {simulated:.0f} s, load average {os.getloadavg()[0]:.1f}\n")
+    print("| CNN | parameters | " + " | ".join(f"{name}: day 5 | day 20" for name in tests) + " | tiled 2 x 2 start: day 20 | fit (s) |")
+    print("|---|---|" + "---|---|" * len(tests) + "---|---|")
+    for name, channels in architectures.items():
+        errors, seconds = [], []
+        for seed in range(n_seeds):
+            start = time.perf_counter()
+            model = FieldStepper(name, channels=channels, max_epochs=epochs, random_state=seed).fit(train)
+            seconds.append(time.perf_counter() - start)
+            row = []
+            for data in tests.values():
+                error = _field_errors(model.rollout(data[:, 0], data.shape[1] - 1), data)
+                row += [error[5], error[-1]]
+            tiled = np.tile(tests["held-out starts (50 m)"], (1, 1, 1, 2, 2))
+            row.append(_field_errors(model.rollout(tiled[:, 0], tiled.shape[1] - 1), tiled)[-1])
+            errors.append(row)
+        errors = np.array(errors)
+        cells = [f"{np.median(e):.4f} [{e.min():.4f}, {e.max():.4f}]" for e in errors.T]
+        print(f"| {name} | {model.n_parameters_} | " + " | ".join(cells) + f" | {np.median(seconds):.0f} |")
+    print(f"\nrelative error of each dimensionless field, rms(a - b) / (rms(a) + rms(b)), averaged over u, w, v and "
+          f"3 starts: median [min, max] over seeds; load average {os.getloadavg()[0]:.1f}, "
+          f"{time.perf_counter() - begin:.0f} s in all")
 
 
 def plot_sweep(rain, v, threshold):

@@ -25,11 +25,14 @@
   coefficients fitted through the integrator.
 - :class:`PDELawFinder`: invariant, units-consistent PDE laws of fields on a periodic
   grid (weak-form sparse regression with saturating terms), printed with sympy.
+- :class:`FieldStepper`: a learned time-stepper of fields on a periodic grid (an
+  equivariant or a plain CNN in residual form, trained on short windows, rolled out).
 - :class:`SparseHamiltonian`: a symbolic Hamiltonian found by sparse regression, of the
   pendulum or of any System that lists its invariants (sums over particles and pairs).
 """
 
 from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendulum_data, sample_initial_states, trajectory_data
+from scalars.dynamics.field_stepper import FieldStepper
 from scalars.dynamics.force_law import PairForceLaw
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
@@ -53,6 +56,7 @@ __all__ = [
     "ChargedParticleInMagneticField",
     "Rietkerk",
     "PDELawFinder",
+    "FieldStepper",
     "RIETKERK_PARAMETERS",
     "rietkerk_registry",
     "PendulumData",

@@ -340,7 +340,7 @@ class Rietkerk:
         v = 2 * self._batch("k2") * rng.random(shape)
         return np.broadcast_to(u, shape).copy(), np.broadcast_to(w, shape).copy(), v
 
-    def simulate(self, T=None, n=1, seed=0, state=None):
+    def simulate(self, T=None, n=1, seed=0, state=None, backend="numpy"):
         """Integrate the fields over ``T`` days with the explicit scheme.
 
         Parameters
@@ -353,6 +353,10 @@ class Rietkerk:
             Seed of :meth:`initial_state`, if no ``state`` is given.
         state : tuple of 3 arrays, optional
             Fields ``(u, w, v)`` to start from, shape batch_shape + (n_grid, n_grid).
+        backend : {"numpy", "torch"}, default="numpy"
+            "numpy": one compiled (numba) pass over the grid a step; "torch": the same
+            step in float64 torch operations on the whole batch (the same fields to
+            rounding).
 
         Returns
         -------
@@ -363,6 +367,8 @@ class Rietkerk:
         T = self.T if T is None else float(_in_table_units("T", T))
         if T <= 0 or int(n) != n or n < 1:
             raise ValueError(f"T must be positive and n a positive integer, got T={T}, n={n}")
+        if backend not in _BACKENDS:
+            raise ValueError(f"backend must be one of {sorted(_BACKENDS)}, got {backend!r}")
         steps = int(round(T / self.dt))
         if abs(steps * self.dt - T) > 1e-9 * T:
             raise ValueError(f"T = {T} day is not a whole number of steps dt = {self.dt} day")
@@ -374,7 +380,7 @@ class Rietkerk:
         marks = [int(round(steps * (i + 1) / n)) for i in range(int(n))]
         snapshots, done = [], 0
         for mark in marks:
-            _euler_steps(fields, rates, self.dt, self.dl, mark - done)
+            _BACKENDS[backend](fields, rates, self.dt, self.dl, mark - done)
             done = mark
             snapshots.append(fields.reshape(self.batch_shape + (3,) + shape[-2:]).copy())
         out = np.stack(snapshots) if n > 1 else snapshots[0]
@@ -409,3 +415,24 @@ def _euler_steps(fields, rates, dt, dl, steps):
                     new[b, 1, i, j] = w + dt * (infiltration - uptake - delta_w * w + Dw * lap_w)
                     new[b, 2, i, j] = v + dt * (c * uptake - delta_v * v + Dv * lap_v)
         fields[:] = new
+
+
+def _torch_euler_steps(fields, rates, dt, dl, steps):
+    """:func:`_euler_steps` in float64 torch operations on the whole batch, in place."""
+    import torch
+
+    x = torch.from_numpy(fields)
+    R, alpha, k2, W0, Du, gm, k1, delta_w, Dw, c, delta_v, Dv = torch.from_numpy(rates)[:, :, None, None].unbind(1)
+    diffusion = torch.stack([Du, Dw, Dv], 1)
+    h2 = 1.0 / (dl * dl)
+    for _ in range(steps):
+        lap = (x.roll(1, -2) + x.roll(-1, -2) + x.roll(1, -1) + x.roll(-1, -1) - 4 * x) * h2
+        u, w, v = x.unbind(1)
+        infiltration = alpha * (v + k2 * W0) / (v + k2) * u
+        uptake = gm * v * w / (k1 + w)
+        reaction = torch.stack([R - infiltration, infiltration - uptake - delta_w * w, c * uptake - delta_v * v], 1)
+        x = x + dt * (reaction + diffusion * lap)
+    fields[:] = x.numpy()
+
+
+_BACKENDS = {"numpy": _euler_steps, "torch": _torch_euler_steps}
