@@ -641,7 +641,8 @@ def halo_properties(X, softening=0.01):
     - ``b/a`` and ``c/a``: the square roots of the ratios of the eigenvalues of the
       second-moment (inertia) tensor ``mean_i x_i x_i^T``, largest first;
     - anisotropy ``beta = 1 - mean_i |v_t|^2 / (2 mean_i v_r^2)``, ``v_r`` the radial and
-      ``v_t`` the tangential velocity of each particle.
+      ``v_t`` the tangential velocity of each particle (``-inf`` for a cloud whose
+      radial velocities are all zero while some tangential one is not).
 
     All are invariant under rotations, reflections and relabellings of the particles.
 
@@ -669,7 +670,8 @@ def halo_properties(X, softening=0.01):
     r = np.linalg.norm(x, axis=-1, keepdims=True)
     v_r = (x * v).sum(-1, keepdims=True) / np.maximum(r, np.finfo(float).tiny)
     tangential = ((v - v_r * x / np.maximum(r, np.finfo(float).tiny)) ** 2).sum(-1)
-    beta = 1.0 - tangential.mean(1) / (2.0 * (v_r[..., 0] ** 2).mean(1))
+    with np.errstate(divide="ignore"):  # documented: -inf without radial motion
+        beta = 1.0 - tangential.mean(1) / (2.0 * (v_r[..., 0] ** 2).mean(1))
     ratios = np.sqrt(eigenvalues[:, 1::-1] / eigenvalues[:, 2:])
     return np.column_stack([2.0 * kinetic / potential, ratios, beta])
 

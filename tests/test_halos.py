@@ -35,6 +35,7 @@ def test_halo_properties_closed_forms():
     X = np.array([[[0.5, 0, 0, 0, u, 0], [-0.5, 0, 0, 0, -u, 0]]])
     virial, b, c, beta = halo_properties(X, softening=eps)[0]
     assert np.isclose(virial, 4 * u**2 * np.sqrt(1 + eps**2)) and b == 0 and c == 0
+    assert beta == -np.inf  # no radial motion at all: documented
     # Purely radial velocities: beta = 1. An isotropic cloud: beta near 0, axis ratios near 1.
     x = rng.standard_normal((1, 3000, 3))
     assert np.isclose(halo_properties(np.concatenate([x, 0.5 * x], axis=-1))[0, 3], 1.0)
