@@ -23,7 +23,7 @@ BENCHMARKS = {
     "nbody": ("scalars.bench.nbody", "charged n-body (EGNN protocol): scalar models against frame and group averaging"),
     "ddp": ("scalars.bench.ddp", "scalars.nn.fit on two torchrun ranks against one: loss curves and weights"),
     "nbody-hnn": ("scalars.bench.nbody_hnn", "five gravitating bodies: Hamiltonian networks and a sparse H of invariants against raw"),
-    "clouds": ("scalars.bench.clouds", "PointCloudInvariants of 10,000 clouds of 100 to 1000 points: time per point"),
+    "clouds": ("scalars.bench.clouds", "PointCloudInvariants of 10,000 clouds of 100 to 1000 points: time per point; --normals, --halos"),
     "graphs": ("scalars.bench.graphs", "GRAPH8c: pairs of non-isomorphic graphs that untrained invariant models confuse"),
     "fields": ("scalars.bench.fields", "gravity fields: an equivariant geometric CNN against plain CNNs of the same size"),
     "digits": ("scalars.bench.digits", "rotated digits: p4m group CNN, geometric CNN, plain CNN (+ D4 aug), trained upright, tested in 8 orientations"),

@@ -26,6 +26,14 @@ is refused; graphs of a few dozen nodes without huge automorphism groups are fin
 >>> forms, sample, orders = canonical_labelling(np.stack([path, other]))
 >>> bool((forms[0] == forms[1]).all()), sample.tolist()     # two orders each: the flip
 (True, [0, 0, 1, 1])
+
+``backend="pynauty"`` asks nauty itself (through the optional ``pynauty`` package,
+``pip install scalars[nauty]``) for the canonical labelling and the automorphism group, for
+graphs whose nonzero off-diagonal entries are all equal (node weights on the diagonal
+become nauty's vertex colours). Its canonical forms are nauty's, not those of the default
+``backend="numpy"``: they split the same graphs into the same classes, but are other
+matrices, so a model evaluated on them gives other numbers; the backend is therefore never
+chosen automatically.
 """
 
 import numpy as np
@@ -43,7 +51,7 @@ class SearchTooLarge(ValueError):
         self.row, self.message = row, message
 
 
-def canonical_labelling(A, max_nodes=2**20):
+def canonical_labelling(A, max_nodes=2**20, backend="numpy"):
     """Canonical forms of graphs, and every order of the nodes that gives each.
 
     Parameters
@@ -52,7 +60,12 @@ def canonical_labelling(A, max_nodes=2**20):
         Symmetric matrices (weighted graphs, node weights on the diagonal), any dtype;
         entries are compared exactly (a weight differing by one rounding is another weight).
     max_nodes : int, default=2**20
-        Largest search tree accepted for a graph (its number of refined colourings).
+        Largest search tree accepted for a graph (its number of refined colourings); with
+        ``backend="pynauty"``, largest automorphism group.
+    backend : {"numpy", "pynauty"}, default="numpy"
+        ``"numpy"``: the search of this module. ``"pynauty"``: nauty's canonical labelling
+        and automorphism group (needs the ``pynauty`` package; graphs whose nonzero
+        off-diagonal entries are all equal).
 
     Returns
     -------
@@ -68,14 +81,23 @@ def canonical_labelling(A, max_nodes=2**20):
     Raises
     ------
     ValueError
-        If ``A`` is not 3-D with square, symmetric matrices, or holds NaN.
+        If ``A`` is not 3-D with square, symmetric matrices, or holds NaN; if ``backend``
+        is unknown; with ``"pynauty"``, if a graph has two different nonzero off-diagonal
+        entries.
+    ImportError
+        With ``backend="pynauty"`` when ``pynauty`` is not installed.
     SearchTooLarge
-        For a graph whose search tree has more than ``max_nodes`` nodes.
+        For a graph whose search tree (``"pynauty"``: automorphism group) has more than
+        ``max_nodes`` nodes (elements).
     """
+    if backend not in ("numpy", "pynauty"):
+        raise ValueError(f"backend must be 'numpy' or 'pynauty', got {backend!r}")
     A = _checked(A)
     n_graphs, n, _ = A.shape
     if n_graphs == 0 or n == 0:
         return A.copy(), np.zeros(0, dtype=np.intp), np.zeros((0, n), dtype=np.intp)
+    if backend == "pynauty":
+        return _nauty_labelling(A, max_nodes)
     labels = np.unique(A.reshape(-1), return_inverse=True)[1].reshape(A.shape).astype(np.int64)
     graph = np.arange(n_graphs)
     colours = _refine(labels, graph, _initial_colours(A, labels))
@@ -224,3 +246,52 @@ def _smallest_leaves(A, labels, graph, orders):
     p = orders[first]
     forms = A[np.arange(len(A))[:, None, None], p[:, :, None], p[:, None, :]]
     return forms, sample, orders
+
+
+def _nauty_labelling(A, max_nodes):
+    """:func:`canonical_labelling` by nauty: its canonical order, composed with every automorphism."""
+    try:
+        import pynauty
+    except ImportError as error:
+        raise ImportError("canonical_labelling(backend='pynauty') needs the pynauty package "
+                          "(pip install pynauty, or scalars[nauty])") from error
+    n = A.shape[-1]
+    off_diagonal = ~np.eye(n, dtype=bool)
+    samples, orders = [], []
+    for s, graph in enumerate(A):
+        weights = np.unique(graph[off_diagonal & (graph != 0)])
+        if len(weights) > 1:
+            raise ValueError(f"backend='pynauty' takes graphs whose nonzero off-diagonal entries are all equal; graph {s} "
+                             f"has {len(weights)} different ones ({weights[:3].tolist()}...); use backend='numpy'")
+        diagonal = np.diagonal(graph)
+        colouring = [set(np.flatnonzero(diagonal == value).tolist()) for value in np.unique(diagonal)]
+        nauty_graph = pynauty.Graph(n, adjacency_dict={i: np.flatnonzero(graph[i] != 0).tolist() for i in range(n)},
+                                    vertex_coloring=colouring)
+        generators, mantissa, exponent, _, _ = pynauty.autgrp(nauty_graph)
+        if mantissa * 10.0**exponent > max_nodes:
+            raise SearchTooLarge(s, f"its automorphism group has {mantissa * 10.0**exponent:.4g} elements, "
+                                    f"more than max_nodes={max_nodes}")
+        label = np.asarray(pynauty.canon_label(nauty_graph))
+        group = _group_elements(np.asarray(generators, dtype=np.intp).reshape(-1, n), n)
+        samples.append(np.full(len(group), s))
+        orders.append(group[:, label])  # sigma o label: also reaches the canonical form
+    sample, orders = np.concatenate(samples), np.concatenate(orders)
+    first = orders[np.r_[0, np.flatnonzero(np.diff(sample)) + 1]]
+    forms = A[np.arange(len(A))[:, None, None], first[:, :, None], first[:, None, :]]
+    return forms, sample, orders
+
+
+def _group_elements(generators, n):
+    """Every element (m, n) of the permutation group that ``generators`` (k, n) generate."""
+    elements = {tuple(range(n))}
+    frontier = [np.arange(n)]
+    while frontier:
+        new = []
+        for element in frontier:
+            for generator in generators:
+                product = generator[element]
+                if tuple(product) not in elements:
+                    elements.add(tuple(product))
+                    new.append(product)
+        frontier = new
+    return np.array(sorted(elements), dtype=np.intp)

@@ -16,7 +16,7 @@ The attributes ``group``, ``layout``, ``output`` and ``particles`` are the param
 import numpy as np
 
 __all__ = ["RegressionDataset", "O5Synthetic", "Inertia", "ModifiedInertia", "ParticleInteraction", "ChargedNBody", "GravityField", "gravity_field",
-           "surface_patches"]
+           "surface_patches", "halo_clouds", "halo_properties"]
 
 
 class RegressionDataset:
@@ -574,3 +574,111 @@ def surface_patches(n_patches, n_points=32, noise=0.0, rotate=True, seed=None):
         points, normals = points @ np.swapaxes(Q, 1, 2), (Q @ normals[:, :, None])[..., 0]
     points = points + rng.standard_normal((n_patches, 1, 3))
     return points.reshape(n_patches, -1), normals
+
+
+def halo_clouds(n_clouds, n_points=100, anisotropic=True, seed=None):
+    """Halo-like clouds: positions and velocities of particles of a triaxial Plummer sphere.
+
+    Units ``G = M = a = 1`` (total mass, Plummer radius), equal masses ``1 / n_points``.
+    Radii are drawn from the Plummer profile ``rho ~ (1 + r^2)^(-5/2)`` truncated at
+    ``r = 10`` (its second moment diverges otherwise), directions uniformly; the positions
+    are then squashed to a random triaxial shape ``diag(1, q, s q)`` with ``q, s`` uniform in
+    ``[0.5, 1]``. Velocities are Gaussian with the isotropic Plummer dispersion
+    ``sigma^2(r) = 1 / (6 sqrt(1 + r^2))`` along the radius and
+    ``sigma^2(r) (1 - beta)`` across it, ``beta`` uniform in ``[-0.5, 0.5]`` per cloud
+    (0 with ``anisotropic=False``), all scaled by a factor uniform in ``[0.7, 1.3]`` (the
+    virial ratio changes with its square). Each cloud is then rotated by a Haar-random
+    rotation. The targets are measured on the particles by :func:`halo_properties`.
+
+    Parameters
+    ----------
+    n_clouds : int
+    n_points : int, default=100
+        Particles per cloud (at least 2).
+    anisotropic : bool, default=True
+    seed : int or None
+
+    Returns
+    -------
+    ndarray of shape (n_clouds, n_points, 6)
+        Positions (columns 0-2) and velocities (columns 3-5) of each particle.
+    """
+    for name, value, least in (("n_clouds", n_clouds, 1), ("n_points", n_points, 2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
+    rng = np.random.default_rng(seed)
+    shape = (n_clouds, n_points)
+    enclosed = rng.uniform(0.0, 1000.0 / 101.0**1.5, shape)  # M(r) = r^3 / (1 + r^2)^(3/2), up to M(10)
+    r = 1.0 / np.sqrt(enclosed ** (-2.0 / 3.0) - 1.0)
+    radial = rng.standard_normal(shape + (3,))
+    radial /= np.linalg.norm(radial, axis=-1, keepdims=True)
+    q = rng.uniform(0.5, 1.0, n_clouds)
+    axes = np.stack([np.ones(n_clouds), q, q * rng.uniform(0.5, 1.0, n_clouds)], axis=1)
+    positions = r[..., None] * radial * axes[:, None, :]
+    beta = rng.uniform(-0.5, 0.5, (n_clouds, 1, 1)) if anisotropic else np.zeros((n_clouds, 1, 1))
+    sigma = rng.uniform(0.7, 1.3, (n_clouds, 1, 1)) / np.sqrt(6.0 * np.sqrt(1.0 + r[..., None] ** 2))
+    v = sigma * rng.standard_normal(shape + (3,))
+    along = (v * radial).sum(-1, keepdims=True) * radial
+    velocities = along + np.sqrt(1.0 - beta) * (v - along)
+    Q, R = np.linalg.qr(rng.standard_normal((n_clouds, 3, 3)))
+    Q = Q * np.sign(np.diagonal(R, axis1=1, axis2=2))[:, None, :]
+    Q[:, :, 0] *= np.sign(np.linalg.det(Q))[:, None]  # Haar on SO(3)
+    rotate = np.swapaxes(Q, 1, 2)  # rows x -> Q x
+    return np.concatenate([positions @ rotate, velocities @ rotate], axis=-1)
+
+
+HALO_PROPERTIES = ("virial ratio", "b/a", "c/a", "anisotropy beta")
+
+
+def halo_properties(X, softening=0.01):
+    """Virial ratio, axis ratios and velocity anisotropy of particle clouds.
+
+    With equal masses ``m = 1 / n``, positions ``x_i`` and velocities ``v_i`` taken about
+    the centre of mass and its velocity (``G = 1``):
+
+    - virial ratio ``2 K / |W|``, ``K = m / 2 sum_i |v_i|^2``,
+      ``W = -m^2 sum_{i<j} (|x_i - x_j|^2 + softening^2)^(-1/2)`` (all pairs: ``O(n^2)``);
+    - ``b/a`` and ``c/a``: the square roots of the ratios of the eigenvalues of the
+      second-moment (inertia) tensor ``mean_i x_i x_i^T``, largest first;
+    - anisotropy ``beta = 1 - mean_i |v_t|^2 / (2 mean_i v_r^2)``, ``v_r`` the radial and
+      ``v_t`` the tangential velocity of each particle (``-inf`` for a cloud whose
+      radial velocities are all zero while some tangential one is not).
+
+    All are invariant under rotations, reflections and relabellings of the particles.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_clouds, n, 6)
+        Positions then velocities of each particle, as :func:`halo_clouds` draws them.
+    softening : float, default=0.01
+
+    Returns
+    -------
+    ndarray of shape (n_clouds, 4)
+        The four properties in that order (their names are ``HALO_PROPERTIES``).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 3 or X.shape[2] != 6 or X.shape[1] < 2:
+        raise ValueError(f"X must have shape (n_clouds, n >= 2, 6) (positions and velocities), got {X.shape}")
+    n = X.shape[1]
+    X = X - X.mean(axis=1, keepdims=True)
+    x, v = X[..., :3], X[..., 3:]
+    kinetic = 0.5 * (v * v).sum(axis=(1, 2)) / n
+    potential = np.concatenate([_inverse_distance_sum(part, softening)
+                                for part in np.array_split(x, max(1, len(x) * n * n // 2**22), axis=0)]) / n**2
+    eigenvalues = np.linalg.eigvalsh(np.swapaxes(x, 1, 2) @ x / n)  # ascending
+    r = np.linalg.norm(x, axis=-1, keepdims=True)
+    v_r = (x * v).sum(-1, keepdims=True) / np.maximum(r, np.finfo(float).tiny)
+    tangential = ((v - v_r * x / np.maximum(r, np.finfo(float).tiny)) ** 2).sum(-1)
+    with np.errstate(divide="ignore"):  # documented: -inf without radial motion
+        beta = 1.0 - tangential.mean(1) / (2.0 * (v_r[..., 0] ** 2).mean(1))
+    ratios = np.sqrt(eigenvalues[:, 1::-1] / eigenvalues[:, 2:])
+    return np.column_stack([2.0 * kinetic / potential, ratios, beta])
+
+
+def _inverse_distance_sum(x, softening):
+    """``sum_{i<j} (|x_i - x_j|^2 + softening^2)^(-1/2)`` per cloud of ``x`` (m, n, 3)."""
+    r = (x * x).sum(-1)
+    squared = np.maximum(r[:, :, None] + r[:, None, :] - 2.0 * x @ np.swapaxes(x, 1, 2), 0.0) + softening**2
+    squared[:, np.arange(x.shape[1]), np.arange(x.shape[1])] = np.inf
+    return 0.5 * (1.0 / np.sqrt(squared)).sum(axis=(1, 2))

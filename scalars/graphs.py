@@ -19,8 +19,17 @@ when its entries are distinct, and ``W`` the off-diagonal part, so ``W`` is reco
 They are not complete: where diagonal entries repeat, distinct orbits can share features;
 for an unweighted graph (zero diagonal) they reduce to the total edge weight, so put
 distinct node weights on the diagonal first (for example degrees, or node labels).
+
+Node weights from walks (degrees, closed-walk counts, any function of powers of ``A``) are
+the same at every node of a walk-regular graph, and equal on two strongly regular graphs
+with the same parameters, such as the 4x4 rook's graph and the Shrikhande graph (both
+srg(16, 6, 2, 2)). :func:`node_clique_counts` counts structure that walks do not: the
+4-cliques through each node, the triangles of its neighbourhood (rook: its neighbourhood is
+two disjoint triangles, 2 four-cliques; Shrikhande: a 6-cycle, none).
+``GraphInvariants(cliques=True)`` appends the invariants of the graph weighted by them.
 """
 
+from math import comb
 from numbers import Real
 
 import numpy as np
@@ -30,12 +39,73 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from scalars._backend import as_backend_of, as_floating, as_index, concatenate, diagonal, swap_last, vandermonde
 
-__all__ = ["GraphInvariants", "graph_invariants", "graph_invariant_names", "n_graph_invariants"]
+__all__ = ["GraphInvariants", "graph_invariants", "graph_invariant_names", "n_graph_invariants",
+           "node_clique_counts", "clique_weights"]
 
 
 def n_graph_invariants(n):
     """Number of features of :func:`graph_invariants` for ``n`` nodes: ``n (n + 3) / 2``."""
     return n * (n + 3) // 2
+
+
+def node_clique_counts(A):
+    """Edges, triangles and 4-cliques through each node of the graph of the nonzero entries.
+
+    Parameters
+    ----------
+    A : array-like of shape (..., n, n)
+        Symmetric; only which off-diagonal entries are nonzero matters.
+
+    Returns
+    -------
+    ndarray of int64, shape (..., n, 3)
+        Per node ``i``: its degree, the number of edges among its neighbours (triangles
+        through ``i``) and the number of triangles among its neighbours (4-cliques through
+        ``i``). Computed with matrix products, ``O(n^4)`` per graph: for graphs of tens of
+        nodes.
+
+    Examples
+    --------
+    >>> K4 = np.ones((4, 4)) - np.eye(4)
+    >>> node_clique_counts(K4)[0].tolist()
+    [3, 3, 1]
+    """
+    A = np.asarray(A)
+    n = A.shape[-1]
+    S = ((A != 0) & ~np.eye(n, dtype=bool)).astype(np.int64)
+    common = S @ S  # common[j, k]: neighbours shared by j and k
+    edges_between = S * common  # triangles on each edge
+    triangles = (edges_between * S).sum(-1) // 2
+    # 4-cliques through i: triangles j-k-l among i's neighbours, sum_{jkl} S_ij S_ik S_il S_jk S_kl S_lj / 6.
+    neighbours = S[..., :, None, :] * S[..., :, :, None]  # (..., i, j, k): S_ij S_ik
+    inside = neighbours * S[..., None, :, :]  # S_ij S_ik S_jk
+    four = np.einsum("...ijk,...ikl,...ilj->...i", inside, inside, inside) // 6
+    return np.stack([S.sum(-1), triangles, four], axis=-1)
+
+
+def clique_weights(A):
+    """One node weight in ``[1, 2)`` that orders the nodes as ``(4-cliques, triangles, degree)``.
+
+    ``w_i = 1 + c_i / (C + 1) + t_i / ((C + 1)(T + 1)) + d_i / ((C + 1)(T + 1) n)`` from the
+    counts of :func:`node_clique_counts` (``c_i`` 4-cliques, ``t_i`` triangles, ``d_i``
+    degree), with ``C = binom(n - 1, 3)`` and ``T = binom(n - 1, 2)`` their largest values:
+    each count is a digit of its own, so two nodes get equal weights exactly when all three
+    counts agree. The 4-cliques lead because walk counts (which can be put on the diagonal
+    of ``A`` itself) already see degrees and triangles; the weights stay near 1 so that
+    their powers up to ``2n - 1`` fit float32.
+
+    Parameters
+    ----------
+    A : array-like of shape (..., n, n)
+
+    Returns
+    -------
+    ndarray of float64, shape (..., n)
+    """
+    counts = node_clique_counts(A).astype(np.float64)
+    n = counts.shape[-2]
+    cliques, triangles = comb(n - 1, 3) + 1, comb(n - 1, 2) + 1
+    return 1.0 + (counts[..., 2] + (counts[..., 1] + counts[..., 0] / n) / triangles) / cliques
 
 
 def graph_invariants(A):
@@ -86,6 +156,12 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
     ----------
     tol : float, default=1e-8
         Largest ``|A_ij - A_ji|`` accepted, relative to ``max(1, max |A|)``.
+    cliques : bool, default=False
+        Append the ``n (n + 3) / 2`` invariants of the unweighted graph of the nonzero
+        off-diagonal entries with :func:`clique_weights` (degree, triangles and 4-cliques
+        of each node) on its diagonal. They see what walk counts do not: they split the
+        4x4 rook's graph from the Shrikhande graph. The first ``n (n + 3) / 2`` features
+        are those of ``cliques=False``, unchanged.
 
     Attributes
     ----------
@@ -94,7 +170,7 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         ``n * n``, the width of the flat input.
     n_output_features_ : int
-        ``n (n + 3) / 2``.
+        ``n (n + 3) / 2``, twice that with ``cliques=True``.
 
     Examples
     --------
@@ -109,10 +185,11 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {"tol": [Interval(Real, 0, None, closed="left")]}
+    _parameter_constraints = {"tol": [Interval(Real, 0, None, closed="left")], "cliques": ["boolean"]}
 
-    def __init__(self, tol=1e-8):
+    def __init__(self, tol=1e-8, cliques=False):
         self.tol = tol
+        self.cliques = cliques
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -131,7 +208,7 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
         """
         X = validate_data(self, _flat(X), dtype=[np.float64, np.float32])
         self.n_nodes_ = _side(X.shape[1])
-        self.n_output_features_ = n_graph_invariants(self.n_nodes_)
+        self.n_output_features_ = n_graph_invariants(self.n_nodes_) * (2 if self.cliques else 1)
         _check_symmetric(X.reshape(-1, self.n_nodes_, self.n_nodes_), self.tol)
         return self
 
@@ -145,7 +222,7 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, n (n + 3) / 2)
+        ndarray of shape (n_samples, n_output_features_)
             Same float dtype as X.
 
         Raises
@@ -164,10 +241,18 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         A = X.reshape(-1, self.n_nodes_, self.n_nodes_)
         _check_symmetric(A, self.tol)
-        return graph_invariants(A)
+        features = graph_invariants(A)
+        if not self.cliques:
+            return features
+        support = ((A != 0) & ~np.eye(self.n_nodes_, dtype=bool)).astype(A.dtype)
+        weighted = support + clique_weights(A)[..., None].astype(A.dtype) * np.eye(self.n_nodes_, dtype=A.dtype)
+        return np.concatenate([features, graph_invariants(weighted)], axis=-1)
 
     def get_feature_names_out(self, input_features=None):
         """Names such as ``sum_i A_ii^2`` and ``sum_i!=j A_ii^0 A_ij A_jj^1``.
+
+        With ``cliques=True`` the appended features have the same names, each followed
+        by ``[cliques]``.
 
         Parameters
         ----------
@@ -179,7 +264,10 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
         feature_names_out : ndarray of str objects, shape (n_output_features_,)
         """
         check_is_fitted(self)
-        return graph_invariant_names(self.n_nodes_)
+        names = graph_invariant_names(self.n_nodes_)
+        if not self.cliques:
+            return names
+        return np.concatenate([names, [f"{name} [cliques]" for name in names]]).astype(object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -216,3 +216,38 @@ def test_float32_inputs_give_float32_features_invariant_to_single_precision():
     assert F.dtype == G.dtype == np.float32
     assert relative_difference(F, graphs.transform(P @ A @ P.T)) < 1e-4
     assert relative_difference(G, clouds.transform(X[:, ::-1] @ Q.T)) < 1e-4
+
+
+def test_node_clique_counts_closed_forms():
+    from math import comb
+
+    from scalars.graphs import node_clique_counts
+
+    for n in (4, 6):
+        complete = np.ones((n, n)) - np.eye(n)
+        assert (node_clique_counts(complete) == [n - 1, comb(n - 1, 2), comb(n - 1, 3)]).all()
+    cycle = np.roll(np.eye(5), 1, axis=1) + np.roll(np.eye(5), -1, axis=1)
+    assert (node_clique_counts(cycle) == [2, 0, 0]).all()
+    # K4 with a pendant node 4 on node 0, and weights and a diagonal that do not count.
+    A = np.zeros((5, 5))
+    A[:4, :4] = 2.5 * (np.ones((4, 4)) - np.eye(4))
+    A[0, 4] = A[4, 0] = -1.0
+    A[4, 4] = 7.0
+    assert node_clique_counts(A).tolist() == [[4, 3, 1], [3, 3, 1], [3, 3, 1], [3, 3, 1], [1, 0, 0]]
+
+
+def test_clique_invariants_split_rook_from_shrikhande_and_stay_invariant():
+    from scalars.graph_enumeration import rook_graph, shrikhande_graph
+
+    pair = np.stack([rook_graph(4), shrikhande_graph()]).astype(np.float64)
+    plain, cliques = GraphInvariants().fit(pair), GraphInvariants(cliques=True).fit(pair)
+    F, G = plain.transform(pair), cliques.transform(pair)
+    assert G.shape == (2, 2 * 152) == (2, len(cliques.get_feature_names_out()))
+    assert np.array_equal(G[:, :152], F)  # the old features, unchanged
+    assert relative_difference(F[0], F[1]) == 0  # srg(16, 6, 2, 2) twice: walks see nothing
+    assert relative_difference(G[0], G[1]) > 1e-3  # rook: two 4-cliques at each node; Shrikhande: none
+    for dtype, tolerance in ((np.float64, 1e-10), (np.float32, 1e-4)):
+        for graph in pair.astype(dtype):
+            P = np.eye(16, dtype=dtype)[rng.permutation(16)]
+            moved = cliques.transform((P @ graph @ P.T)[None])
+            assert moved.dtype == dtype and relative_difference(cliques.transform(graph[None]), moved) < tolerance

@@ -59,3 +59,17 @@ def test_surface_patches_rotate_the_same_patches_with_their_normals():
         surface_patches(5, 2)
     with pytest.raises(ValueError, match="noise must be a finite number >= 0, got -1"):
         surface_patches(5, noise=-1.0)
+
+
+def test_deep_sets_pooling_is_a_mean_over_points():
+    torch.manual_seed(0)
+    net = PointNet(n_points=10, n_outputs=2, d=6, pooling="mean").double()
+    X = rng.standard_normal((5, 60))
+    with torch.no_grad():
+        points = torch.tensor(X).reshape(5, 10, 6)
+        expected = net.head(net.point(points - points.mean(dim=1, keepdim=True)).mean(dim=1))
+        assert torch.allclose(net(torch.tensor(X)), expected)
+        shuffled = X.reshape(5, 10, 6)[:, rng.permutation(10)].reshape(5, 60)
+        assert torch.abs(net(torch.tensor(shuffled)) - expected).max() < 1e-12
+    with pytest.raises(ValueError, match="pooling must be 'max' or 'mean', got 'sum'"):
+        PointNet(10, 2, pooling="sum")

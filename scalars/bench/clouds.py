@@ -3,6 +3,7 @@
     python -m scalars bench clouds            # 10,000 clouds of 100, 300 and 1000 points
     python -m scalars bench clouds --quick    # 1,000 clouds
     python -m scalars bench clouds --normals  # normal estimation instead (scalars.bench.normals)
+    python -m scalars bench clouds --halos    # halo-like clouds instead (scalars.bench.halos)
 
 Each cloud is ``N`` points in 3-D, Gaussian; the transformer is the default
 ``PointCloudInvariants(d=3, degree=3, center=True)`` (16 features, no ``N x N`` matrix),
@@ -19,7 +20,7 @@ import numpy as np
 from scipy.stats import ortho_group
 
 from scalars import PointCloudInvariants
-from scalars.bench import normals
+from scalars.bench import halos, normals
 
 CHUNK = 500
 
@@ -33,11 +34,14 @@ def main(argv=None):
     parser.add_argument("--clouds", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="1,000 clouds")
     parser.add_argument("--normals", action="store_true", help="normal estimation on surface patches instead")
+    parser.add_argument("--halos", action="store_true", help="halo-like clouds: regression and featurizing cost")
     parser.add_argument("--patches", type=int, default=None, help="--normals: training patches (4,000; 1,000 quick)")
     parser.add_argument("--epochs", type=int, default=None, help="--normals: training epochs (100; 10 quick)")
     args = parser.parse_args(argv)
     if args.normals:
         return normals.main(args.quick, args.patches, args.epochs)
+    if args.halos:
+        return halos.main(args.quick)
     if args.quick:
         args.clouds = 1_000
     rng = np.random.default_rng(0)

@@ -27,6 +27,9 @@ Rows (all float64, ``scalars.nn.mlp`` with its default hidden layers (64, 64) an
   decimal place), standardised over the graphs, into an MLP. The invariants separate
   weighted graphs whose node weights are distinct; on unweighted graphs they see no more
   than their node weights let them.
+  The last such row adds ``cliques=True`` (the invariants of the graph with
+  :func:`scalars.graphs.clique_weights`, degree, triangles and 4-cliques of each node, on
+  the diagonal), which walk counts cannot replace on walk-regular graphs.
 - ``FA-MLP``: an MLP on the flat adjacency matrix averaged over a frame of
   :class:`scalars.averaging.FrameAverage` (group ``"S(n)"``, layout ``"T2"``), exactly
   invariant: the spectral frame, its cap raised to 8! on up to 8 nodes, 4096 (the default)
@@ -133,18 +136,18 @@ def node_weights(A):
     return dict(zip(NODE_WEIGHTS, [np.zeros_like(degrees), degrees, degrees + triangles / 10, degrees + walks]))
 
 
-def invariant_features(A, weights):
+def invariant_features(A, weights, cliques=False):
     """Standardised GraphInvariants of ``A + diag(weights)``: the distinct rows, and each graph's row."""
     X = A + weights[:, :, None] * np.eye(A.shape[-1])
-    features = torch.as_tensor(GraphInvariants().fit_transform(X))
+    features = torch.as_tensor(GraphInvariants(cliques=cliques).fit_transform(X))
     features = Standardizer(features.shape[1]).double().fit(features)(features)
     distinct, inverse = np.unique(features.numpy(), axis=0, return_inverse=True)
     return torch.as_tensor(distinct), inverse.ravel()
 
 
-def invariant_mlp(weights_name):
+def invariant_mlp(weights_name, cliques=False):
     def build(A):
-        features, inverse = invariant_features(A, node_weights(A)[weights_name])
+        features, inverse = invariant_features(A, node_weights(A)[weights_name], cliques)
 
         def outputs(seed, rows):
             torch.manual_seed(seed)
@@ -255,6 +258,7 @@ def gin(A, layers=4, width=64):
 
 MODELS = [
     *[(f"GraphInvariants + MLP, {name}", invariant_mlp(name)) for name in NODE_WEIGHTS],
+    (f"GraphInvariants(cliques=True) + MLP, {NODE_WEIGHTS[-1]}", invariant_mlp(NODE_WEIGHTS[-1], cliques=True)),
     ("FA-MLP (spectral frames)", frame_averaged(canonical=False)),
     ("FA-MLP (canonical-labelling frames)", frame_averaged(canonical=True)),
     ("GA-MLP (16 random relabellings)", group_averaged),

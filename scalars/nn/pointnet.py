@@ -2,7 +2,8 @@
 
 - :class:`PointNet` (Qi et al., 2017): a shared MLP on each centred point, a max over the
   points, an MLP head. Invariant to the order of the points and to translations, not to
-  rotations (wrap it in :class:`scalars.nn.FrameAveraging` for that).
+  rotations (wrap it in :class:`scalars.nn.FrameAveraging` for that). With
+  ``pooling="mean"`` it is a DeepSets network (Zaheer et al., 2017).
 - :class:`PointTensorNet`: an ``S(n) x E(d)``-equivariant map to symmetric ``d x d`` tensors,
   ``sum_s f_s V_s`` over the tensors ``V_s`` of the cloud (``y_i y_i^T`` for each centred
   point ``y_i``, the identity, the covariance ``C`` and ``C^2``) with coefficients ``f_s``
@@ -43,7 +44,7 @@ def _centred(module, X):
 
 
 class PointNet(nn.Module):
-    """Shared MLP on centred points, max over the points, MLP head.
+    """Shared MLP on centred points, max (or mean) over the points, MLP head.
 
     Parameters
     ----------
@@ -52,22 +53,28 @@ class PointNet(nn.Module):
     d : int, default=3
     width : int, default=64
         Width of the per-point features and of the hidden layers.
+    pooling : {"max", "mean"}, default="max"
+        How the per-point features are pooled: ``"max"`` is PointNet, ``"mean"`` a
+        DeepSets network (a sum over the points, divided by ``n_points``).
     device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
         Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
     """
 
-    def __init__(self, n_points, n_outputs, d=3, width=64, device="cpu"):
+    def __init__(self, n_points, n_outputs, d=3, width=64, pooling="max", device="cpu"):
         super().__init__()
         for name, value in (("n_points", n_points), ("n_outputs", n_outputs), ("d", d), ("width", width)):
             _check_size(name, value, 1)
-        self.n_points, self.d = n_points, d
+        if pooling not in ("max", "mean"):
+            raise ValueError(f"pooling must be 'max' or 'mean', got {pooling!r}")
+        self.n_points, self.d, self.pooling = n_points, d, pooling
         self.point = mlp(d, width, hidden=(width,))
         self.head = mlp(width, n_outputs, hidden=(width,))
         self.to(resolve_device(device, "PointNet: device"))
 
     def forward(self, X):
         """``X`` (n_samples, n_points * d) -> (n_samples, n_outputs)."""
-        return self.head(self.point(_centred(self, X)).amax(dim=1))
+        features = self.point(_centred(self, X))
+        return self.head(features.amax(dim=1) if self.pooling == "max" else features.mean(dim=1))
 
 
 class PointTensorNet(nn.Module):
