@@ -296,12 +296,12 @@ class Upsample(nn.Module):
     """Images of ``m`` pixels a side to ``factor * m``: the coarse pixels on a sub-grid through the centre.
 
     Coarse pixel ``j`` sits on the fine pixel ``s + factor * j`` (``s = c mod factor``,
-    ``c = (factor * m) // 2``: the pixels :class:`AveragePool` keeps, so the coarse centre
+    ``c = (factor * m) // 2``: the pixels :class:`~scalars.fields.AveragePool` keeps, so the coarse centre
     ``m // 2`` sits on the fine centre), and every fine pixel is filled from its coarse
     neighbours along each axis:
 
     * ``"linear"``: ``(1 - r / f) x_j + (r / f) x_(j+1)`` at ``s + f j + r``, ``0 <= r < f``
-      (periodic), which is ``f^d`` times the transpose of :class:`AveragePool`: its
+      (periodic), which is ``f^d`` times the transpose of :class:`~scalars.fields.AveragePool`: its
       weights depend only on distances to the sub-grid, so turning the grid about its centre
       commutes with it, for any ``factor``;
     * ``"nearest"``: the value of the nearest coarse pixel; only for odd ``factor``, since

@@ -4,8 +4,8 @@ Both carry *mixed features* (:mod:`scalars.fields.mixed`): ``channels`` images o
 order ``0 .. hidden_order`` and each parity. A residual block adds to its input
 ``conv2(gate(z) + products(saturate(z)))`` with ``z = conv1(input)``: a
 :class:`~scalars.fields.MixedGate` and the channelwise outer products of the types
-(:func:`~scalars.fields.mixed.mixed_products`, up to order 2) of the saturated features
-(:func:`~scalars.fields.mixed.saturate`: lengths below 1, so that the quadratic terms do
+(``scalars.fields.mixed.mixed_products``, up to order 2) of the saturated features
+(``scalars.fields.mixed.saturate``: lengths below 1, so that the quadratic terms do
 not compound from block to block), so that a block can form
 ``u . grad w`` from a vector ``u`` and a gradient. :class:`GeometricResNet` is an embedding
 convolution, ``blocks`` residual blocks and an output convolution;

@@ -44,7 +44,7 @@ def outer_product(a, b, a_order, b_order, d=2):
     -------
     Images of shape (broadcast leading axes, n, ..., n, d x (a_order + b_order)): ``a``'s
     tensor indices, then ``b``'s. Parity: the sum of the two, mod 2
-    (:func:`product_type`).
+    (``product_type``).
 
     Examples
     --------
