@@ -1,6 +1,6 @@
 """Gravity fields: an equivariant geometric CNN against plain CNNs of the same size.
 
-``python -m scalars bench fields [--quick] [--sizes 10,100,1000] [--seeds 3] [--steps N] [--no-averaging]``
+``python -m scalars bench fields [--quick] [--sizes 10,100,1000] [--seeds 3] [--steps N] [--no-averaging] [--no-peers]``
 draws :class:`~scalars.datasets.GravityField` images (16 x 16 periodic grid, 5 point
 masses in, their gravitational vector field out) and trains, with :func:`scalars.nn.fit`
 (Adam, cosine decay, the weights of the best epoch on a 10% validation split), on the
@@ -22,7 +22,7 @@ first ``n_train`` images of a training set, the fields divided by their root mea
 The two averaged rows cost most of the time (the CNN runs 8 or about 2 times per image):
 ``--no-averaging`` leaves them out. The full protocol (no options) is 10, 100 and 1000
 training images, 2000 steps, 3 seeds, all five rows; ``--quick`` is 10 and 100 images, 200
-steps, 2 seeds, without the averaged rows (under 3 minutes on 2 loaded cores).
+steps, 2 seeds, without the averaged rows (about 2 minutes of CPU; 474 s before).
 
 With the peers environment (``make peers``; ``scalars.bench.peers``), one more row:
 
@@ -196,7 +196,7 @@ def table(rows):
 
 
 def main(argv=None):
-    """``python -m scalars bench fields [--quick] [--sizes 10,100,1000] [--seeds 3] [--steps N] [--no-averaging]``."""
+    """``python -m scalars bench fields [--quick] [--sizes 10,100,1000] [--seeds 3] [--steps N] [--no-averaging] [--no-peers]``."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench fields", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="10 and 100 training images, 200 steps, 2 seeds, no averaged rows")

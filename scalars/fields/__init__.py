@@ -15,8 +15,9 @@ and the averages of any CNN over the point group or a frame
 (``ImageAveraging``) complete the three classic ways. Outer products and contractions
 (``outer_product``, ``contract``), features of mixed orders and parities (``MixedConv``,
 ``MixedGate``), ``Upsample`` and the residual and U-shaped networks built from them
-(``GeometricResNet``, ``GeometricUNet``) are the geometric networks of Gregory et al. The torch layers are imported on first use, so
-that ``import scalars.fields`` does not import torch.
+(``GeometricResNet``, ``GeometricUNet``) are the geometric networks of Gregory et al.; the
+vorticity solver of :mod:`scalars.fields.navier_stokes` gives them a flow to learn. The torch
+layers are imported on first use, so that ``import scalars.fields`` does not import torch.
 """
 
 from scalars.fields.filters import invariant_filter_count, invariant_filters
