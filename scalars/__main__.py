@@ -26,6 +26,7 @@ BENCHMARKS = {
     "clouds": ("scalars.bench.clouds", "PointCloudInvariants of 10,000 clouds of 100 to 1000 points: time per point; --normals, --halos"),
     "graphs": ("scalars.bench.graphs", "GRAPH8c: pairs of non-isomorphic graphs that untrained invariant models confuse"),
     "fields": ("scalars.bench.fields", "gravity fields: an equivariant geometric CNN against plain CNNs of the same size"),
+    "navier_stokes": ("scalars.bench.navier_stokes", "2-D Navier-Stokes vorticity: a geometric ResNet / U-net against its plain twin, 20-step rollouts"),
     "digits": ("scalars.bench.digits", "rotated digits: p4m group CNN, geometric CNN, plain CNN (+ D4 aug), trained upright, tested in 8 orientations"),
     "approximate": ("scalars.bench.approximate", "approximate symmetry: ModifiedInertia (MLP, equivariant, RPP, soft penalty, g as input); --perfect-symmetry, --inpainting, --care, --windy-pendulum"),
     "scale": ("scalars.bench.scale", "dask: O(3) invariants of 1e8 x 5 x 3 and predict on 1e7 rows, on a LocalCluster"),

@@ -51,7 +51,14 @@ def test_plain_cnn_has_the_image_format_but_not_the_symmetry():
 def test_fields_benchmark_prints_a_table(capsys):
     from scalars.__main__ import main
 
-    assert main(["bench", "fields", "--quick", "--sizes", "4", "--seeds", "1", "--steps", "1"]) == 0
+    assert main(["bench", "fields", "--quick", "--sizes", "4", "--seeds", "1", "--steps", "1", "--no-peers"]) == 0
     out = capsys.readouterr().out
     for name in ["geometric CNN", "plain CNN", "plain CNN + D4 aug", "4 images"]:
         assert name in out
+
+
+def test_fields_table_reads_not_run_for_a_missing_peer():
+    from scalars.bench.fields import PEER, table
+
+    rows = [("geometric CNN", 10, 0, 448, 0.01, 1e-15, 1.0), (PEER, 10, 0, 0, np.nan, np.nan, 0.0)]
+    assert table(rows).splitlines()[-1] == f"| {PEER} | not run | not run | not run |"

@@ -131,10 +131,41 @@ class _Average:
         """Anything shared by all chunks of one call (Monte Carlo draws)."""
         return None
 
-    def _rows_per_sample(self, plan):
+    def rows_per_sample(self, plan):
+        """Hook for subclasses: about how many frame rows one sample takes (sizes the chunks).
+
+        Parameters
+        ----------
+        plan : object
+            What ``_plan(X)`` returned for the whole call (the elements and draws of a
+            :class:`GroupAverage`, None for frames).
+
+        Returns
+        -------
+        int
+            Positive; ``max_rows // rows_per_sample(plan)`` samples go into one chunk.
+        """
         raise NotImplementedError
 
-    def _frame(self, X, offset, plan):
+    def chunk_frame(self, X, offset, plan):
+        """Hook for subclasses: the :class:`~scalars.averaging.Frame` of the rows of one chunk of ``X``.
+
+        :meth:`frame` calls it on all of ``X``, and averaging calls it chunk by chunk.
+
+        Parameters
+        ----------
+        X : array of shape (n_chunk, n_features)
+            The chunk's rows.
+        offset : int
+            The index in the whole input of the chunk's first row (for per-row random draws).
+        plan : object
+            What ``_plan`` returned for the whole input.
+
+        Returns
+        -------
+        Frame
+            Its ``sample`` indices count from 0 within the chunk.
+        """
         raise NotImplementedError
 
     def frame(self, X):
@@ -145,7 +176,7 @@ class _Average:
         Frame
         """
         self._check(X)
-        return self._frame(X, 0, self._plan(X))
+        return self.chunk_frame(X, 0, self._plan(X))
 
     def _pull(self, frame, X):
         """The inputs ``Phi`` sees for the rows of ``frame``."""
@@ -178,9 +209,9 @@ class _Average:
         """Per chunk: the frame and ``rho_out(h) Phi(rho_in(h)^-1 x)`` for each row, as columns."""
         self._check(X)
         plan = self._plan(X)
-        step = max(1, self.max_rows // self._rows_per_sample(plan))
+        step = max(1, self.max_rows // self.rows_per_sample(plan))
         for start in range(0, len(X), step):
-            frame = self._frame(X[start : start + step], start, plan)
+            frame = self.chunk_frame(X[start : start + step], start, plan)
             distinct, position = frame.distinct_inputs()  # Phi once per input, not per symmetry
             chunk = X[start : start + step]
             Y = func(self._pull(frame.subset(distinct), chunk))
@@ -382,10 +413,10 @@ class GroupAverage(_Average):
     def _plan(self, X):
         return self.elements()
 
-    def _rows_per_sample(self, plan):
+    def rows_per_sample(self, plan):
         return len(plan[1])
 
-    def _frame(self, X, offset, plan):
+    def chunk_frame(self, X, offset, plan):
         elements, draw = plan
         n, m = len(X), len(draw)
         sample = np.repeat(np.arange(n), m)
@@ -572,7 +603,7 @@ class FrameAverage(_Average):
                     f"symmetric (within tol={tol:g}): {kind} symmetric matrices"
                 )
 
-    def _rows_per_sample(self, plan):
+    def rows_per_sample(self, plan):
         if self.graph:
             return 16  # typical: a few eigenvector signs; symmetric graphs have more rows
         return 2 ** (0 if self.base is None else self.base.d)
@@ -597,7 +628,7 @@ class FrameAverage(_Average):
             return np.where(noise, 0.0, rows)
         return rows.masked_fill(as_index(noise, rows), 0.0)
 
-    def _frame(self, X, offset, plan):
+    def chunk_frame(self, X, offset, plan):
         n = len(X)
         if self.graph:
             k = self.group.d
@@ -690,7 +721,7 @@ class FrameAverage(_Average):
         """
         self._check(X)
         canonical = FrameAverage(self.group, self.layout, self.output, True, self.tol, self.degenerate)
-        frame = canonical._frame(X, 0, None)
+        frame = canonical.chunk_frame(X, 0, None)
         rows = canonical._pull(frame, X)
         first = np.flatnonzero(np.r_[True, np.diff(frame.sample) > 0])
         forms = to_numpy(rows)

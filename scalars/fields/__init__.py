@@ -12,16 +12,22 @@ layers built from them (Gregory et al. 2023, "Geometric convolutions").
 Regular group convolutions for p4 and p4m (``LiftingConv``, ``GroupConv``, ``GroupPool``,
 ``GroupCNN``), steerable filters (``steerable_filters``, ``SteerableConv``, ``SteerableCNN``)
 and the averages of any CNN over the point group or a frame
-(``ImageAveraging``) complete the three classic ways. The torch layers are imported on first use, so
-that ``import scalars.fields`` does not import torch.
+(``ImageAveraging``) complete the three classic ways. Outer products and contractions
+(``outer_product``, ``contract``), features of mixed orders and parities (``MixedConv``,
+``MixedGate``), ``Upsample`` and the residual and U-shaped networks built from them
+(``GeometricResNet``, ``GeometricUNet``) are the geometric networks of Gregory et al.; the
+vorticity solver of :mod:`scalars.fields.navier_stokes` gives them a flow to learn. The torch
+layers are imported on first use, so that ``import scalars.fields`` does not import torch.
 """
 
 from scalars.fields.filters import invariant_filter_count, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, act
+from scalars.fields.products import contract, outer_product
 
 __all__ = ["act", "invariant_filters", "invariant_filter_count", "ImageRep", "GridGroup", "GeometricConv", "NormGate", "AveragePool",
            "GeometricCNN", "PlainCNN", "LiftingConv", "GroupConv", "GroupPool", "act_regular", "GroupCNN",
-           "ImageAveraging", "SteerableConv", "FieldGate", "SteerableCNN", "steerable_filters"]
+           "ImageAveraging", "SteerableConv", "FieldGate", "SteerableCNN", "steerable_filters",
+           "Upsample", "outer_product", "contract", "MixedConv", "MixedGate", "GeometricResNet", "GeometricUNet"]
 
 _TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.layers", "AveragePool": "scalars.fields.layers",
           "GeometricCNN": "scalars.fields.models", "PlainCNN": "scalars.fields.models",
@@ -29,7 +35,9 @@ _TORCH = {"GeometricConv": "scalars.fields.layers", "NormGate": "scalars.fields.
           "GroupPool": "scalars.fields.group_conv", "act_regular": "scalars.fields.group_conv",
           "GroupCNN": "scalars.fields.models", "ImageAveraging": "scalars.fields.averaging",
           "SteerableConv": "scalars.fields.steerable", "FieldGate": "scalars.fields.steerable",
-          "SteerableCNN": "scalars.fields.models", "steerable_filters": "scalars.fields.steerable"}
+          "SteerableCNN": "scalars.fields.models", "steerable_filters": "scalars.fields.steerable",
+          "Upsample": "scalars.fields.layers", "MixedConv": "scalars.fields.mixed", "MixedGate": "scalars.fields.mixed",
+          "GeometricResNet": "scalars.fields.networks", "GeometricUNet": "scalars.fields.networks"}
 
 
 def __getattr__(name):

@@ -121,10 +121,12 @@ class MomentFrameAverage(GroupAverage):
         self.tol = tol
         self._elements = np.array([signed_permutation(g, self.group.d) for g in self.group.elements()])
 
-    def _rows_per_sample(self, plan):
+    def rows_per_sample(self, plan):
+        """At most the whole point group per image."""
         return len(self._elements)
 
-    def _frame(self, X, offset, plan):
+    def chunk_frame(self, X, offset, plan):
+        """The moment frames (:func:`moment_frames`) of the images in the rows of ``X``."""
         rep = self.input_rep
         images = to_numpy(X).reshape((len(X), rep.channels) + (rep.n,) * rep.d + (rep.d,) * rep.order)
         return moment_frames(second_moments(images, rep.d, rep.order), self._elements, self.tol)

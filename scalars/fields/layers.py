@@ -16,7 +16,9 @@ Images are tensors ``(batch, channels, n, ..., n, d, ..., d)``: ``d`` grid axes,
   function of its (invariant) norm. Scalar channels (order 0, parity 0) take any pointwise
   function, such as ``torch.nn.ReLU``.
 * :class:`AveragePool` averages with tent weights and keeps every ``factor``-th pixel, on
-  a sub-grid through the centre pixel so that turning commutes with it.
+  a sub-grid through the centre pixel so that turning commutes with it; :class:`Upsample`
+  goes back, by linear interpolation from that sub-grid (``factor`` times the transpose of
+  the pooling) or by copying the nearest pixel.
 """
 
 import math
@@ -30,7 +32,8 @@ from scalars.fields.filters import check_filter_size, invariant_filters
 from scalars.fields.images import GridGroup, ImageRep, check_order_parity, image_shape
 from scalars.nn.devices import resolve_device
 
-__all__ = ["GeometricConv", "NormGate", "AveragePool", "check_images", "to_planes", "from_planes"]
+__all__ = ["GeometricConv", "NormGate", "AveragePool", "Upsample", "check_images", "to_planes", "from_planes",
+           "pad_planes", "CONVOLUTIONS"]
 
 _PADDING = ("periodic", "zero")
 
@@ -75,14 +78,19 @@ def from_planes(x, d, order, channels):
     return x.reshape((batch, channels) + (n,) * d + (d,) * order)
 
 
-def _pad(x, d, width, padding):
+def pad_planes(x, d, width, padding):
+    """Planes (batch, planes, n, ..., n) padded by ``width`` pixels on each side of each grid axis.
+
+    ``padding`` "periodic" wraps the grid around, "zero" pads with zeros.
+    """
     if width == 0:
         return x
     mode = "circular" if padding == "periodic" else "constant"
     return F.pad(x, (width, width) * d, mode=mode)
 
 
-_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+CONVOLUTIONS = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+"""torch's convolution of planes on a grid of each dimension ``d``."""
 
 
 class GeometricConv(nn.Module):
@@ -182,8 +190,8 @@ class GeometricConv(nn.Module):
     def forward(self, x):
         """Images (batch, in_channels, n.., d x in_order) -> (batch, out_channels, n.., d x out_order)."""
         check_images(x, self.d, self.in_order, self.in_channels, "the input images")
-        planes = _pad(to_planes(x, self.d, self.in_order), self.d, self.dilation * (self.size // 2), self.padding)
-        out = _CONV[self.d](planes, self.kernel().to(x.dtype), dilation=self.dilation)
+        planes = pad_planes(to_planes(x, self.d, self.in_order), self.d, self.dilation * (self.size // 2), self.padding)
+        out = CONVOLUTIONS[self.d](planes, self.kernel().to(x.dtype), dilation=self.dilation)
         out = from_planes(out, self.d, self.out_order, self.out_channels)
         if self.bias is not None:
             offset = (self.bias @ self.bias_tensors).to(x.dtype)  # (out_channels, d^out_order)
@@ -276,9 +284,84 @@ class AveragePool(nn.Module):
         if n % self.factor:
             raise ValueError(f"AveragePool: the grid's {n} pixels a side are not a multiple of factor {self.factor}")
         channels = x.shape[1]
-        planes = _pad(to_planes(x, self.d, self.order), self.d, self.factor - 1, "periodic")
+        planes = pad_planes(to_planes(x, self.d, self.order), self.d, self.factor - 1, "periodic")
         start = (n // 2) % self.factor
         planes = planes[(slice(None), slice(None)) + (slice(start, None),) * self.d]
         kernel = self.weights.to(x.dtype).expand((planes.shape[1], 1) + self.weights.shape)
-        pooled = _CONV[self.d](planes, kernel, stride=self.factor, groups=planes.shape[1])
+        pooled = CONVOLUTIONS[self.d](planes, kernel, stride=self.factor, groups=planes.shape[1])
         return from_planes(pooled, self.d, self.order, channels)
+
+
+class Upsample(nn.Module):
+    """Images of ``m`` pixels a side to ``factor * m``: the coarse pixels on a sub-grid through the centre.
+
+    Coarse pixel ``j`` sits on the fine pixel ``s + factor * j`` (``s = c mod factor``,
+    ``c = (factor * m) // 2``: the pixels :class:`~scalars.fields.AveragePool` keeps, so the coarse centre
+    ``m // 2`` sits on the fine centre), and every fine pixel is filled from its coarse
+    neighbours along each axis:
+
+    * ``"linear"``: ``(1 - r / f) x_j + (r / f) x_(j+1)`` at ``s + f j + r``, ``0 <= r < f``
+      (periodic), which is ``f^d`` times the transpose of :class:`~scalars.fields.AveragePool`: its
+      weights depend only on distances to the sub-grid, so turning the grid about its centre
+      commutes with it, for any ``factor``;
+    * ``"nearest"``: the value of the nearest coarse pixel; only for odd ``factor``, since
+      for even ones a fine pixel half-way between two coarse ones has no nearest one that a
+      reflection keeps.
+
+    Translations by ``t`` coarse pixels become translations by ``factor * t`` fine ones.
+    The tensor values are copied or averaged, so any order and parity is kept.
+
+    Parameters
+    ----------
+    factor : int
+    d : int, default 2
+    order : int, default 0
+    mode : {"linear", "nearest"}, default "linear"
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from scalars.fields import AveragePool, Upsample
+    >>> x = torch.randn(2, 3, 4, 4, 2, dtype=torch.float64)                # vector images
+    >>> Upsample(2, order=1)(x).shape
+    torch.Size([2, 3, 8, 8, 2])
+    >>> bool(torch.allclose(AveragePool(2, order=1)(Upsample(2, order=1)(x)).mean((2, 3)), x.mean((2, 3))))
+    True
+    """
+
+    _MODES = ("linear", "nearest")
+
+    def __init__(self, factor, d=2, order=0, mode="linear", device="cpu"):
+        super().__init__()
+        if int(factor) != factor or factor < 1:
+            raise ValueError(f"factor must be a positive integer, got {factor!r}")
+        if mode not in self._MODES:
+            raise ValueError(f"mode must be one of {self._MODES}, got {mode!r}")
+        if mode == "nearest" and factor % 2 == 0:
+            raise ValueError(f"mode='nearest' needs an odd factor (an even one has no symmetric nearest pixel), got {factor}")
+        self.factor, self.d, self.order, self.mode = int(factor), int(d), int(order), mode
+        self.to(resolve_device(device, "Upsample: device"))
+
+    def _sources(self, m):
+        """Per fine pixel along one axis: two coarse pixels and the weight of the second."""
+        f, n = self.factor, self.factor * m
+        offset = np.arange(n) - (n // 2) % f  # from the first sub-grid pixel
+        if self.mode == "nearest":
+            near = np.floor_divide(offset + f // 2, f) % m
+            return near, near, np.zeros(n)
+        below, r = np.floor_divide(offset, f), np.mod(offset, f)
+        return below % m, (below + 1) % m, r / f
+
+    def forward(self, x):
+        check_images(x, self.d, self.order)
+        m = x.shape[2]
+        below, above, weight = self._sources(m)
+        below, above = torch.as_tensor(below, device=x.device), torch.as_tensor(above, device=x.device)
+        for axis in range(2, 2 + self.d):
+            shape = [1] * x.ndim
+            shape[axis] = -1
+            w = torch.as_tensor(weight, dtype=x.dtype, device=x.device).reshape(shape)
+            x = (1 - w) * x.index_select(axis, below) + w * x.index_select(axis, above)
+        return x
