@@ -77,11 +77,18 @@ class LearnedPairForce(nn.Module):
         self.steps, self.particles, self.duration = steps, particles, float(duration)
         self.n_shapes = len(self.SOFTENINGS) + 2
         self.pair = mlp(5, self.n_shapes + 1, tuple(hidden))
-        nn.init.zeros_(self.pair[-1].weight)
-        nn.init.zeros_(self.pair[-1].bias)
+        self.reset_parameters()
         i, j = np.where(~np.eye(particles, dtype=bool))
         self.i, self.j = i.tolist(), j.tolist()
         self.to(resolve_device(device, "LearnedPairForce: device"))
+
+    def reset_parameters(self):
+        """torch's default initialisation, with the output layer at zero (no force: ``x + t v``)."""
+        for module in self.pair:
+            if isinstance(module, nn.Linear):
+                module.reset_parameters()
+        nn.init.zeros_(self.pair[-1].weight)
+        nn.init.zeros_(self.pair[-1].bias)
 
     def forward(self, X):
         """Positions at the end of the time unit.
