@@ -67,6 +67,7 @@ SMALL = {
     "AveragePool": lambda device: scalars.fields.AveragePool(2, device=device),
     "ScalarHNN": lambda device: scalars.dynamics.ScalarHNN(hidden=4, layers=1, device=device),
     "PairForceLaw": lambda device: scalars.dynamics.PairForceLaw(steps=2, device=device),
+    "LearnedPairForce": lambda device: scalars.dynamics.LearnedPairForce(steps=2, hidden=(4,), device=device),
 }
 
 

@@ -52,3 +52,15 @@ def test_the_models_that_moved_into_the_package_keep_their_old_names():
     with pytest.warns(FutureWarning, match=r"scalars.nn.Residual\(net, columns=slice\(5, 20\)\)"):
         residual = nbody.Residual(torch.nn.Linear(35, 15))
     assert isinstance(residual, Residual) and residual.columns == slice(5, 20)
+
+
+def test_the_force_network_ensemble_trains_three_members(tmp_path, monkeypatch):
+    monkeypatch.setattr(nbody, "N_TRAIN", 30)
+    monkeypatch.setattr(nbody, "N_VALIDATION", 20)
+    monkeypatch.setattr(nbody, "N_TEST", 20)
+    models = "scalars force network,scalars force network x3"
+    assert nbody.main(["--epochs", "1", "--models", models, "--no-progress", "--out", str(tmp_path)]) == 0
+    with open(tmp_path / "nbody.csv") as handle:
+        rows = {row["model"]: row for row in csv.DictReader(handle)}
+    assert [int(rows[model]["epochs"]) for model in models.split(",")] == [1, 3]  # epochs summed over members
+    assert all(np.isfinite(float(row["mse"])) for row in rows.values())

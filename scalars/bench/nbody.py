@@ -27,6 +27,13 @@ velocities at frame 30, the positions at frame 40:
   integrated with the generator's step over the time unit; its five coefficients are fitted by
   Levenberg-Marquardt through the integrator (trained on the first 3000 trajectories,
   the iterate of lowest error on the next 2000 kept);
+- ``scalars force network``: :class:`scalars.dynamics.LearnedPairForce`, a learned pair
+  force (an MLP of the pair's invariants weighting softened inverse-square shapes of
+  ``x_i - x_j``, plus a term along ``v_i - v_j``) integrated by 10 kick-drift steps inside
+  the network, trained in float32 with Adam at a constant 2e-4 (at 1e-3 it falls back
+  towards ``x + t v``); ``scalars force network x3`` the mean of three of them
+  (initialisation seeds ``seed``, ``seed + 1000``, ``seed + 2000``; the training time is
+  their sum);
 - ``MLP``: the plain MLP on raw coordinates (:class:`scalars.nn.Residual`: ``x +
   MLP(...)``); ``linear (x + t v)``: EGNN's linear baseline, a least-squares time
   ``t``; ``linear regression``: ordinary least squares on the raw 35 columns.
@@ -50,7 +57,7 @@ import torch
 
 import scalars.nn
 from scalars.datasets import ChargedNBody
-from scalars.dynamics import PairForceLaw
+from scalars.dynamics import LearnedPairForce, PairForceLaw
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.nn import FrameAveraging, GroupAveraging, ParticleMessagePassing, fit, mlp
 
@@ -66,6 +73,7 @@ FORCE_LAW_ITERATIONS = 15  # of Levenberg-Marquardt, each a Jacobian through 100
 # --quick: (training, validation, test) trajectories and force-law iterations
 QUICK_SIZES, QUICK_FORCE_LAW_ITERATIONS = (500, 300, 300), 3
 BATCH_SIZE = 100
+FORCE_NETWORK_STEPS = 10  # kick-drift steps of the learned force over the time unit
 POSITIONS, VELOCITIES = slice(5, 20), slice(20, 35)
 
 
@@ -80,13 +88,14 @@ def _split(data, sizes):
     return (data.X[:n_fit], data.y[:n_fit]), (data.X[n_fit:], data.y[n_fit:])
 
 
-def _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype, validation_fraction):
+def _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype, validation_fraction, learning_rate=1e-3,
+                 decay_to=0.01):
     """Train with :func:`scalars.nn.fit`: ``epochs``, or ``time_limit`` seconds (no early stop)."""
     history = fit(
         module, torch.as_tensor(X, dtype=dtype), torch.as_tensor(y, dtype=dtype), max_epochs=epochs,
-        batch_size=BATCH_SIZE, learning_rate=1e-3, validation_fraction=validation_fraction,
+        batch_size=BATCH_SIZE, learning_rate=learning_rate, validation_fraction=validation_fraction,
         patience=max(10, epochs // 5) if time_limit is None else 10**9, seed=seed, progress=progress,
-        time_limit=time_limit,
+        time_limit=time_limit, decay_to=decay_to,
     )
     return history
 
@@ -106,20 +115,27 @@ def _models(epochs, seed, time_limit=None, sizes=None, force_law_iterations=FORC
     n_train, n_validation, _ = _sizes(sizes)
     validation_fraction = n_validation / (n_train + n_validation)
 
-    def torch_model(build, group=None, averaging=None, dtype=torch.float64):
-        def train(X, y, progress):
-            torch.manual_seed(seed)
+    def torch_model(build, group=None, averaging=None, dtype=torch.float64, members=1, **training):
+        """Train ``members`` copies (initialisation seeds ``seed + 1000 m``); predict their mean."""
+        def train_member(X, y, progress, member_seed):
+            torch.manual_seed(member_seed)
             backbone = build().to(dtype)
             if averaging == "frame":
                 module = FrameAveraging(backbone, group, layout, output="5P")
             elif averaging == "group":
-                module = GroupAveraging(backbone, group, layout, output="5P", n_samples=1, seed=seed)
+                module = GroupAveraging(backbone, group, layout, output="5P", n_samples=1, seed=member_seed)
             else:
                 module = backbone
-            history = _train_torch(module, X, y, epochs, seed, progress, time_limit, dtype, validation_fraction)
+            history = _train_torch(module, X, y, epochs, member_seed, progress, time_limit, dtype,
+                                   validation_fraction, **training)
             if averaging == "group":
                 module.n_samples = 16
-            return (lambda X: _predict_torch(module, X, dtype)), len(history.train_loss), history.best_epoch
+            return module, history
+
+        def train(X, y, progress):
+            fitted = [train_member(X, y, progress, seed + 1000 * m) for m in range(members)]
+            predict = lambda X: np.mean([_predict_torch(module, X, dtype) for module, _ in fitted], axis=0)
+            return predict, sum(len(h.train_loss) for _, h in fitted), fitted[0][1].best_epoch
 
         return train
 
@@ -154,6 +170,8 @@ def _models(epochs, seed, time_limit=None, sizes=None, force_law_iterations=FORC
         print(f"  f(r, e_i e_j) = {law.to_sympy()}", flush=True)
         return (lambda X: _predict_torch(law, X)), len(history), int(np.argmin(history)) + 1
 
+    force_network = lambda: LearnedPairForce(steps=FORCE_NETWORK_STEPS)
+    force_network_training = dict(learning_rate=2e-4, decay_to=1.0)  # a constant rate: at 1e-3 it falls back towards x + t v
     params = dict(group="E(3)", layout=layout, output="5T1", particles=5)
     return {
         "scalars ridge": scalar(EquivariantRegressor(**params, degree=2, alpha=1e-6)),
@@ -168,6 +186,8 @@ def _models(epochs, seed, time_limit=None, sizes=None, force_law_iterations=FORC
         "GA-MLP": torch_model(plain_mlp, "E(3)", "group"),
         "MLP": torch_model(plain_mlp),
         "scalars force law": force_law,
+        "scalars force network": torch_model(force_network, dtype=torch.float32, **force_network_training),
+        "scalars force network x3": torch_model(force_network, dtype=torch.float32, members=3, **force_network_training),
         "linear (x + t v)": linear_time,
         "linear regression": least_squares,
     }

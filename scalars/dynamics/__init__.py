@@ -23,6 +23,8 @@
 - :func:`plot_rollouts`: predicted against true test trajectories.
 - :class:`PairForceLaw`: a central pair-force law of charged particles, a few
   coefficients fitted through the integrator.
+- :class:`LearnedPairForce`: a learned pair force of charged particles, integrated by a
+  few kick-drift steps inside the network.
 - :class:`PDELawFinder`: invariant, units-consistent PDE laws of fields on a periodic
   grid (weak-form sparse regression with saturating terms), printed with sympy.
 - :class:`FieldStepper`: a learned time-stepper of fields on a periodic grid (an
@@ -34,6 +36,7 @@
 from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendulum_data, sample_initial_states, trajectory_data
 from scalars.dynamics.field_stepper import FieldStepper
 from scalars.dynamics.force_law import PairForceLaw
+from scalars.dynamics.learned_force import LearnedPairForce
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
@@ -84,6 +87,7 @@ __all__ = [
     "MLPHNN",
     "MLPNeuralODE",
     "PairForceLaw",
+    "LearnedPairForce",
     "SparseHamiltonian",
     "train",
     "predict",
