@@ -440,7 +440,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
-        """Train the head.
+        """Train the network.
 
         Parameters
         ----------
@@ -456,8 +456,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         X, y = self._validate_trainable_data(X, y)
         seed = _seed(self.random_state)
         with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
-            head = self._equivariant_module()
-        return self._train(head, X, y, seed)
+            module = self._build_module(X.shape[1], y.shape[1])
+        return self._train(module, X, y, seed)
 
     def _validate_trainable_data(self, X, y):
         """Checked ``X`` and ``y`` columns, with the settings resolved for their size."""
@@ -470,12 +470,19 @@ class EquivariantMLPRegressor(_EquivariantBase):
             )
         return X, y
 
-    def _train(self, module, X, y, seed, penalty=None):
-        """Fit ``module``'s statistics, train it by :func:`scalars.nn.fit`, set the fitted attributes; self."""
+    def _train(self, module, X, y, seed):
+        """Fit ``module``'s statistics, train it by :func:`scalars.nn.fit`, set the fitted attributes; self.
+
+        The subclasses' training options enter through two hooks: ``_training_data`` (the
+        data the module is trained on) and ``_training_penalty`` (a term added to the loss).
+        """
         import torch
 
         from scalars.nn import fit
 
+        rep_in, rep_out = self._target_reps(module)
+        X, y = self._training_data(X, y, rep_in, rep_out, seed)
+        penalty = self._training_penalty(module, rep_in, rep_out, seed)
         # copies: X may be a read-only memmap
         X, y = torch.tensor(X, device=self.device_), torch.tensor(y, device=self.device_)
         module.fit_statistics(X, y)
@@ -498,8 +505,20 @@ class EquivariantMLPRegressor(_EquivariantBase):
             penalty=penalty,
         )
         self.module_ = module
-        self.rep_in_, self.rep_out_ = self._target_reps(module)
+        self.rep_in_, self.rep_out_ = rep_in, rep_out
         return self
+
+    def _build_module(self, n_features, n_columns):
+        """The untrained float64 network for rows of ``n_features`` columns and targets of ``n_columns``."""
+        return self._equivariant_module()
+
+    def _training_data(self, X, y, rep_in, rep_out, seed):
+        """The arrays the module is trained on: ``X`` and ``y`` themselves."""
+        return X, y
+
+    def _training_penalty(self, module, rep_in, rep_out, seed):
+        """The term ``penalty(module, X_batch)`` added to the loss of :func:`scalars.nn.fit`: none."""
+        return None
 
     def predict(self, X):
         """Predict with the trained head.
@@ -685,39 +704,13 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         self.penalty_elements = penalty_elements
         self.augmentation = augmentation
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
-
-        Returns
-        -------
-        self : object
-        """
-        import torch
-
-        from scalars.nn import augment
-
-        X, y = self._validate_trainable_data(X, y)
-        seed = _seed(self.random_state)
-        with torch.random.fork_rng(devices=[]):
-            module = self._pathway_module(X.shape[1], y.shape[1])
-        rep_in, rep_out = self._target_reps(module)
-        if self.augmentation:
-            X, y = augment(X, y, rep_in, rep_out, copies=self.augmentation, seed=seed)
-        return self._train(module, X, y, seed, self._penalty(module, rep_in, rep_out, seed))
-
     def _resolve_settings(self, n_samples):
         n_samples *= 1 + self.augmentation
         super()._resolve_settings(n_samples)
         if self.equivariance_penalty > 0:
             self.polish_ = 0.0
 
-    def _pathway_module(self, n_features, n_columns):
+    def _build_module(self, n_features, n_columns):
         from scalars.nn import PlainMLP, ResidualPathway
 
         plain = PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes), device=self.device_).double()
@@ -725,8 +718,16 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
             return plain
         return ResidualPathway(self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay)
 
-    def _penalty(self, module, rep_in, rep_out, seed):
-        """The training penalty: the priors of the paths plus the soft equivariance term."""
+    def _training_data(self, X, y, rep_in, rep_out, seed):
+        """The data and ``augmentation`` copies moved by random group elements (:func:`scalars.nn.augment`)."""
+        from scalars.nn import augment
+
+        if not self.augmentation:
+            return X, y
+        return augment(X, y, rep_in, rep_out, copies=self.augmentation, seed=seed)
+
+    def _training_penalty(self, module, rep_in, rep_out, seed):
+        """The priors of the paths plus the soft equivariance term, or None."""
         from scalars.nn import EquivariancePenalty
 
         soft = None
