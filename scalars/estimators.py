@@ -624,6 +624,16 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         Prior precision of the equivariant path.
     plain_weight_decay : float, default=1e-1
         Prior precision of the plain path; much larger.
+    plain_readout : bool, default=True
+        Give the plain path a linear map of the equivariant path's output too
+        (``plain_readout`` of :class:`scalars.nn.ResidualPathway`), as the plain weights of
+        the paper's last layer see its equivariant features: a breaking that is linear in
+        the equivariant output (ModifiedInertia's ``0.3 (I g) g^T``) then costs the plain
+        prior a few weights instead of a network of the raw columns.
+    plain_init_scale : float, default=1e-3
+        The plain path's output layer starts at this factor of its usual initial weights
+        (``init_scale`` of :class:`scalars.nn.PlainMLP`; RPP's own 1e-3): the model starts
+        almost exactly equivariant and the plain path grows only where the data pull it.
     paths : {"both", "plain"}, default="both"
     equivariance_penalty : float, default=0.0
         ``lambda >= 0`` of the soft equivariance penalty.
@@ -659,6 +669,8 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         "plain_hidden_layer_sizes": ["array-like"],
         "equivariant_weight_decay": [Interval(Real, 0, None, closed="left")],
         "plain_weight_decay": [Interval(Real, 0, None, closed="left")],
+        "plain_readout": ["boolean"],
+        "plain_init_scale": [Interval(Real, 0, None, closed="left")],
         "paths": [StrOptions({"both", "plain"})],
         "equivariance_penalty": [Interval(Real, 0, None, closed="left")],
         "penalty_elements": [Interval(Integral, 1, None, closed="left")],
@@ -686,6 +698,8 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         plain_hidden_layer_sizes=(128, 128),
         equivariant_weight_decay=1e-5,
         plain_weight_decay=1e-1,
+        plain_readout=True,
+        plain_init_scale=1e-3,
         paths="both",
         equivariance_penalty=0.0,
         penalty_elements=1,
@@ -699,6 +713,8 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         self.plain_hidden_layer_sizes = plain_hidden_layer_sizes
         self.equivariant_weight_decay = equivariant_weight_decay
         self.plain_weight_decay = plain_weight_decay
+        self.plain_readout = plain_readout
+        self.plain_init_scale = plain_init_scale
         self.paths = paths
         self.equivariance_penalty = equivariance_penalty
         self.penalty_elements = penalty_elements
@@ -713,10 +729,14 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
     def _build_module(self, n_features, n_columns):
         from scalars.nn import PlainMLP, ResidualPathway
 
-        plain = PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes), device=self.device_).double()
         if self.paths == "plain":
-            return plain
-        return ResidualPathway(self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay)
+            return PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes), device=self.device_).double()
+        plain = PlainMLP(
+            n_features, n_columns, tuple(self.plain_hidden_layer_sizes), init_scale=self.plain_init_scale, device=self.device_,
+        ).double()
+        return ResidualPathway(
+            self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay, self.plain_readout,
+        )
 
     def _training_data(self, X, y, rep_in, rep_out, seed):
         """The data and ``augmentation`` copies moved by random group elements (:func:`scalars.nn.augment`)."""
