@@ -440,7 +440,7 @@ class EquivariantMLPRegressor(_EquivariantBase):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
-        """Train the head.
+        """Train the network.
 
         Parameters
         ----------
@@ -456,8 +456,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         X, y = self._validate_trainable_data(X, y)
         seed = _seed(self.random_state)
         with torch.random.fork_rng(devices=[]):  # fit draws the weights from the seed; leave the caller's generator alone
-            head = self._equivariant_module()
-        return self._train(head, X, y, seed)
+            module = self._build_module(X.shape[1], y.shape[1])
+        return self._train(module, X, y, seed)
 
     def _validate_trainable_data(self, X, y):
         """Checked ``X`` and ``y`` columns, with the settings resolved for their size."""
@@ -470,12 +470,19 @@ class EquivariantMLPRegressor(_EquivariantBase):
             )
         return X, y
 
-    def _train(self, module, X, y, seed, penalty=None):
-        """Fit ``module``'s statistics, train it by :func:`scalars.nn.fit`, set the fitted attributes; self."""
+    def _train(self, module, X, y, seed):
+        """Fit ``module``'s statistics, train it by :func:`scalars.nn.fit`, set the fitted attributes; self.
+
+        The subclasses' training options enter through two hooks: ``_training_data`` (the
+        data the module is trained on) and ``_training_penalty`` (a term added to the loss).
+        """
         import torch
 
         from scalars.nn import fit
 
+        rep_in, rep_out = self._target_reps(module)
+        X, y = self._training_data(X, y, rep_in, rep_out, seed)
+        penalty = self._training_penalty(module, rep_in, rep_out, seed)
         # copies: X may be a read-only memmap
         X, y = torch.tensor(X, device=self.device_), torch.tensor(y, device=self.device_)
         module.fit_statistics(X, y)
@@ -498,8 +505,20 @@ class EquivariantMLPRegressor(_EquivariantBase):
             penalty=penalty,
         )
         self.module_ = module
-        self.rep_in_, self.rep_out_ = self._target_reps(module)
+        self.rep_in_, self.rep_out_ = rep_in, rep_out
         return self
+
+    def _build_module(self, n_features, n_columns):
+        """The untrained float64 network for rows of ``n_features`` columns and targets of ``n_columns``."""
+        return self._equivariant_module()
+
+    def _training_data(self, X, y, rep_in, rep_out, seed):
+        """The arrays the module is trained on: ``X`` and ``y`` themselves."""
+        return X, y
+
+    def _training_penalty(self, module, rep_in, rep_out, seed):
+        """The term ``penalty(module, X_batch)`` added to the loss of :func:`scalars.nn.fit`: none."""
+        return None
 
     def predict(self, X):
         """Predict with the trained head.
@@ -605,6 +624,16 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         Prior precision of the equivariant path.
     plain_weight_decay : float, default=1e-1
         Prior precision of the plain path; much larger.
+    plain_readout : bool, default=True
+        Give the plain path a linear map of the equivariant path's output too
+        (``plain_readout`` of :class:`scalars.nn.ResidualPathway`), as the plain weights of
+        the paper's last layer see its equivariant features: a breaking that is linear in
+        the equivariant output (ModifiedInertia's ``0.3 (I g) g^T``) then costs the plain
+        prior a few weights instead of a network of the raw columns.
+    plain_init_scale : float, default=1e-3
+        The plain path's output layer starts at this factor of its usual initial weights
+        (``init_scale`` of :class:`scalars.nn.PlainMLP`; RPP's own 1e-3): the model starts
+        almost exactly equivariant and the plain path grows only where the data pull it.
     paths : {"both", "plain"}, default="both"
     equivariance_penalty : float, default=0.0
         ``lambda >= 0`` of the soft equivariance penalty.
@@ -640,6 +669,8 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         "plain_hidden_layer_sizes": ["array-like"],
         "equivariant_weight_decay": [Interval(Real, 0, None, closed="left")],
         "plain_weight_decay": [Interval(Real, 0, None, closed="left")],
+        "plain_readout": ["boolean"],
+        "plain_init_scale": [Interval(Real, 0, None, closed="left")],
         "paths": [StrOptions({"both", "plain"})],
         "equivariance_penalty": [Interval(Real, 0, None, closed="left")],
         "penalty_elements": [Interval(Integral, 1, None, closed="left")],
@@ -667,6 +698,8 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         plain_hidden_layer_sizes=(128, 128),
         equivariant_weight_decay=1e-5,
         plain_weight_decay=1e-1,
+        plain_readout=True,
+        plain_init_scale=1e-3,
         paths="both",
         equivariance_penalty=0.0,
         penalty_elements=1,
@@ -680,36 +713,12 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         self.plain_hidden_layer_sizes = plain_hidden_layer_sizes
         self.equivariant_weight_decay = equivariant_weight_decay
         self.plain_weight_decay = plain_weight_decay
+        self.plain_readout = plain_readout
+        self.plain_init_scale = plain_init_scale
         self.paths = paths
         self.equivariance_penalty = equivariance_penalty
         self.penalty_elements = penalty_elements
         self.augmentation = augmentation
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), (n_samples, n_columns) or (n_samples, d * d)
-
-        Returns
-        -------
-        self : object
-        """
-        import torch
-
-        from scalars.nn import augment
-
-        X, y = self._validate_trainable_data(X, y)
-        seed = _seed(self.random_state)
-        with torch.random.fork_rng(devices=[]):
-            module = self._pathway_module(X.shape[1], y.shape[1])
-        rep_in, rep_out = self._target_reps(module)
-        if self.augmentation:
-            X, y = augment(X, y, rep_in, rep_out, copies=self.augmentation, seed=seed)
-        return self._train(module, X, y, seed, self._penalty(module, rep_in, rep_out, seed))
 
     def _resolve_settings(self, n_samples):
         n_samples *= 1 + self.augmentation
@@ -717,16 +726,28 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         if self.equivariance_penalty > 0:
             self.polish_ = 0.0
 
-    def _pathway_module(self, n_features, n_columns):
+    def _build_module(self, n_features, n_columns):
         from scalars.nn import PlainMLP, ResidualPathway
 
-        plain = PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes), device=self.device_).double()
         if self.paths == "plain":
-            return plain
-        return ResidualPathway(self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay)
+            return PlainMLP(n_features, n_columns, tuple(self.plain_hidden_layer_sizes), device=self.device_).double()
+        plain = PlainMLP(
+            n_features, n_columns, tuple(self.plain_hidden_layer_sizes), init_scale=self.plain_init_scale, device=self.device_,
+        ).double()
+        return ResidualPathway(
+            self._equivariant_module(), plain, self.equivariant_weight_decay, self.plain_weight_decay, self.plain_readout,
+        )
 
-    def _penalty(self, module, rep_in, rep_out, seed):
-        """The training penalty: the priors of the paths plus the soft equivariance term."""
+    def _training_data(self, X, y, rep_in, rep_out, seed):
+        """The data and ``augmentation`` copies moved by random group elements (:func:`scalars.nn.augment`)."""
+        from scalars.nn import augment
+
+        if not self.augmentation:
+            return X, y
+        return augment(X, y, rep_in, rep_out, copies=self.augmentation, seed=seed)
+
+    def _training_penalty(self, module, rep_in, rep_out, seed):
+        """The priors of the paths plus the soft equivariance term, or None."""
         from scalars.nn import EquivariancePenalty
 
         soft = None

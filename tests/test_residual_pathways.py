@@ -9,6 +9,7 @@ from scalars.datasets import ModifiedInertia
 from scalars.estimators import ResidualPathwayRegressor
 from scalars.groups import get_group
 from scalars.nn import EquivariancePenalty, PlainMLP, ResidualPathway, TensorHead, augment, fit
+from scalars.nn.training import initialize
 from scalars.reps import rep
 from scalars.testing import assert_equivariant, equivariance_error
 
@@ -97,7 +98,7 @@ def test_bad_inputs_are_named():
     with pytest.raises(TypeError, match="plain must be a torch.nn.Module, got str"):
         ResidualPathway(torch.nn.Linear(2, 2), "mlp")
     data = ModifiedInertia(8, seed=0)
-    for bad in (dict(equivariance_penalty=-1.0), dict(penalty_elements=0), dict(paths="equivariant")):
+    for bad in (dict(equivariance_penalty=-1.0), dict(penalty_elements=0), dict(paths="equivariant"), dict(plain_readout="yes")):
         with pytest.raises(InvalidParameterError, match=next(iter(bad))):
             ResidualPathwayRegressor(**data.estimator_params(), **bad).fit(data.X, data.y)
 
@@ -111,3 +112,57 @@ def test_regressor_fits_and_carries_the_reps(options):
     assert model.predict(data.X[:5]).shape == (5, 9)
     assert model.rep_in_.size == 20 and model.rep_out_.size == 9
     assert np.isfinite(equivariance_error(model, data.X[:5], rng=0)).all()
+
+
+class ExactInertia(torch.nn.Module):
+    """The inertia tensor of the rows of ModifiedInertia: an exactly O(3)-equivariant path with a rep_out."""
+
+    rep_in = rep("5T0+5T1", "O(3)")
+    rep_out = rep("T2", "O(3)")
+
+    def __init__(self):
+        super().__init__()
+        self.unit = torch.nn.Parameter(torch.ones((), dtype=torch.float64))
+
+    def forward(self, X):
+        masses, positions = X[:, :5], X[:, 5:].reshape(-1, 5, 3)
+        eye = torch.eye(3, dtype=X.dtype)
+        per_particle = (positions**2).sum(-1)[..., None, None] * eye - positions[..., :, None] * positions[..., None, :]
+        return self.unit * torch.einsum("nk,nkij->nij", masses, per_particle)
+
+
+def test_plain_readout_starts_at_zero_and_represents_the_modified_inertia_with_three_weights():
+    data = ModifiedInertia(16, seed=0)
+    X = torch.as_tensor(data.X)
+    plain = PlainMLP(20, 9, hidden=(8,)).double()
+    with torch.no_grad():
+        plain.net[-1].weight.zero_()
+        plain.net[-1].bias.zero_()
+    model = ResidualPathway(ExactInertia(), plain, plain_weight_decay=2.0, plain_readout=True)
+    assert_equivariant(model, X, rng=0)  # R = 0 at the start: the equivariant model
+    with torch.no_grad():  # 0.3 (I g) g^T for g = z: column 2 of the output gets 0.3 times column 2 of I
+        for row in range(3):
+            model.readout.weight[3 * row + 2, 3 * row + 2] = 0.3
+    np.testing.assert_allclose(model(X).reshape(16, 9).detach().numpy(), data.y, rtol=1e-12, atol=1e-12)
+    assert equivariance_error(model, X, rng=0).min() > 1e-3
+    plain_squares = sum(float((p.detach() ** 2).sum()) for p in plain.parameters()) + 3 * 0.3**2
+    assert float(model.prior_penalty().detach()) == pytest.approx(1e-5 * 1.0 + 2.0 * plain_squares, rel=1e-12)
+
+
+def test_plain_readout_needs_a_rep_out():
+    with pytest.raises(ValueError, match="plain_readout=True needs an equivariant path with a rep_out"):
+        ResidualPathway(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), plain_readout=True)
+
+
+def test_fit_redraws_a_zero_readout_and_a_small_plain_output_layer():
+    torch.manual_seed(0)
+    full, small = PlainMLP(20, 9, hidden=(8,)).double(), PlainMLP(20, 9, hidden=(8,), init_scale=1e-3).double()
+    model = ResidualPathway(ExactInertia(), small, plain_readout=True)
+    initialize(model, seed=3)  # what scalars.nn.fit does first
+    initialize(full, seed=3)
+    assert not model.readout.weight.any()
+    torch.testing.assert_close(small.net[0].weight, full.net[0].weight, rtol=0, atol=0)  # hidden layers drawn as usual
+    torch.testing.assert_close(small.net[-1].weight, 1e-3 * full.net[-1].weight, rtol=1e-15, atol=0)
+    torch.testing.assert_close(small.net[-1].bias, 1e-3 * full.net[-1].bias, rtol=1e-15, atol=0)
+    with pytest.raises(ValueError, match="PlainMLP: init_scale must be a finite number >= 0, got -1"):
+        PlainMLP(2, 2, init_scale=-1)

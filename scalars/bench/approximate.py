@@ -11,7 +11,10 @@ the test MSE and the measured equivariance error (the mean over 3 random element
 - ``equivariant MLP (no g)``: :class:`~scalars.estimators.EquivariantMLPRegressor`, exactly
   ``S(5) x O(3)``-equivariant, which the target is not;
 - ``RPP``: :class:`~scalars.estimators.ResidualPathwayRegressor`, the equivariant MLP
-  plus a plain MLP with a 10^4 times tighter Gaussian prior;
+  plus a plain MLP with a 10^4 times tighter Gaussian prior, whose output layer starts at
+  1e-3 of its usual scale and which also maps the equivariant output linearly
+  (``plain_readout``; from 2026-12-07 23:00 UTC, before which the plain path was a
+  full-scale MLP of the raw columns only);
 - ``soft penalty``: the plain MLP with :class:`~scalars.nn.EquivariancePenalty`;
 - ``ridge with g`` and ``equivariant MLP with g``: the axis ``g`` appended as an input
   vector (``symmetry_breaking_input=True``), so that the target is exactly equivariant;
@@ -19,8 +22,15 @@ the test MSE and the measured equivariance error (the mean over 3 random element
   (``"T1"``, :meth:`~scalars.datasets.ModifiedInertia.equivariant_parts`).
 
 The neural models use the estimators' ``"auto"`` training (3000 steps, half of them
-L-BFGS when there is no penalty); RPP's own runs used 500 epochs of Adam at batch 500 and
-EMLP-style networks with 3 layers of 384 channels. ``--quick``: one seed, 6 epochs.
+L-BFGS when there is no penalty). RPP's own runs
+(``experiments/prior-var-ablation/modified_inertia.py`` of
+``mfinzi/residual-pathway-priors``): 3000 samples split 1000
+train / 1000 validation / 1000 test, no standardisation, the MSE averaged over the 9
+entries in the target's units, 500 epochs of Adam at batch 500 (1000 steps) at a constant
+learning rate 3e-3, MixedEMLP with 3 layers of 384 channels, the loss
+``MSE + basic_wd * sum(w_basic^2) + equiv_wd * sum(w_equiv^2)`` with the sweep ``basic_wd`` in {5e-2, 5e-1} and
+``equiv_wd`` in {1e-2, 1e-3, 1e-4, 1e-5}, and the plain weights initialised at 1e-3 of
+the equivariant ones. ``--quick``: one seed, 6 epochs.
 
 Sections instead of the ModifiedInertia rows (one at a time, each with ``--quick``):
 

@@ -10,7 +10,12 @@ one; on data with a broken symmetry the plain path takes up the difference.
 The paper mixes the two paths inside every layer of an EMLP; here they are two whole
 networks added at the output, so any equivariant module of the package (a head, an
 :class:`~scalars.nn.EMLP`) is an equivariant path, and a :class:`PlainMLP` of the raw
-columns the other. Train with ``scalars.nn.fit(model, X, y, penalty=lambda net, x:
+columns the other. In the paper the plain weights of each layer act on the equivariant
+features of the layer below, so a symmetry breaking that is a simple (say linear)
+function of equivariant features costs the plain path little; a plain network of the raw
+columns alone has to learn those features from scratch. ``plain_readout=True`` restores
+this: the plain path also gets a linear map of the equivariant path's output columns
+(initialised at zero, under the plain prior), ``f = f_eq + R f_eq + f_plain``. Train with ``scalars.nn.fit(model, X, y, penalty=lambda net, x:
 model.prior_penalty())``.
 
 >>> import torch
@@ -47,6 +52,11 @@ class PlainMLP(nn.Module):
     n_inputs, n_outputs : int
     hidden : tuple of int, default=(128, 128)
     activation : nn.Module class, default=nn.SiLU
+    init_scale : float, default=1.0
+        The output layer's initial weights and bias times this factor, at construction and
+        at every :meth:`reset_parameters` (``scalars.nn.fit`` draws the weights with it).
+        RPP starts its plain weights at ``1e-3`` of the equivariant ones, so that the model
+        starts (almost) equivariant.
     device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
         Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
@@ -58,12 +68,27 @@ class PlainMLP(nn.Module):
         The root mean square of the training targets (1 until :meth:`fit_statistics`).
     """
 
-    def __init__(self, n_inputs, n_outputs, hidden=(128, 128), activation=nn.SiLU, device="cpu"):
+    def __init__(self, n_inputs, n_outputs, hidden=(128, 128), activation=nn.SiLU, init_scale=1.0, device="cpu"):
         super().__init__()
+        self.init_scale = _check_decay("PlainMLP", "init_scale", init_scale)
         self.standardizer = Standardizer(n_inputs)
         self.net = mlp(n_inputs, n_outputs, tuple(hidden), activation)
         self.register_buffer("output_scale", torch.tensor(1.0))
+        self._scale_output_layer()
         self.to(resolve_device(device, "PlainMLP: device"))
+
+    def reset_parameters(self):
+        """Draw the layers' weights as their constructors do, the output layer's times ``init_scale``."""
+        for layer in self.net:
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+        self._scale_output_layer()
+
+    @torch.no_grad()
+    def _scale_output_layer(self):
+        if self.init_scale != 1.0:
+            for parameter in self.net[-1].parameters():
+                parameter.mul_(self.init_scale)
 
     def forward(self, X):
         """Rows (..., n_inputs) to outputs (..., n_outputs)."""
@@ -83,10 +108,21 @@ class PlainMLP(nn.Module):
         return self
 
 
-def _check_decay(name, value):
+def _check_decay(owner, name, value):
     if isinstance(value, bool) or not isinstance(value, Real) or not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"ResidualPathway: {name} must be a finite number >= 0, got {value!r}")
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
     return float(value)
+
+
+class ZeroLinear(nn.Linear):
+    """A linear map without bias that starts at zero, also when ``scalars.nn.fit`` redraws the weights."""
+
+    def __init__(self, n_inputs, n_outputs):
+        super().__init__(n_inputs, n_outputs, bias=False)
+
+    def reset_parameters(self):
+        """Set the weight to zero (draws nothing from torch's generator)."""
+        nn.init.zeros_(self.weight)
 
 
 class ResidualPathway(nn.Module):
@@ -105,6 +141,10 @@ class ResidualPathway(nn.Module):
         ``lambda_eq`` of :meth:`prior_penalty`.
     plain_weight_decay : float, default=1e-1
         ``lambda_plain`` of :meth:`prior_penalty`; much larger than ``lambda_eq``.
+    plain_readout : bool, default=False
+        Add the plain linear map ``R`` of the equivariant output's ``rep_out.size`` columns
+        (zero at the start, a part of the plain path for the prior). Needs an equivariant
+        path with a ``rep_out``.
     device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
         Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
@@ -113,31 +153,48 @@ class ResidualPathway(nn.Module):
     rep_in, rep_out : Rep or None
         Those of the equivariant path. The sum is equivariant exactly when the plain path
         is (for example zero).
+    readout : ZeroLinear or None
+        ``R`` of ``plain_readout``, without bias.
     """
 
-    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1, device="cpu"):
+    def __init__(self, equivariant, plain, equivariant_weight_decay=1e-5, plain_weight_decay=1e-1, plain_readout=False,
+                 device="cpu"):
         super().__init__()
         for name, module in (("equivariant", equivariant), ("plain", plain)):
             if not isinstance(module, nn.Module):
                 raise TypeError(f"ResidualPathway: {name} must be a torch.nn.Module, got {type(module).__name__}")
         self.equivariant, self.plain = equivariant, plain
-        self.equivariant_weight_decay = _check_decay("equivariant_weight_decay", equivariant_weight_decay)
-        self.plain_weight_decay = _check_decay("plain_weight_decay", plain_weight_decay)
+        self.equivariant_weight_decay = _check_decay("ResidualPathway", "equivariant_weight_decay", equivariant_weight_decay)
+        self.plain_weight_decay = _check_decay("ResidualPathway", "plain_weight_decay", plain_weight_decay)
         self.rep_in = getattr(equivariant, "rep_in", None)
         self.rep_out = getattr(equivariant, "rep_out", None)
+        self.readout = self._zero_readout() if plain_readout else None
         self.to(resolve_device(device, "ResidualPathway: device"))
 
+    def _zero_readout(self):
+        if self.rep_out is None:
+            raise ValueError("ResidualPathway: plain_readout=True needs an equivariant path with a rep_out (its output size)")
+        return ZeroLinear(self.rep_out.size, self.rep_out.size).to(next((p.dtype for p in self.equivariant.parameters()), torch.get_default_dtype()))
+
     def forward(self, X):
-        """The sum of the two paths, in the shape of the equivariant path's output."""
+        """The sum of the paths, in the shape of the equivariant path's output."""
         out = self.equivariant(X)
-        return out + self.plain(X).reshape(out.shape)
+        plain = self.plain(X).reshape(out.shape)
+        if self.readout is not None:
+            plain = plain + self.readout(out.reshape(len(out), -1)).reshape(out.shape)
+        return out + plain
+
+    def plain_modules(self):
+        """The modules of the plain prior: the plain path and, with ``plain_readout``, ``R``."""
+        return [self.plain] + ([self.readout] if self.readout is not None else [])
 
     def prior_penalty(self):
         """``lambda_eq |theta_eq|^2 + lambda_plain |theta_plain|^2``: the two Gaussian priors, a scalar tensor."""
         def squares(module):
             return sum(parameter.square().sum() for parameter in module.parameters())
 
-        return self.equivariant_weight_decay * squares(self.equivariant) + self.plain_weight_decay * squares(self.plain)
+        plain = sum(squares(module) for module in self.plain_modules())
+        return self.equivariant_weight_decay * squares(self.equivariant) + self.plain_weight_decay * plain
 
     def fit_statistics(self, X, y=None):
         """Call ``fit_statistics(X, y)`` of each path that has one.
