@@ -62,4 +62,4 @@ def test_pendulum_gives_each_model_a_short_budget_when_quick(monkeypatch, tmp_pa
 @pytest.mark.parametrize("quick", [False, True])
 def test_nbody_hnn_draws_fewer_chunks_and_test_trajectories_when_quick(monkeypatch, quick):
     args, _ = _first_call(monkeypatch, nbody_hnn, "trajectory_data", ["--quick"] * quick)
-    assert args[1:3] == ((100, 5) if quick else (500, 20))
+    assert args[1:3] == ((50, 3) if quick else (500, 20))

@@ -151,7 +151,8 @@ def _phase_timers(net):
     -------
     phases : dict
         Seconds so far of "assembly" (``EquivariantLinear.weight`` and ``.bias``: basis
-        times coefficients), "linear" (the rest of each ``EquivariantLinear``), "bilinear",
+        times coefficients; the forward pass assembles only the bias, it applies ``W``
+        block by block), "linear" (the rest of each ``EquivariantLinear``), "bilinear",
         "gates" and "backward" (filled by the caller).
     remove : callable
         Takes the hooks off again.

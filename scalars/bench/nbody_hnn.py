@@ -49,7 +49,7 @@ MODELS = {
 def main(argv=None):
     """Run the benchmark and print a markdown table of mean and spread over seeds."""
     parser = argparse.ArgumentParser(prog="python -m scalars bench nbody-hnn", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, 100 chunks, 5 test trajectories, 10 s per model")
+    parser.add_argument("--quick", action="store_true", help="one seed, 50 chunks, 3 test trajectories, 5 s per model")
     parser.add_argument("--seeds", type=int, default=None, help="number of seeds (default 2, quick 1)")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds of training per model (default 60)")
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated subset of: {', '.join(MODELS)}")
@@ -59,7 +59,7 @@ def main(argv=None):
         if name not in MODELS:
             parser.error(f"unknown model {name!r}; known: {', '.join(MODELS)}")
     torch.set_num_threads(1)
-    n_train, n_test, budget, seeds = (100, 5, 10.0, 1) if args.quick else (500, 20, 60.0, 2)
+    n_train, n_test, budget, seeds = (50, 3, 5.0, 1) if args.quick else (500, 20, 60.0, 2)
     budget = args.time_limit or budget
     seeds = seeds if args.seeds is None else args.seeds
     system = NBodySystem(**SYSTEM)

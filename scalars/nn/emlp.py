@@ -76,6 +76,90 @@ def _no_maps(rep_in, rep_out):
     return message + ". Put a nonlinear layer in between (EMLP's gated or bilinear layers) or predict from invariants."
 
 
+def _distinct(indices):
+    """The distinct column arrays of ``indices`` (one per leaf type, told apart by their first
+    column) in order of appearance, and the position of each of ``indices`` among them."""
+    distinct, position = {}, []
+    for index in indices:
+        position.append(distinct.setdefault(int(index.ravel()[0]), (len(distinct), index))[0])
+    return [index for _, index in distinct.values()], position
+
+
+def _leaf_groups(module, indices, size):
+    """Register ``module._gather`` (None if the identity) that sorts the input columns into the
+    distinct leaf types of ``indices``, side by side; keep their widths in ``module._widths``.
+
+    Returns the position of each of ``indices`` among the leaf types."""
+    distinct, position = _distinct(indices)
+    order = np.concatenate([index.ravel() for index in distinct])
+    identity = len(order) == size and np.array_equal(order, np.arange(size))
+    module._gather = None if identity else _Columns(order)
+    module._widths = [index.size for index in distinct]
+    return position
+
+
+def _split_by_leaf(module, x):
+    """The columns of ``x`` (b, size) of each leaf type of :func:`_leaf_groups`: one gather, one split."""
+    return torch.split(x if module._gather is None else module._gather(x), module._widths, 1)
+
+
+class _Columns:
+    """``x[:, index]`` for a fixed ``index``, as a concatenation of slices when ``index`` is a few
+    runs of consecutive columns (a column gather and its backward, a scatter, are slow on CPU)."""
+
+    MAX_RUNS = 8
+
+    def __init__(self, index):
+        index = np.asarray(index, dtype=np.int64)
+        breaks = np.flatnonzero(np.diff(index) != 1) + 1
+        starts = np.concatenate([[0], breaks])
+        lengths = np.diff(np.concatenate([starts, [len(index)]]))
+        self.runs = [(int(index[a]), int(n)) for a, n in zip(starts, lengths)]
+        self.index = torch.as_tensor(index)
+
+    def __call__(self, x):
+        if len(self.runs) > self.MAX_RUNS:
+            return x[:, self.index.to(x.device)]
+        pieces = [x.narrow(1, start, length) for start, length in self.runs]
+        return pieces[0] if len(pieces) == 1 else torch.cat(pieces, 1)
+
+
+def _register_placement(module, indices, size):
+    """Register ``module._placement``: the gather that puts the blocks of the distinct output leaf
+    types of ``indices`` (column arrays (m, o), side by side, then zeros for the rest) in their columns."""
+    covered, _ = _distinct(indices)
+    placed = np.concatenate([index.ravel() for index in covered] + [np.zeros(0, dtype=np.int64)])
+    order = np.concatenate([placed, np.setdiff1d(np.arange(size), placed)])
+    module._placement = _Columns(np.argsort(order))
+    return len(placed)
+
+
+def _placed(module, parts, n_rows, like):
+    """The output (n_rows, rep_out.size) from the blocks ``parts`` of :func:`_register_placement`'s order."""
+    size = module.rep_out.size
+    if module._n_covered < size:
+        parts = parts + [like.new_zeros(n_rows, size - module._n_covered)]
+    return module._placement(torch.cat(parts, 1))
+
+
+def _linear_block(inputs, basis, c):
+    """``out[b, x, o] = sum_{y, k, i} c[x, y, k] basis[k, o, i] inputs[b, y, i]`` as (b, m_out o).
+
+    inputs (b, m_in, i), basis (r, o, i), c (m_out, m_in, r): two matrix products, the basis
+    first or the coefficients first, whichever takes fewer flops.
+    """
+    b, (m_out, m_in, r), (_, o, i) = len(inputs), c.shape, basis.shape
+    if r == 1 and o == 1 and i == 1:  # scalars
+        return inputs.reshape(b, m_in) @ (c[:, :, 0] * basis[0, 0, 0]).T
+    if m_in * r * o * (i + m_out) <= m_out * r * i * (m_in + o):
+        T = inputs.reshape(b * m_in, i) @ basis.permute(2, 0, 1).reshape(i, r * o)  # (b m_in, r o)
+        T = T.reshape(b, m_in, r, o).permute(0, 3, 1, 2).reshape(b * o, m_in * r)
+        return (T @ c.reshape(m_out, m_in * r).T).reshape(b, o, m_out).transpose(1, 2).reshape(b, m_out * o)
+    U = inputs.transpose(1, 2).reshape(b * i, m_in) @ c.permute(1, 0, 2).reshape(m_in, m_out * r)  # (b i, m_out r)
+    U = U.reshape(b, i, m_out, r).permute(0, 2, 3, 1).reshape(b * m_out, r * i)
+    return (U @ basis.permute(0, 2, 1).reshape(r * i, o)).reshape(b, m_out * o)
+
+
 class EquivariantLinear(_ExactBuffers):
     """An equivariant affine map ``x -> W x + b`` between two representations.
 
@@ -139,6 +223,10 @@ class EquivariantLinear(_ExactBuffers):
             places.append((block.out_index[:, :, None, None] * n_in + block.in_index[None, None, :, :]).ravel())
         flat = np.concatenate(places) if places else np.zeros(0, dtype=np.int64)
         self.register_buffer(f"_{kind}_places", torch.as_tensor(flat, dtype=torch.long), persistent=False)
+        if kind == "weight":
+            self._sources = _leaf_groups(self, [block.in_index for block in maps.blocks], maps.rep_in.size)
+            self._targets = _distinct([block.out_index for block in maps.blocks])[1]
+            self._n_covered = _register_placement(self, [b.out_index for b in maps.blocks], maps.rep_out.size)
         return nn.ParameterList(coefficients)
 
     def _assemble(self, kind, coefficients, shape):
@@ -161,10 +249,24 @@ class EquivariantLinear(_ExactBuffers):
         return None if b is None else b[:, 0]
 
     def forward(self, x):
-        """(..., rep_in.size) -> (..., rep_out.size)."""
+        """(..., rep_in.size) -> (..., rep_out.size).
+
+        Block by block, never forming ``W``: the inputs of a leaf type times each basis map
+        (a small shared matrix), then the coefficients (one matrix product), so the cost is
+        that of the nonzero blocks, not of the dense ``W``.
+        """
+        lead, x = x.shape[:-1], x.reshape(-1, x.shape[-1])
+        inputs = _split_by_leaf(self, x)
+        blocks = {}
+        for index, c in enumerate(self.weights):
+            source, target = self._sources[index], self._targets[index]
+            basis = getattr(self, f"_weight_basis{index}")
+            block = _linear_block(inputs[source].reshape(len(x), -1, basis.shape[2]), basis, c)
+            blocks[target] = block if target not in blocks else blocks[target] + block
+        out = _placed(self, [blocks[target] for target in sorted(blocks)], len(x), x)
         b = self.bias()
-        out = x @ self.weight().T
-        return out if b is None else out + b
+        out = out if b is None else out + b
+        return out.reshape(tuple(lead) + (self.rep_out.size,))
 
 
 def gated(rep_):
@@ -232,24 +334,29 @@ class EquivariantBilinear(nn.Module):
         super().__init__()
         self.rep_in, self.rep_out = rep_in, rep_out
         sources = [(leaf, index) for leaf, index in leaf_types(rep_in).items() if not _trivial(leaf)]
-        self.families, weights = [], []
+        self.families, weights, covered, groups, self._spreads = [], [], [], [], []
         for leaf_out, out_index in leaf_types(rep_out).items():
             for leaf_in, in_index in leaf_types(rep_in).items():
                 block_rep = leaf_out * leaf_in.dual()
                 for leaf_x, x_index in sources:
                     if _same_action(block_rep, leaf_x):
                         n = min(len(x_index), leaf_x.size)
-                        chosen = x_index[(np.arange(n) * len(x_index)) // n]  # evenly spread copies
+                        spread = (np.arange(n) * len(x_index)) // n  # evenly spread copies
                         f = len(self.families)
-                        self.register_buffer(f"_source{f}", torch.as_tensor(chosen), persistent=False)
+                        self.register_buffer(f"_source{f}", torch.as_tensor(x_index[spread]), persistent=False)
+                        self._spreads.append(len(x_index) // n if len(x_index) % n == 0 else torch.as_tensor(spread))
+                        groups += [in_index, x_index]
                         self.register_buffer(f"_input{f}", torch.as_tensor(in_index), persistent=False)
-                        self.register_buffer(f"_output{f}", torch.as_tensor(out_index.ravel()), persistent=False)
                         o, i, m_out, m_in = leaf_out.size, leaf_in.size, len(out_index), len(in_index)
                         sources_first = n * o * m_in * (i + m_out) <= m_out * n * i * (m_in + o)  # fewer flops
-                        self.families.append((o, i, sources_first))
+                        if not covered or covered[-1] is not out_index:
+                            covered.append(out_index)
+                        self.families.append((o, i, sources_first, len(covered) - 1))
                         weights.append(nn.Parameter(torch.empty(m_out, m_in, n)))
                         break
         self.weights = nn.ParameterList(weights)
+        self._n_covered = _register_placement(self, covered, rep_out.size)
+        self._groups = _leaf_groups(self, groups, rep_in.size)  # leaf types of inputs and sources, by family
         self.reset_parameters()
         self.to(resolve_device(device, "EquivariantBilinear: device"))
 
@@ -262,17 +369,47 @@ class EquivariantBilinear(nn.Module):
     def forward(self, x):
         """(..., rep_in.size) -> (..., rep_out.size)."""
         lead, x = x.shape[:-1], x.reshape(-1, x.shape[-1])
-        out = x.new_zeros(len(x), self.rep_out.size)
-        for f, ((o, i, sources_first), c) in enumerate(zip(self.families, self.weights)):
-            source = getattr(self, f"_source{f}")
-            Z = x[:, source].reshape(len(x), len(source), o, i)  # W's blocks from n sources (b, n, o, i)
-            inputs = x[:, getattr(self, f"_input{f}")]  # (b, m_in, i)
-            if sources_first:  # sum_j c_xyj (Z_j x_y), or sum_j Z_j (sum_y c_xyj x_y): the cheaper order
-                block = torch.einsum("bjoy,xyj->bxo", torch.einsum("bjoi,byi->bjoy", Z, inputs), c)
-            else:
-                block = torch.einsum("bjoi,bxji->bxo", Z, torch.einsum("xyj,byi->bxji", c, inputs))
-            out = out.index_add(1, getattr(self, f"_output{f}"), block.flatten(1))
+        rows = x.T.contiguous() if not all(first for _, _, first, _ in self.families) else None
+        columns = _split_by_leaf(self, x)
+        blocks = {}
+        for f, ((o, i, sources_first, target), c) in enumerate(zip(self.families, self.weights)):
+            if sources_first:
+                leaf_in, leaf_x = (columns[k] for k in self._groups[2 * f : 2 * f + 2])
+                spread = self._spreads[f]  # a step, or the copies' positions
+                Z = leaf_x.reshape(len(x), -1, o * i)[:, ::spread] if isinstance(spread, int) else \
+                    leaf_x.reshape(len(x), -1, o * i)[:, spread.to(x.device)]
+                block = _sources_first(Z.reshape(len(x), -1), leaf_in.reshape(len(x), -1, i), c, o, i)
+            else:  # (rows, b): gathered by rows
+                block = _inputs_first(rows[getattr(self, f"_source{f}")], rows[getattr(self, f"_input{f}")], c, o, i)
+            blocks[target] = block if target not in blocks else blocks[target] + block
+        out = _placed(self, [blocks[target] for target in sorted(blocks)], len(x), x)
         return 0.1 * out.reshape(tuple(lead) + (self.rep_out.size,))
+
+
+def _sources_first(Z, inputs, c, o, i):
+    """``out[b, x, o] = sum_{j, y} c[x, y, j] (Z_j x_y)[b, o]`` as (b, m_out o).
+
+    Z (b, n o i) and inputs (b, m_in, i) hold the samples in their first axis; c is
+    (m_out, m_in, n). One batched product over samples, then one matrix product.
+    """
+    b, (m_out, m_in, n) = len(Z), c.shape
+    P = torch.bmm(Z.reshape(b, n * o, i), inputs.transpose(1, 2))  # (b, n o, m_in)
+    P = P.reshape(b, n, o, m_in).transpose(1, 2).reshape(b * o, n * m_in)
+    block = (P @ c.permute(2, 1, 0).reshape(n * m_in, m_out)).reshape(b, o, m_out).transpose(1, 2)
+    return block.reshape(b, m_out * o)
+
+
+def _inputs_first(Z, inputs, c, o, i):
+    """``out[b, x, o] = sum_j (Z_j (sum_y c[x, y, j] x_y))[b, o]`` as (b, m_out o).
+
+    Z (n, o, i, b) and inputs (m_in, i, b) hold the samples in their last axis, so that
+    the products over j and i are elementwise over long contiguous rows (a batched
+    product of such small matrices goes through a slow per-sample loop in torch).
+    """
+    (m_out, m_in, n), b = c.shape, Z.shape[-1]
+    U = c.permute(0, 2, 1).reshape(m_out * n, m_in) @ inputs.reshape(m_in, i * b)  # (m_out n, i b)
+    block = (U.reshape(m_out, n, 1, i, b) * Z.reshape(1, n, o, i, b)).sum((1, 3))  # (m_out, o, b)
+    return block.reshape(m_out * o, b).T
 
 
 def _trivial(leaf):
