@@ -261,7 +261,7 @@ class EquivariantLinear(_ExactBuffers):
         for index, c in enumerate(self.weights):
             source, target = self._sources[index], self._targets[index]
             basis = getattr(self, f"_weight_basis{index}")
-            block = _linear_block(inputs[source].reshape(len(x), -1, basis.shape[2]), basis, c)
+            block = _linear_block(_rows_of(inputs[source], basis.shape[2]), basis, c)
             blocks[target] = block if target not in blocks else blocks[target] + block
         out = _placed(self, [blocks[target] for target in sorted(blocks)], len(x), x)
         b = self.bias()
@@ -376,14 +376,19 @@ class EquivariantBilinear(nn.Module):
             if sources_first:
                 leaf_in, leaf_x = (columns[k] for k in self._groups[2 * f : 2 * f + 2])
                 spread = self._spreads[f]  # a step, or the copies' positions
-                Z = leaf_x.reshape(len(x), -1, o * i)[:, ::spread] if isinstance(spread, int) else \
-                    leaf_x.reshape(len(x), -1, o * i)[:, spread.to(x.device)]
-                block = _sources_first(Z.reshape(len(x), -1), leaf_in.reshape(len(x), -1, i), c, o, i)
+                Z = _rows_of(leaf_x, o * i)
+                Z = Z[:, ::spread] if isinstance(spread, int) else Z[:, spread.to(x.device)]
+                block = _sources_first(Z.flatten(1), _rows_of(leaf_in, i), c, o, i)
             else:  # (rows, b): gathered by rows
                 block = _inputs_first(rows[getattr(self, f"_source{f}")], rows[getattr(self, f"_input{f}")], c, o, i)
             blocks[target] = block if target not in blocks else blocks[target] + block
         out = _placed(self, [blocks[target] for target in sorted(blocks)], len(x), x)
         return 0.1 * out.reshape(tuple(lead) + (self.rep_out.size,))
+
+
+def _rows_of(columns, width):
+    """(b, m width) columns as (b, m, width); explicit sizes, so that an empty batch reshapes too."""
+    return columns.reshape(len(columns), columns.shape[-1] // width, width)
 
 
 def _sources_first(Z, inputs, c, o, i):
