@@ -18,7 +18,16 @@ sorted diagonal ``q = V^T W V`` with ``V`` the Vandermonde matrix of the diagona
 when its entries are distinct, and ``W`` the off-diagonal part, so ``W`` is recovered.)
 They are not complete: where diagonal entries repeat, distinct orbits can share features;
 for an unweighted graph (zero diagonal) they reduce to the total edge weight, so put
-distinct node weights on the diagonal first (for example degrees, or node labels).
+distinct node weights on the diagonal first (for example :func:`walk_weights`, degrees, or
+node labels).
+
+How far apart the features of two graphs are, and not only whether they differ, decides
+whether a model on them tells the graphs apart: the features are polynomials of degree up to
+``2n - 1`` in the node weights, and they resolve two graphs only as well as the weights
+differ. :func:`walk_weights` therefore scales each closed-walk count by its largest possible
+value in the graph itself (``Delta^k`` for the graph's maximum degree ``Delta``), not by a
+bound taken over a data set: a tree of maximum degree 3 keeps the resolution of its walk
+counts in a set that also holds graphs of degree 7.
 
 Node weights from walks (degrees, closed-walk counts, any function of powers of ``A``) are
 the same at every node of a walk-regular graph, and equal on two strongly regular graphs
@@ -40,7 +49,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from scalars._backend import as_backend_of, as_floating, as_index, concatenate, diagonal, swap_last, vandermonde
 
 __all__ = ["GraphInvariants", "graph_invariants", "graph_invariant_names", "n_graph_invariants",
-           "node_clique_counts", "clique_weights"]
+           "node_clique_counts", "clique_weights", "walk_weights"]
 
 
 def n_graph_invariants(n):
@@ -106,6 +115,58 @@ def clique_weights(A):
     n = counts.shape[-2]
     cliques, triangles = comb(n - 1, 3) + 1, comb(n - 1, 2) + 1
     return 1.0 + (counts[..., 2] + (counts[..., 1] + counts[..., 0] / n) / triangles) / cliques
+
+
+def walk_weights(A, lengths=(3, 4, 5, 6)):
+    """One node weight from the degree and the closed walks through each node.
+
+    ``w_i = d_i + sum_k W_k(i) / (Delta^k 10^(k - 2))`` over the walk ``lengths`` ``k``, for
+    the graph of the nonzero off-diagonal entries of ``A``: ``d_i`` the degree of node ``i``,
+    ``W_k(i) = (S^k)_ii`` its closed walks of length ``k`` (``S`` the 0/1 adjacency) and
+    ``Delta = max_i d_i`` the graph's maximum degree (1 for a graph without edges). Since
+    ``W_k(i) <= Delta^k``, the walk term of length ``k`` is in ``[0, 10^(2 - k)]``: the
+    degree sets the integer part, the walks refine it at decreasing scales. The scale
+    ``Delta^k`` is an invariant of each graph, so the weights are equivariant (relabelling
+    the nodes permutes them) and independent of the other graphs of a data set.
+
+    Parameters
+    ----------
+    A : array-like of shape (..., n, n)
+        Symmetric; only which off-diagonal entries are nonzero matters.
+    lengths : sequence of int, default=(3, 4, 5, 6)
+        Walk lengths ``k >= 3`` (length 2 is the degree).
+
+    Returns
+    -------
+    ndarray of float64, shape (..., n)
+
+    Raises
+    ------
+    ValueError
+        If ``A`` is not square or a length is not an integer of at least 3.
+
+    Examples
+    --------
+    >>> path = np.diag(np.ones(3), 1) + np.diag(np.ones(3), -1)  # 0-1-2-3
+    >>> ((walk_weights(path, lengths=(4,)) - [1, 2, 2, 1]) * 2**4 * 10**2).round().tolist()  # W_4
+    [2.0, 5.0, 5.0, 2.0]
+    """
+    A = np.asarray(A)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"A must have shape (..., n, n), got {A.shape}")
+    bad = [k for k in lengths if not isinstance(k, (int, np.integer)) or k < 3]
+    if bad:
+        raise ValueError(f"lengths must be integers of at least 3, got {list(lengths)}")
+    n = A.shape[-1]
+    S = ((A != 0) & ~np.eye(n, dtype=bool)).astype(np.float64)
+    degrees = S.sum(-1)
+    top = np.maximum(degrees.max(-1, keepdims=True, initial=0.0), 1.0)
+    weights, power, done = degrees.copy(), S, 1
+    for k in sorted(set(int(k) for k in lengths)):
+        power = power @ np.linalg.matrix_power(S, k - done)
+        done = k
+        weights += np.diagonal(power, axis1=-2, axis2=-1) / top**k / 10.0 ** (k - 2)
+    return weights
 
 
 def graph_invariants(A):

@@ -251,3 +251,49 @@ def test_clique_invariants_split_rook_from_shrikhande_and_stay_invariant():
             P = np.eye(16, dtype=dtype)[rng.permutation(16)]
             moved = cliques.transform((P @ graph @ P.T)[None])
             assert moved.dtype == dtype and relative_difference(cliques.transform(graph[None]), moved) < tolerance
+
+
+def trees_left_by_degrees():
+    """Two trees of GRAPH8c with the same degrees (1, 1, 1, 1, 2, 2, 3, 3) and adjacent degree-3 nodes."""
+    pair = np.zeros((2, 8, 8))
+    for A, edges in zip(pair, ([(0, 7), (1, 7), (2, 5), (3, 4), (4, 6), (5, 6), (6, 7)],
+                               [(0, 7), (1, 6), (2, 5), (3, 4), (4, 7), (5, 6), (6, 7)])):
+        i, j = np.array(edges).T
+        A[i, j] = A[j, i] = 1.0
+    return pair
+
+
+def test_walk_weights_split_a_pair_that_degrees_leave_and_ignore_the_other_graphs():
+    from scalars.graphs import walk_weights
+
+    pair = trees_left_by_degrees()
+    diagonal = np.eye(8)
+    degrees = GraphInvariants().fit_transform(pair + pair.sum(axis=2)[:, :, None] * diagonal)
+    assert relative_difference(degrees[0], degrees[1]) == 0
+    w = walk_weights(pair)
+    assert np.abs(np.sort(w[0]) - np.sort(w[1])).max() > 1e-4  # one closed 4-walk: 1 / (3^4 10^2)
+    walks = GraphInvariants().fit_transform(pair + w[:, :, None] * diagonal)
+    assert relative_difference(walks[0], walks[1]) > 1e-5
+    star = np.zeros((1, 8, 8))
+    star[0, 0, 1:] = star[0, 1:, 0] = 1.0  # maximum degree 7 in the same batch changes nothing
+    assert np.array_equal(walk_weights(np.concatenate([pair, star]))[:2], w)
+    for dtype, tolerance in ((np.float64, 1e-10), (np.float32, 1e-4)):
+        for graph in pair.astype(dtype):
+            order = rng.permutation(8)
+            moved = graph[np.ix_(order, order)]
+            assert np.array_equal(walk_weights(moved), walk_weights(graph)[order])
+            F, G = (GraphInvariants().fit_transform((A + walk_weights(A) * np.eye(8, dtype=dtype))[None].astype(dtype))
+                    for A in (graph, moved))
+            assert G.dtype == dtype and relative_difference(F, G) < tolerance
+
+
+@pytest.mark.parametrize("A, lengths, message", [
+    (np.zeros((3, 4)), (3,), r"shape \(\.\.\., n, n\)"),
+    (np.zeros((3, 3)), (2, 4), r"integers of at least 3, got \[2, 4\]"),
+    (np.zeros((3, 3)), (3.5,), "integers of at least 3"),
+])
+def test_walk_weights_refuse_bad_input(A, lengths, message):
+    from scalars.graphs import walk_weights
+
+    with pytest.raises(ValueError, match=message):
+        walk_weights(A, lengths)

@@ -23,8 +23,9 @@ Rows (all float64, ``scalars.nn.mlp`` with its default hidden layers (64, 64) an
 
 - ``GraphInvariants + MLP``: :class:`scalars.GraphInvariants` of ``A + diag(w)`` for node
   weights ``w`` (none; the degrees; the degrees plus the triangles at the node, over 10; the
-  degrees plus closed walks of lengths 3 to 6, each over ``max degree ** k`` and in its own
-  decimal place), standardised over the graphs, into an MLP. The invariants separate
+  degrees plus closed walks of lengths 3 to 6, :func:`scalars.graphs.walk_weights`, each
+  walk count over the graph's own ``max degree ** k`` and at its own decimal scale),
+  standardised over the graphs, into an MLP. The invariants separate
   weighted graphs whose node weights are distinct; on unweighted graphs they see no more
   than their node weights let them.
   The last such row adds ``cliques=True`` (the invariants of the graph with
@@ -54,6 +55,7 @@ import numpy as np
 import torch
 
 from scalars import GraphInvariants
+from scalars.graphs import walk_weights
 from scalars.averaging import Frame, FrameAverage
 from scalars.graph_enumeration import connected_graphs, cubic_graphs, rook_graph, shrikhande_graph
 from scalars.groups import get_group
@@ -128,12 +130,7 @@ def node_weights(A):
     """Invariant node weights, (n_graphs, n) each, in the order of ``NODE_WEIGHTS``."""
     degrees = A.sum(axis=2)
     triangles = np.einsum("gij,gjk,gki->gi", A, A, A) / 2
-    walks, power, top = np.zeros_like(degrees), A, max(degrees.max(), 1.0)
-    for k in range(2, 7):
-        power = power @ A
-        if k >= 3:
-            walks += np.diagonal(power, axis1=1, axis2=2) / top**k / 10.0 ** (k - 2)
-    return dict(zip(NODE_WEIGHTS, [np.zeros_like(degrees), degrees, degrees + triangles / 10, degrees + walks]))
+    return dict(zip(NODE_WEIGHTS, [np.zeros_like(degrees), degrees, degrees + triangles / 10, walk_weights(A)]))
 
 
 def invariant_features(A, weights, cliques=False):
