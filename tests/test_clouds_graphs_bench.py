@@ -63,3 +63,10 @@ def test_normals_benchmark_gives_equivariant_rows_equal_in_every_setting(capsys)
     for name in ("PCA (smallest principal axis)", "FA-PointNet", "equivariant (PointTensorNet)"):
         assert len(set(rows[name])) == 1, rows[name]  # I/I, I/SO(3) and SO(3)/SO(3) agree
     assert rows["PointNet"][0] != rows["PointNet"][1]
+
+
+def test_normals_benchmark_trains_only_the_models_asked_for(capsys):
+    assert main(["bench", "clouds", "--normals", "--quick", "--patches", "20", "--epochs", "1",
+                 "--models", "equivariant (PointTensorNet)"]) == 0
+    rows = [line.split(" | ")[0].strip("| ") for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert rows == ["model", "PCA (smallest principal axis)", "equivariant (PointTensorNet)"]

@@ -37,9 +37,11 @@ def main(argv=None):
     parser.add_argument("--halos", action="store_true", help="halo-like clouds: regression and featurizing cost")
     parser.add_argument("--patches", type=int, default=None, help="--normals: training patches (4,000; 1,000 quick)")
     parser.add_argument("--epochs", type=int, default=None, help="--normals: training epochs (100; 10 quick)")
+    parser.add_argument("--models", nargs="+", choices=list(normals.MODELS), default=None,
+                        help="--normals: train only these models (default: all)")
     args = parser.parse_args(argv)
     if args.normals:
-        return normals.main(args.quick, args.patches, args.epochs)
+        return normals.main(args.quick, args.patches, args.epochs, args.models)
     if args.halos:
         return halos.main(args.quick)
     if args.quick:

@@ -2,6 +2,7 @@
 
     python -m scalars bench clouds --normals            # 4,000 training patches, 100 epochs
     python -m scalars bench clouds --normals --quick    # 1,000 training patches, 10 epochs
+    python -m scalars bench clouds --normals --models PointNet   # one row only (names of MODELS)
 
 The settings of Puny et al. (ICLR 2022, Table 1): trained on patches in their canonical pose
 (``I``) or randomly rotated (``SO(3)``), tested in the canonical pose or rotated. The patches
@@ -78,10 +79,11 @@ def predict(model, X):
         return tensor_normals(model(torch.as_tensor(X)).reshape(len(X), 9).numpy())
 
 
-def main(quick=False, n_train=None, epochs=None):
+def main(quick=False, n_train=None, epochs=None, models=None):
     """Print the table; ``n_train`` and ``epochs`` override the defaults of the mode.
 
     The test sets have ``min(500, n_train // 2)`` patches (1,000 without ``quick``).
+    ``models`` (names of ``MODELS``) restricts the trained rows; PCA is always printed.
     """
     torch.set_num_threads(1)
     default_train, default_test, default_epochs = (1000, 500, 10) if quick else (4000, 1000, 100)
@@ -97,6 +99,8 @@ def main(quick=False, n_train=None, epochs=None):
     print("| PCA (smallest principal axis) | " + " | ".join(
         f"{angle_error(pca_normals(tests[test][0]), tests[test][1]):.2f}" for _, _, test in SETTINGS) + " | 0 |")
     for name, make in MODELS.items():
+        if models is not None and name not in models:
+            continue
         start = time.perf_counter()
         models = {rotate: trained(make, *data[rotate], epochs) for rotate in (False, True)}
         errors = [angle_error(predict(models[train], tests[test][0]), tests[test][1]) for _, train, test in SETTINGS]
