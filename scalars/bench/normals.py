@@ -102,8 +102,8 @@ def main(quick=False, n_train=None, epochs=None, models=None):
         if models is not None and name not in models:
             continue
         start = time.perf_counter()
-        models = {rotate: trained(make, *data[rotate], epochs) for rotate in (False, True)}
-        errors = [angle_error(predict(models[train], tests[test][0]), tests[test][1]) for _, train, test in SETTINGS]
+        fitted = {rotate: trained(make, *data[rotate], epochs) for rotate in (False, True)}
+        errors = [angle_error(predict(fitted[train], tests[test][0]), tests[test][1]) for _, train, test in SETTINGS]
         print(f"| {name} | " + " | ".join(f"{e:.2f}" for e in errors) + f" | {time.perf_counter() - start:.0f} |",
               flush=True)
     return 0
