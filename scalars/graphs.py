@@ -211,7 +211,9 @@ class GraphInvariants(TransformerMixin, BaseEstimator):
     whose diagonal entries are pairwise distinct from every matrix not obtained from it
     by relabelling (generically separating, not complete; see :mod:`scalars.graphs`).
     They are polynomials of degree up to ``2n - 1``: scale entries to order one and
-    standardise the features before a model.
+    standardise the features before a model. For unweighted graphs put node weights on the
+    diagonal (:func:`walk_weights`): weights spread over the degrees separate better than
+    weights squeezed near one (see ``docs/benchmarks/graphs.md``).
 
     Parameters
     ----------
