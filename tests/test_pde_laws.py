@@ -148,3 +148,56 @@ def test_rietkerk_right_hand_sides_in_the_finders_terms():
     assert named[2] == pytest.approx({"v": -0.25, "v*w/(k_w+w)": 20 * 0.05, "lap(v)": 0.1})
     assert set(named[1]) == {"u", "u*v/(k_v+v)", "w", "v*w/(k_w+w)", "lap(w)"}
     assert du[1] == {2: 5.0} and dw[1] == {1: 5.0, 2: 5.0}  # k2 (of v) and k1 (of w)
+
+
+def test_fourier_weak_integrals_equal_the_strong_form():
+    """Moving the derivatives onto the Fourier test functions changes no integral: the
+    Laplacian's symbol and the bump's backward difference give the integrals of the
+    five-point Laplacian and of the forward difference of the data, for any data."""
+    from scalars.dynamics.pde_laws import _FourierTestFunctions
+
+    x = np.random.default_rng(0).random((31, 12, 12))
+    weights = _FourierTestFunctions(12, 30, 3, 6)
+    strong_laplacian = weights.integrate(_laplacian(x[:-1]) / 0.7**2)
+    np.testing.assert_allclose(weights.laplacian(x[:-1], 0.7), strong_laplacian, atol=1e-13)
+    np.testing.assert_allclose(weights.rate(x, 0.1), weights.integrate((x[1:] - x[:-1]) / 0.1), atol=1e-13)
+    # 18 windows (centres 1 step apart from step 6 to 23); 15 modes of the half-disc, 14 with a sine part
+    assert weights.n_rows == len(strong_laplacian) == 18 * (15 + 14)
+
+
+def test_fourier_test_functions_keep_the_clean_law_exact():
+    fields, dt = _reaction_diffusion(steps=12)
+    finder = _finder(test_functions="fourier", max_wavenumber=2, window=3).fit(fields, spacing=1.0, dt=dt)
+    for report in finder.compare(_truth()):
+        assert report["missing"] == [] and report["extra"] == [], report
+        assert report["max_error"] < 1e-6, report
+
+
+def _logistic_diffusion(n=24, steps=120, dt=0.05, D=0.8, r=0.5, s=0.4):
+    """Forward Euler of df/dt = D lap f + r f - s f^2 from long random waves (|k| <= 3)."""
+    rng = np.random.default_rng(0)
+    k = np.fft.fftfreq(n, 1 / n)
+    kx, ky = np.meshgrid(k, k)
+    waves = np.real(np.fft.ifft2((rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))) * (kx**2 + ky**2 <= 9)))
+    f, out = 0.6 + 0.25 * waves / waves.std(), []
+    for _ in range(steps + 1):
+        out.append(f)
+        f = f + dt * (D * _laplacian(f) + r * f - s * f * f)
+    return np.stack(out), dt
+
+
+@pytest.mark.parametrize("noise, tolerance", [(0.0, 1e-8), (0.01, 0.01), (0.05, 0.05)])
+def test_weak_form_recovers_a_noisy_reaction_diffusion_law(noise, tolerance):
+    f, dt = _logistic_diffusion()
+    noisy = f + noise * np.sqrt((f**2).mean()) * np.random.default_rng(1).standard_normal(f.shape)
+    finder = PDELawFinder(names=["f"], saturating=False, test_functions="fourier", max_wavenumber=3, window=20)
+    s = field_symbols(["f"])
+    report = finder.fit([noisy], 1.0, dt).compare([0.8 * s["lap(f)"] + 0.5 * s["f"] - 0.4 * s["f"] ** 2])[0]
+    assert report["missing"] == [] and report["extra"] == [], report
+    assert report["max_error"] < tolerance, report
+
+
+def test_max_wavenumber_must_fit_the_grid():
+    fields, dt = _reaction_diffusion(steps=10)
+    with pytest.raises(ValueError, match="max_wavenumber=8 must be below half"):
+        _finder(window=2, test_functions="fourier", max_wavenumber=8).fit(fields, 1.0, dt)

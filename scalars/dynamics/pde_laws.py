@@ -22,11 +22,25 @@ The library of candidate terms ``theta_k`` is
   known parameter has the units of ``g`` (those of its half-saturation constant ``k``).
   This is the rule, exactly; terms that fail it never enter the design.
 
-Derivatives are finite differences consistent with an explicit scheme: forward differences
-in time, the five-point Laplacian, centred gradients. Each equation is integrated against
-smooth compactly supported test functions (products of bumps ``(1 - s^2 / (r + 1)^2)^4``
-in x, y and t, on a lattice of centres): on a periodic grid summation by parts is exact, so
-this is the weak form of the discrete equation, and it averages noise away. The
+Derivatives are those of an explicit scheme: forward differences in time, the five-point
+Laplacian, centred gradients. Each equation is integrated against test functions, products
+of a function of space and a bump ``(1 - s^2 / (r + 1)^2)^4`` in time (``r = window``
+steps), which averages noise away; two families are offered (``test_functions``):
+
+- ``"bumps"``: in space too, bumps of half-width ``radius`` cells on a lattice of centres
+  ``radius`` apart (time centres ``window`` apart). The Laplacians and time derivatives
+  are differenced on the data, then integrated; on a periodic grid summation by parts is
+  exact, so this is already the weak form of the discrete equation.
+- ``"fourier"``: in space, the Fourier modes ``exp(2 pi i k.x / L)`` of the grid with
+  ``|k| <= max_wavenumber`` (a set that the grid's rotations and reflections map to
+  itself), time centres ``window / 4`` apart. The derivatives fall on the test functions:
+  a Laplacian is the data's projection times the symbol of the five-point stencil, the
+  time derivative the data integrated against the backward difference of the bump, so no
+  noisy datum is differenced (only the gradient products, which are not linear, are). It
+  keeps only the long waves, where a smooth field's signal is and white noise is thin.
+
+Both are exact for data of the explicit scheme (forward Euler, five-point Laplacian)
+sampled at every step. The
 coefficients are then found by sequentially thresholded least squares
 (:func:`scalars.laws.sparse_path`, the threshold chosen by BIC). Each half-saturation
 constant ``k_g`` is found by a 1-D search around that linear solve: a log-spaced grid,
@@ -46,7 +60,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from scalars.laws import sparse_path
 from scalars.units import UnitsError, dimension_matrix
@@ -238,10 +252,17 @@ class PDELawFinder(BaseEstimator):
         Fixed threshold of :func:`scalars.laws.stlsq`; None chooses it by BIC among 30
         from 1e-4 to 0.9.
     radius : int, default=6
-        Half-width of the spatial test functions, in grid cells; their centres are
-        ``radius`` cells apart.
+        With ``test_functions="bumps"``: half-width of the spatial test functions, in grid
+        cells; their centres are ``radius`` cells apart.
     window : int, default=20
-        Half-width of the temporal test functions, in time steps; centres ``window`` apart.
+        Half-width of the temporal test functions, in time steps; centres ``window`` apart
+        (``max(window // 4, 1)`` with ``"fourier"``).
+    test_functions : {"bumps", "fourier"}, default="bumps"
+        The spatial test functions (see the module's docstring): bumps on a lattice, the
+        data differenced; or the long Fourier modes, the derivatives on the test functions.
+    max_wavenumber : int, default=3
+        With ``"fourier"``: the modes ``k`` (integer vectors, in units of ``2 pi / L``)
+        with ``|k| <= max_wavenumber``; below half the number of cells.
     registry : pint.UnitRegistry or None, default=None
         Registry that parses the units (pint's default when None).
 
@@ -288,12 +309,15 @@ class PDELawFinder(BaseEstimator):
         "threshold": [None, Interval(Real, 0, 1, closed="both")],
         "radius": [Interval(Integral, 1, None, closed="left")],
         "window": [Interval(Integral, 1, None, closed="left")],
+        "test_functions": [StrOptions({"bumps", "fourier"})],
+        "max_wavenumber": [Interval(Integral, 1, None, closed="left")],
         "registry": [None, object],
     }
 
     def __init__(
         self, names=("u", "w", "v"), units=None, length_unit="metre", time_unit="day", parameter_units=None,
         max_factors=1, degree=2, saturating=True, threshold=None, radius=6, window=20, registry=None,
+        test_functions="bumps", max_wavenumber=3,
     ):
         self.names = names
         self.units = units
@@ -307,6 +331,8 @@ class PDELawFinder(BaseEstimator):
         self.radius = radius
         self.window = window
         self.registry = registry
+        self.test_functions = test_functions
+        self.max_wavenumber = max_wavenumber
 
     # -- fitting --------------------------------------------------------------------------
     def fit(self, fields, spacing, dt):
@@ -339,18 +365,26 @@ class PDELawFinder(BaseEstimator):
         self.library_ = self._library(len(data))
         self.candidates_, self.coefficient_units_ = self._units_rule(len(data))
         self.spacing_, self.dt_ = spacing, dt
-        weights = _TestFunctions(data.shape[-1], data.shape[1] - 1, self.radius, self.window)
+        n_grid, n_times = data.shape[-1], data.shape[1] - 1
+        if self.test_functions == "bumps":
+            weights = _TestFunctions(n_grid, n_times, self.radius, self.window)
+        else:
+            weights = _FourierTestFunctions(n_grid, n_times, self.max_wavenumber, self.window)
         terms = _PointwiseTerms(data[:, :-1], spacing)
-        rates = (data[:, 1:] - data[:, :-1]) / dt
         fixed = [k for k, term in enumerate(self.library_) if term.kind != "saturating"]
         design = np.zeros((weights.n_rows, len(self.library_)))
-        design[:, fixed] = np.stack([weights.integrate(terms.value(self.library_[k])) for k in fixed], -1)
+        for k in fixed:
+            term = self.library_[k]
+            if term.kind == "laplacian":
+                design[:, k] = weights.laplacian(data[term.fields[0], :-1], spacing)
+            else:
+                design[:, k] = weights.integrate(terms.value(term))
         self._weights, self._terms, self._cache = weights, terms, {}
         self.coef_ = np.zeros((len(data), len(self.library_)))
         self.saturation_ = np.full((len(data), len(data)), np.nan)
         self.r2_ = np.zeros(len(data))
         for i in range(len(data)):
-            self._fit_equation(i, design.copy(), weights.integrate(rates[i]))
+            self._fit_equation(i, design.copy(), weights.rate(data[i], dt))
         del self._weights, self._terms, self._cache
         return self
 
@@ -579,7 +613,9 @@ class PDELawFinder(BaseEstimator):
             raise ValueError(f"dt must be a positive number, got {dt!r}")
         if shape[0] - 1 < 2 * self.window + 1:
             raise ValueError(f"window={self.window} needs at least {2 * self.window + 2} snapshots, got {shape[0]}")
-        if shape[1] < 2 * self.radius + 1:
+        if self.test_functions == "fourier" and 2 * self.max_wavenumber >= shape[1]:
+            raise ValueError(f"max_wavenumber={self.max_wavenumber} must be below half the grid's {shape[1]} cells")
+        if self.test_functions == "bumps" and shape[1] < 2 * self.radius + 1:
             raise ValueError(f"radius={self.radius} needs a grid of at least {2 * self.radius + 1} cells, got {shape[1]}")
         return np.stack(arrays), float(spacings[0]), float(dt)
 
@@ -776,9 +812,7 @@ class _PointwiseTerms:
         if term.kind == "product":
             return np.prod([f[i] for i in term.fields], axis=0)
         if term.kind == "laplacian":
-            x = f[term.fields[0]]
-            neighbours = sum(np.roll(x, s, axis) for s in (1, -1) for axis in (-1, -2))
-            return (neighbours - 4 * x) / self.h**2
+            return _laplacian(f[term.fields[0]], self.h)
         if term.kind == "gradient":
             a, b = (self._gradient(f[i]) for i in term.fields)
             return a[0] * b[0] + a[1] * b[1]
@@ -786,6 +820,12 @@ class _PointwiseTerms:
 
     def _gradient(self, x):
         return [(np.roll(x, -1, axis) - np.roll(x, 1, axis)) / (2 * self.h) for axis in (-1, -2)]
+
+
+def _laplacian(x, h):
+    """Five-point Laplacian of fields (..., N, N) on a periodic grid of spacing ``h``."""
+    neighbours = sum(np.roll(x, s, axis) for s in (1, -1) for axis in (-1, -2))
+    return (neighbours - 4 * x) / h**2
 
 
 class _TestFunctions:
@@ -801,6 +841,57 @@ class _TestFunctions:
         x = values @ self.space.T  # (t, y, cx)
         x = np.einsum("ay,tyb->tab", self.space, x)
         return np.tensordot(self.time, x, axes=(1, 0)).reshape(-1)
+
+    def laplacian(self, field, h):
+        """Rows of the Laplacian of ``field`` (n_times, N, N), differenced on the data."""
+        return self.integrate(_laplacian(field, h))
+
+    def rate(self, field, dt):
+        """Rows of the time derivative of ``field`` (n_times + 1, N, N), forward differences."""
+        return self.integrate((field[1:] - field[:-1]) / dt)
+
+
+class _FourierTestFunctions:
+    """Integrals of fields (n_times, N, N) against the Fourier modes ``|k| <= max_wavenumber``
+    times bumps in time, the derivatives moved onto the test functions.
+
+    Each complex mode but ``k = 0`` gives two real rows (its cosine and sine parts); of
+    ``k`` and ``-k`` only one is kept (they give the same rows up to sign)."""
+
+    def __init__(self, n_grid, n_times, max_wavenumber, window):
+        k = np.fft.fftfreq(n_grid, 1 / n_grid)
+        kx, ky = np.meshgrid(k, k, indexing="ij")
+        half = (ky > 0) | ((ky == 0) & (kx >= 0))
+        self.modes = half & (kx**2 + ky**2 <= max_wavenumber**2)
+        self.sine = (kx != 0) | (ky != 0)
+        # symbol of the five-point stencil (times h^2): lap exp(i k x) = symbol exp(i k x) / h^2
+        self.symbol = -4 * (np.sin(np.pi * kx / n_grid) ** 2 + np.sin(np.pi * ky / n_grid) ** 2)
+        self.time = _bumps(n_times, window, max(window // 4, 1), periodic=False)
+        # sum_t psi(t) (x(t+1) - x(t)) = sum_t x(t) (psi(t-1) - psi(t)), psi zero outside
+        padded = np.pad(self.time, ((0, 0), (1, 1)))
+        self.time_difference = padded[:, :-1] - padded[:, 1:]
+        self.n_grid = n_grid
+        self.n_rows = self.time.shape[0] * (self.modes.sum() + (self.modes & self.sine).sum())
+
+    def _rows(self, values, time, symbol=1.0):
+        """Real rows of ``values`` (n_times, N, N) integrated against ``time`` and the modes,
+        each mode's integral multiplied by ``symbol``: in time first (the cheaper order)."""
+        spectrum = np.fft.fft2(np.tensordot(time, values, axes=(1, 0))) * symbol
+        x = spectrum[:, self.modes] / self.n_grid**2
+        return np.concatenate([x.real, x.imag[:, self.sine[self.modes]]], 1).reshape(-1)
+
+    def integrate(self, values):
+        """Rows: one integral per test function, shape (n_rows,)."""
+        return self._rows(values, self.time)
+
+    def laplacian(self, field, h):
+        """Rows of the Laplacian of ``field`` (n_times, N, N): the stencil on the test function."""
+        return self._rows(field, self.time, self.symbol / h**2)
+
+    def rate(self, field, dt):
+        """Rows of the time derivative of ``field`` (n_times + 1, N, N): the difference on the
+        test function."""
+        return self._rows(field, self.time_difference / dt)
 
 
 def _bumps(n, radius, stride, periodic):
