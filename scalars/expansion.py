@@ -579,7 +579,9 @@ class ParticleExpansion:
       ``s_ij = sqrt(|q_i - q_j|^2 + eps^2)``, then for each scalar ``x_i x_j / s_ij`` (the
       potential of an inverse-distance coupling), ``x_i x_j`` and ``x_i + x_j``.
 
-    Every pair feature is symmetric in ``i, j``: the sum over both orders of a feature of
+    :meth:`pair_features` computes this block for any pair vectors (models that integrate
+    their own pair forces read theirs from it). Every pair feature is symmetric in
+    ``i, j``: the sum over both orders of a feature of
     the ordered pair, as the package's pair convention has it (see the module), so a
     pair is one term. A Hamiltonian of particles with inverse-distance couplings is
     linear in the features, as a spring's is in a pendulum's lengths. Differences of
@@ -763,7 +765,7 @@ class ParticleExpansion:
         if set(gram) & set(columns):
             vectors = [separation] + ([] if difference is None else [difference])
             values.update(zip(gram, self.group.invariants(torch.stack(vectors, -2)).unbind(-1)))
-        if {"|q_i-q_j|", "1/s_ij"} & set(columns) or any(name.endswith("/s_ij") for name in columns):
+        if "|q_i-q_j|" in columns or any(name.endswith("/s_ij") for name in columns):
             values["1/s_ij"], values["|q_i-q_j|"] = self._inverse_softened(separation, softening)
         for name, (x_i, x_j) in zip(self.scalars, scalars):
             coupling = x_i * x_j
