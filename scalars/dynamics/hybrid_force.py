@@ -36,7 +36,7 @@ class HybridPairForce(nn.Module):
     Parameters
     ----------
     law : PairForceLaw
-        The law, fitted (:meth:`PairForceLaw.fit`); it runs in float64.
+        The law, fitted (:meth:`scalars.dynamics.PairForceLaw.fit`); it runs in float64.
     residual : LearnedPairForce, optional
         The residual network; by default ``LearnedPairForce(particles=law.particles)``.
         Its ``duration`` must be the law's.
@@ -84,7 +84,7 @@ class HybridPairForce(nn.Module):
             return self.law(X.to(torch.float64)).to(X.dtype)
 
     def residual_targets(self, X, y):
-        """What :attr:`residual` must predict for the hybrid to predict ``y``: ``y - L(X) + x + t v``.
+        """What ``residual`` must predict for the hybrid to predict ``y``: ``y - L(X) + x + t v``.
 
         Parameters
         ----------

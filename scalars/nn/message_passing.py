@@ -138,7 +138,7 @@ class ParticleMessagePassing(nn.Module):
     """:class:`MessagePassing` on flat rows ``"kT0+kP+kT1"``: the positions it predicts.
 
     Node features ``(q_i, |v_i|)``, edge features ``(q_i q_j, |x_i - x_j|^2)`` at the input
-    frame, as in EGNN's n-body model; the edge features (:attr:`PAIR_FEATURES`) are columns of
+    frame, as in EGNN's n-body model; the edge features (``PAIR_FEATURES``) are columns of
     the pair block of :class:`~scalars.expansion.ParticleExpansion`
     (:meth:`~scalars.expansion.ParticleExpansion.pair_features`). With ``equivariant=True`` the map is
     ``S(k) x E(3)``-equivariant (positions ``P``, velocities ``T1``, charges ``T0``).
