@@ -579,7 +579,9 @@ class ParticleExpansion:
       ``s_ij = sqrt(|q_i - q_j|^2 + eps^2)``, then for each scalar ``x_i x_j / s_ij`` (the
       potential of an inverse-distance coupling), ``x_i x_j`` and ``x_i + x_j``.
 
-    Every pair feature is symmetric in ``i, j``: the sum over both orders of a feature of
+    :meth:`pair_features` computes this block for any pair vectors (models that integrate
+    their own pair forces read theirs from it). Every pair feature is symmetric in
+    ``i, j``: the sum over both orders of a feature of
     the ordered pair, as the package's pair convention has it (see the module), so a
     pair is one term. A Hamiltonian of particles with inverse-distance couplings is
     linear in the features, as a spring's is in a pendulum's lengths. Differences of
@@ -660,12 +662,12 @@ class ParticleExpansion:
 
     @staticmethod
     def _inverse_softened(separation, softening):
-        """``1 / sqrt(|v|^2 + eps^2)`` (...) of vectors (..., d), and ``|v|``."""
+        """``1 / sqrt(|v|^2 + eps^2)`` (...) of vectors (..., d), and ``|v|``; ``eps`` broadcasts to (...)."""
         import torch
 
         r2 = separation.pow(2).sum(-1)
         if not isinstance(softening, float):
-            softening = torch.as_tensor(softening, dtype=r2.dtype, device=r2.device)[..., None]
+            softening = torch.as_tensor(softening, dtype=r2.dtype, device=r2.device)
         return (r2 + softening**2).rsqrt(), r2.sqrt()
 
     def feature_groups(self, z, part, scalars=(), softening=0.0):
@@ -698,15 +700,79 @@ class ParticleExpansion:
             groups["particles"] = torch.stack([squares, *(squares / x for x in positive), *scalars], -1)
         if part != "K":
             i, j = self.pairs
-            separation = q[..., i, :] - q[..., j, :]
-            vectors = [separation] + ([p[..., i, :] - p[..., j, :]] if part == "H" else [])
-            inverse, length = self._inverse_softened(separation, softening)
-            columns = [length, inverse]
-            for x in scalars:
-                coupling = x[..., i] * x[..., j]
-                columns += [coupling * inverse, coupling, x[..., i] + x[..., j]]
-            groups["pairs"] = torch.cat([self.group.invariants(torch.stack(vectors, -2)), torch.stack(columns, -1)], -1)
+            difference = p[..., i, :] - p[..., j, :] if part == "H" else None
+            if not isinstance(softening, float):
+                softening = torch.as_tensor(softening, dtype=z.dtype, device=z.device)[..., None]
+            groups["pairs"] = self.pair_features(q[..., i, :] - q[..., j, :], difference,
+                                                 [(x[..., i], x[..., j]) for x in scalars], softening)
         return groups
+
+    def pair_features(self, separation, difference=None, scalars=(), softening=0.0, columns=None):
+        """The pair block of given pair vectors: the ``"pairs"`` columns of :meth:`feature_groups`.
+
+        The one place where the invariants of a pair are computed: :meth:`feature_groups`
+        calls it on the pairs ``i < j`` of a state, and models that integrate their own
+        pair forces (:class:`scalars.dynamics.PairForceLaw`,
+        :class:`scalars.dynamics.LearnedPairForce`, :class:`scalars.nn.ParticleMessagePassing`)
+        call it on the ordered pairs of theirs. Every column is symmetric in ``i, j``.
+
+        Parameters
+        ----------
+        separation : tensor of shape (..., d)
+            ``q_i - q_j`` (a length).
+        difference : tensor of shape (..., d), optional
+            ``p_i - p_j``: the block of part ``"H"``; None for part ``"U"``.
+        scalars : sequence of (tensor, tensor) of shape (...)
+            ``(x_i, x_j)`` for each of the particles' scalars, in the order of their names.
+        softening : float or tensor broadcastable to (...), default=0.0
+            ``eps`` of ``s_ij = sqrt(|q_i - q_j|^2 + eps^2)``.
+        columns : sequence of str, optional
+            Names of the columns to compute and return, in this order; default all, as
+            ``feature_group_names(part)["pairs"]``.
+
+        Returns
+        -------
+        tensor of shape (..., len(columns))
+
+        Raises
+        ------
+        TypeError
+            If ``scalars`` does not give one pair per scalar name.
+        ValueError
+            If a name of ``columns`` is not a column of the block.
+
+        Examples
+        --------
+        >>> import torch
+        >>> expansion = ParticleExpansion(2, 3, scalars=("e",))
+        >>> d = torch.tensor([[3.0, 4.0, 0.0]])
+        >>> expansion.pair_features(d, scalars=[(torch.tensor([2.0]), torch.tensor([-1.0]))],
+        ...                         columns=["|q_i-q_j|", "e_i*e_j"])
+        tensor([[ 5., -2.]])
+        """
+        import torch
+
+        names = self.feature_group_names("U" if difference is None else "H")["pairs"]
+        columns = names if columns is None else list(columns)
+        unknown = [name for name in columns if name not in names]
+        if unknown:
+            raise ValueError(f"columns {unknown} are not in the pair block {names}")
+        if len(scalars) != len(self.scalars):
+            raise TypeError(f"the particles carry {len(self.scalars)} scalars ({', '.join(self.scalars) or 'none'}), "
+                            f"got {len(scalars)} pairs (x_i, x_j)")
+        values = {}
+        gram = names[: len(names) - 2 - 3 * len(self.scalars)]
+        if set(gram) & set(columns):
+            vectors = [separation] + ([] if difference is None else [difference])
+            values.update(zip(gram, self.group.invariants(torch.stack(vectors, -2)).unbind(-1)))
+        if "|q_i-q_j|" in columns or any(name.endswith("/s_ij") for name in columns):
+            values["1/s_ij"], values["|q_i-q_j|"] = self._inverse_softened(separation, softening)
+        for name, (x_i, x_j) in zip(self.scalars, scalars):
+            coupling = x_i * x_j
+            values[f"{name}_i*{name}_j"], values[f"{name}_i+{name}_j"] = coupling, x_i + x_j
+            if f"{name}_i*{name}_j/s_ij" in columns:
+                values[f"{name}_i*{name}_j/s_ij"] = coupling * values["1/s_ij"]
+        return torch.stack([values[name] for name in columns], -1)
 
     def vector_terms(self, z, scalars=(), softening=0.0):
         """Features and vectors of the ordered pairs ``(i, j)``, grouped by particle ``i``.
@@ -732,6 +798,8 @@ class ParticleExpansion:
         i, j = self.ordered_pairs
         separation = q[..., i, :] - q[..., j, :]
         vectors = torch.stack([separation, p[..., i, :] - p[..., j, :], p[..., i, :]], -2)
+        if not isinstance(softening, float):
+            softening = torch.as_tensor(softening, dtype=z.dtype, device=z.device)[..., None]
         inverse, length = self._inverse_softened(separation, softening)
         columns = [length, inverse]
         for x in scalars:

@@ -68,6 +68,7 @@ SMALL = {
     "ScalarHNN": lambda device: scalars.dynamics.ScalarHNN(hidden=4, layers=1, device=device),
     "PairForceLaw": lambda device: scalars.dynamics.PairForceLaw(steps=2, device=device),
     "LearnedPairForce": lambda device: scalars.dynamics.LearnedPairForce(steps=2, hidden=(4,), device=device),
+    "HybridPairForce": lambda device: scalars.dynamics.HybridPairForce(scalars.dynamics.PairForceLaw(steps=2), device=device),
 }
 
 

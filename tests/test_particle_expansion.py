@@ -120,3 +120,48 @@ def test_bad_calls_are_refused():
         COULOMB.feature_groups(z, "H", (m,))
     with pytest.raises(ValueError, match="part must be one of"):
         COULOMB.feature_groups(z, "X", (e, m))
+
+
+def test_pair_features_are_the_block_and_refuse_bad_columns():
+    z, e, m = _inputs(torch.float64)
+    q, p = z.unflatten(-1, (2, N, D)).unbind(-3)
+    i, j = COULOMB.pairs
+    block = COULOMB.pair_features(q[:, i] - q[:, j], p[:, i] - p[:, j], [(e[:, i], e[:, j]), (m[:, i], m[:, j])], 0.2)
+    assert torch.equal(block, COULOMB.feature_groups(z, "H", (e, m), 0.2)["pairs"])
+    some = COULOMB.pair_features(q[:, i] - q[:, j], scalars=[(e[:, i], e[:, j]), (m[:, i], m[:, j])],
+                                 softening=0.2, columns=["m_i+m_j", "1/s_ij"])
+    assert torch.equal(some, block[..., [-1, 4]])
+    with pytest.raises(ValueError, match=r"columns \['<p_i-p_j,p_i-p_j>'\] are not in the pair block"):
+        COULOMB.pair_features(q[:, i] - q[:, j], scalars=[(e, e), (m, m)], columns=["<p_i-p_j,p_i-p_j>"])
+    with pytest.raises(TypeError, match=r"got 1 pairs \(x_i, x_j\)"):
+        COULOMB.pair_features(q[:, i] - q[:, j], scalars=[(e, e)])
+
+
+def test_the_pair_force_models_read_the_pair_block_of_the_expansion():
+    from scalars.dynamics import LearnedPairForce, PairForceLaw
+    from scalars.nn import ParticleMessagePassing
+
+    X = torch.as_tensor(np.random.default_rng(1).standard_normal((3, 35)))
+    charges, x, v = X[:, :5], X[:, 5:20].unflatten(-1, (5, 3)), X[:, 20:].unflatten(-1, (5, 3))
+    expansion = ParticleExpansion(5, 3, scalars=("e",))
+    i, j = expansion.ordered_pairs
+    block = expansion.pair_features(x[:, i] - x[:, j], v[:, i] - v[:, j], [(charges[:, i], charges[:, j])], 0.1)
+    names = expansion.feature_group_names("H")["pairs"]
+    columns = lambda wanted: block[..., [names.index(name) for name in wanted]]  # noqa: E731
+    seen = []
+    force = LearnedPairForce(steps=1, hidden=(4,)).double()  # its MLP reads the whole block
+    force.pair.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    gnn = ParticleMessagePassing(hidden=4, layers=1).double()  # its edges are two columns
+    gnn.net.register_forward_pre_hook(lambda module, args: seen.append(args[3][:, i, j]))
+    law = PairForceLaw(steps=1)  # its laws are functions of two columns
+    read = law.expansion.pair_features
+
+    def spy(*args, **kwargs):
+        seen.append(read(*args, **kwargs))
+        return seen[-1]
+
+    law.expansion.pair_features = spy
+    force(X), gnn(X), law(X)
+    assert torch.equal(seen[0], block)
+    torch.testing.assert_close(seen[1], columns(ParticleMessagePassing.PAIR_FEATURES), rtol=1e-15, atol=0)
+    torch.testing.assert_close(seen[2], columns(PairForceLaw.PAIR_FEATURES), rtol=1e-15, atol=0)

@@ -1,6 +1,7 @@
 """The charged n-body benchmark (EGNN "nbody_small"): scalars against averaging, beside the papers.
 
-``python -m scalars bench nbody [--quick] [--epochs N] [--time-limit S] [--seeds N] [--models a,b]`` generates 7000
+``python -m scalars bench nbody [--quick] [--epochs N] [--time-limit S] [--seeds N] [--models a,b]
+[--force-law-iterations N]`` generates 7000
 trajectories with :class:`~scalars.datasets.ChargedNBody` (the first 3000 train, the
 next 2000 validate, the last 2000 test) and fits, on the charges, positions and
 velocities at frame 30, the positions at frame 40:
@@ -34,6 +35,10 @@ velocities at frame 30, the positions at frame 40:
   towards ``x + t v``); ``scalars force network x3`` the mean of three of them
   (initialisation seeds ``seed``, ``seed + 1000``, ``seed + 2000``; the training time is
   their sum);
+- ``scalars hybrid``: :class:`scalars.dynamics.HybridPairForce`, the fitted force law
+  (the same fit as the ``scalars force law`` row, shared when both run: its fit time
+  counts in both rows) plus a residual ``scalars force network`` started at no force,
+  trained like it on what the law leaves;
 - ``MLP``: the plain MLP on raw coordinates (:class:`scalars.nn.Residual`: ``x +
   MLP(...)``); ``linear (x + t v)``: EGNN's linear baseline, a least-squares time
   ``t``; ``linear regression``: ordinary least squares on the raw 35 columns.
@@ -57,7 +62,7 @@ import torch
 
 import scalars.nn
 from scalars.datasets import ChargedNBody
-from scalars.dynamics import LearnedPairForce, PairForceLaw
+from scalars.dynamics import HybridPairForce, LearnedPairForce, PairForceLaw
 from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
 from scalars.nn import FrameAveraging, GroupAveraging, ParticleMessagePassing, fit, mlp
 
@@ -162,16 +167,37 @@ def _models(epochs, seed, time_limit=None, sizes=None, force_law_iterations=FORC
         coefficients = np.linalg.lstsq(design(X[:n_train]), y[:n_train], rcond=None)[0]
         return (lambda X: design(X) @ coefficients), 0, 0
 
-    def force_law(X, y, progress):
-        law = PairForceLaw()
+    fitted = {}  # the force law of this seed, shared by its row and the hybrid's
+
+    def fitted_law(X, y, progress):
+        """The law, its fit's (seconds, iterations, best iteration), and whether it was fitted now."""
+        if "law" in fitted:
+            return fitted["law"], fitted["fit"], False
+        start, law = time.perf_counter(), PairForceLaw()
         X, y = torch.as_tensor(X), torch.as_tensor(y)
         history = law.fit(X[:n_train], y[:n_train], X[n_train:], y[n_train:], iterations=force_law_iterations,
                           progress=progress)
         print(f"  f(r, e_i e_j) = {law.to_sympy()}", flush=True)
-        return (lambda X: _predict_torch(law, X)), len(history), int(np.argmin(history)) + 1
+        fitted["law"], fitted["fit"] = law, (time.perf_counter() - start, len(history), int(np.argmin(history)) + 1)
+        return law, fitted["fit"], True
+
+    def force_law(X, y, progress):
+        law, (seconds, ran, best), now = fitted_law(X, y, progress)
+        return (lambda X: _predict_torch(law, X)), ran, best, 0.0 if now else seconds
 
     force_network = lambda: LearnedPairForce(steps=FORCE_NETWORK_STEPS)
     force_network_training = dict(learning_rate=2e-4, decay_to=1.0)  # a constant rate: at 1e-3 it falls back towards x + t v
+
+    def hybrid(X, y, progress):
+        """The fitted law plus a residual force network trained on what the law leaves (float32)."""
+        law, (seconds, _, _), now = fitted_law(X, y, progress)
+        torch.manual_seed(seed)
+        model = HybridPairForce(law, force_network())
+        model.residual.float()
+        targets = model.residual_targets(torch.as_tensor(X), torch.as_tensor(y))  # the law in float64
+        history = _train_torch(model.residual, X, targets, epochs, seed, progress, time_limit, torch.float32,
+                               validation_fraction, **force_network_training)
+        return (lambda X: _predict_torch(model, X)), len(history.train_loss), history.best_epoch, 0.0 if now else seconds
     params = dict(group="E(3)", layout=layout, output="5T1", particles=5)
     return {
         "scalars ridge": scalar(EquivariantRegressor(**params, degree=2, alpha=1e-6)),
@@ -188,6 +214,7 @@ def _models(epochs, seed, time_limit=None, sizes=None, force_law_iterations=FORC
         "scalars force law": force_law,
         "scalars force network": torch_model(force_network, dtype=torch.float32, **force_network_training),
         "scalars force network x3": torch_model(force_network, dtype=torch.float32, members=3, **force_network_training),
+        "scalars hybrid": hybrid,
         "linear (x + t v)": linear_time,
         "linear regression": least_squares,
     }
@@ -218,8 +245,8 @@ def run(epochs, seeds=(0,), models=None, progress=True, csv=None, time_limit=Non
                 continue
             print(f"seed {seed}: {name}", flush=True)
             start = time.perf_counter()
-            predict, ran, best = train(X, y, progress)
-            seconds = time.perf_counter() - start
+            predict, ran, best, *earlier = train(X, y, progress)  # earlier: seconds of a shared fit done before
+            seconds = time.perf_counter() - start + sum(earlier)
             mse = float(np.mean((predict(X_test) - y_test) ** 2))
             rows.append(dict(model=name, seed=seed, mse=mse, train_seconds=seconds, epochs=ran, best_epoch=best))
             print(f"  test MSE {mse:.4g} ({seconds:.0f} s)", flush=True)
@@ -254,6 +281,9 @@ def main(argv=None):
     parser.add_argument("--models", default=None, help="comma-separated subset of the models")
     parser.add_argument("--time-limit", type=float, default=None,
                         help="seconds of training per torch model instead of --epochs (cosine schedule over it)")
+    parser.add_argument("--force-law-iterations", type=int, default=None,
+                        help=f"Levenberg-Marquardt iterations of the force law (default {FORCE_LAW_ITERATIONS}; "
+                        f"quick {QUICK_FORCE_LAW_ITERATIONS})")
     parser.add_argument("--out", type=Path, default=Path("out"), help="directory for the CSV (default: out)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     args = parser.parse_args(argv)
@@ -265,9 +295,9 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     name = "nbody_quick" if args.quick else "nbody"
     started = time.perf_counter()
+    iterations = args.force_law_iterations or (QUICK_FORCE_LAW_ITERATIONS if args.quick else FORCE_LAW_ITERATIONS)
     results = run(epochs, range(args.seeds), models, not args.no_progress, csv=args.out / f"{name}.csv",
-                  time_limit=args.time_limit, **(dict(sizes=QUICK_SIZES, force_law_iterations=QUICK_FORCE_LAW_ITERATIONS)
-                                                   if args.quick else {}))
+                  time_limit=args.time_limit, sizes=QUICK_SIZES if args.quick else None, force_law_iterations=iterations)
     print()
     print(table(results))
     budget = f"{epochs} epochs" if args.time_limit is None else f"{args.time_limit:.0f} s of training"

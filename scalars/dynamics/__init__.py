@@ -25,6 +25,7 @@
   coefficients fitted through the integrator.
 - :class:`LearnedPairForce`: a learned pair force of charged particles, integrated by a
   few kick-drift steps inside the network.
+- :class:`HybridPairForce`: a fitted :class:`PairForceLaw` plus a learned residual force.
 - :class:`PDELawFinder`: invariant, units-consistent PDE laws of fields on a periodic
   grid (weak-form sparse regression with saturating terms), printed with sympy.
 - :class:`FieldStepper`: a learned time-stepper of fields on a periodic grid (an
@@ -37,6 +38,7 @@ from scalars.dynamics.data import PendulumData, TrajectoryData, cache_dir, pendu
 from scalars.dynamics.field_stepper import FieldStepper
 from scalars.dynamics.force_law import PairForceLaw
 from scalars.dynamics.learned_force import LearnedPairForce
+from scalars.dynamics.hybrid_force import HybridPairForce
 from scalars.dynamics.integrators import INTEGRATORS, SeparableField, integrate, integrate_separable, leapfrog, rk4
 from scalars.dynamics.magnetic import ChargedParticleInMagneticField
 from scalars.dynamics.metrics import angular_momentum_error, energy_drift, geometric_mean, relative_error, rollout_error
@@ -88,6 +90,7 @@ __all__ = [
     "MLPNeuralODE",
     "PairForceLaw",
     "LearnedPairForce",
+    "HybridPairForce",
     "SparseHamiltonian",
     "train",
     "predict",

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from scalars.dynamics.integrators import SeparableField, integrate_separable
+from scalars.expansion import ParticleExpansion
 from scalars.nn.devices import resolve_device
 
 __all__ = ["PairForceLaw"]
@@ -27,6 +28,8 @@ class PairForceLaw(nn.Module):
     softened inverse-square laws, ``phi = e_i e_j / (r^2 + eps^2)^(3/2)`` for each ``eps``
     of :attr:`SOFTENINGS` and one charge-blind ``1 / (r^2 + 0.1^2)^(3/2)``
     (:attr:`BLIND_SOFTENING`): an ``S(k) x E(3)``-equivariant law, linear in its ``c``.
+    Its invariants ``r^2`` and ``e_i e_j`` (:attr:`PAIR_FEATURES`) are the pair block of
+    :class:`~scalars.expansion.ParticleExpansion` (:meth:`~scalars.expansion.ParticleExpansion.pair_features`).
     The positions move by ``steps`` kick-drift steps (``"symplectic_euler"`` of
     :data:`~scalars.dynamics.INTEGRATORS`) over :attr:`duration` (with the
     default 1000 steps, the step 1e-3 of :class:`~scalars.datasets.ChargedNBody`).
@@ -58,6 +61,7 @@ class PairForceLaw(nn.Module):
 
     SOFTENINGS = (0.05, 0.1, 0.2, 0.4)
     BLIND_SOFTENING = 0.1
+    PAIR_FEATURES = ("<q_i-q_j,q_i-q_j>", "e_i*e_j")
     duration = 1.0
 
     def __init__(self, steps=1000, particles=5, device="cpu"):
@@ -66,6 +70,7 @@ class PairForceLaw(nn.Module):
             if not isinstance(value, Integral) or isinstance(value, bool) or value < least:
                 raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
         self.steps, self.particles = steps, particles
+        self.expansion = ParticleExpansion(particles, 3, scalars=("e",))
         self.register_buffer("coefficients", torch.zeros(len(self.SOFTENINGS) + 1, dtype=torch.float64))
         i, j = np.where(~np.eye(particles, dtype=bool))
         self.i, self.j = i.tolist(), j.tolist()
@@ -90,12 +95,12 @@ class PairForceLaw(nn.Module):
         k = self.particles
         q = X[:, :k]
         x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
-        charges = q[:, self.i] * q[:, self.j]
+        charges = [(q[:, self.i], q[:, self.j])]
 
         def force(x):
             separation = x[:, self.i] - x[:, self.j]
-            r2 = (separation * separation).sum(-1)
-            pair = (torch.stack(self._laws(r2, charges, 1.5), -1) @ c)[..., None] * separation
+            features = self.expansion.pair_features(separation, scalars=charges, columns=self.PAIR_FEATURES)
+            pair = (torch.stack(self._laws(*features.unbind(-1), 1.5), -1) @ c)[..., None] * separation
             return pair.reshape(len(X), k, k - 1, 3).sum(2)
 
         t = torch.tensor([0.0, self.duration], dtype=torch.float64)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from scalars.expansion import ParticleExpansion
 from scalars.nn.devices import resolve_device
 from scalars.nn.layers import mlp
 
@@ -27,10 +28,13 @@ class LearnedPairForce(nn.Module):
 
         ``a_i = sum_j phi(z_ij) . B_ij d + psi(z_ij) u``
 
-    where ``z_ij = (e_i e_j, r, 1 / s, d.u / s, |u|)`` with ``s = (r^2 + 0.01)^(1/2)``
-    are bounded invariants of the pair, ``phi`` and ``psi`` are one MLP's outputs, and
+    where ``z_ij`` is the pair block of :class:`~scalars.expansion.ParticleExpansion`
+    (:meth:`~scalars.expansion.ParticleExpansion.pair_features`, the velocities in the
+    place of the momenta: unit masses), ``(<d,d>, <d,u>, <u,u>, r, 1/s, e_i e_j / s, e_i e_j,
+    e_i + e_j)`` with ``s = (r^2 + 0.1^2)^(1/2)`` (:attr:`FEATURE_SOFTENING`), ``phi`` and
+    ``psi`` are one MLP's outputs, and
     ``B_ij`` is a library of inverse-square shapes, ``e_i e_j / (r^2 + eps^2)^(3/2)`` for
-    each ``eps`` of :attr:`SOFTENINGS`, ``1 / (r^2 + 0.01)^(3/2)`` and ``1``: the network
+    each ``eps`` of :attr:`SOFTENINGS`, ``1 / s^3`` and ``1``: the network
     learns how much of each shape acts, as a function of the pair (close encounters
     within a coarse step, many-body corrections). ``z`` and ``B`` are symmetric in
     ``(i, j)``, so the forces are antisymmetric (total momentum is conserved). The
@@ -76,7 +80,10 @@ class LearnedPairForce(nn.Module):
             raise ValueError(f"duration must be a positive number, got {duration!r}")
         self.steps, self.particles, self.duration = steps, particles, float(duration)
         self.n_shapes = len(self.SOFTENINGS) + 2
-        self.pair = mlp(5, self.n_shapes + 1, tuple(hidden))
+        self.expansion = ParticleExpansion(particles, 3, scalars=("e",))
+        names = self.expansion.feature_group_names("H")["pairs"]
+        self._shape_columns = [names.index(name) for name in ("<q_i-q_j,q_i-q_j>", "1/s_ij", "e_i*e_j")]
+        self.pair = mlp(len(names), self.n_shapes + 1, tuple(hidden))
         self.reset_parameters()
         i, j = np.where(~np.eye(particles, dtype=bool))
         self.i, self.j = i.tolist(), j.tolist()
@@ -105,34 +112,33 @@ class LearnedPairForce(nn.Module):
         k = self.particles
         if X.ndim != 2 or X.shape[1] != 7 * k:
             raise ValueError(f"X must have shape (n, {7 * k}) (rows 'kT0+kP+kT1' of {k} particles), got {tuple(X.shape)}")
-        charges = (X[:, : k][:, self.i] * X[:, : k][:, self.j])[..., None]
+        q = X[:, :k]
         x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
         h = self.duration / self.steps
         for _ in range(self.steps):
-            v = v + h * self.acceleration(x, v, charges)
+            v = v + h * self.acceleration(x, v, q)
             x = x + h * v
         return x.reshape(len(X), 3 * k)
 
-    def acceleration(self, x, v, charges):
+    def acceleration(self, x, v, q):
         """The learned acceleration of every particle.
 
         Parameters
         ----------
         x, v : torch.Tensor of shape (n, k, 3)
             Positions and velocities.
-        charges : torch.Tensor of shape (n, k (k - 1), 1)
-            ``e_i e_j`` over the ordered pairs ``i != j`` (row-major).
+        q : torch.Tensor of shape (n, k)
+            Charges.
 
         Returns
         -------
         torch.Tensor of shape (n, k, 3)
         """
         d, u = x[:, self.i] - x[:, self.j], v[:, self.i] - v[:, self.j]
-        r2 = (d * d).sum(-1, keepdim=True)
-        s = (r2 + self.FEATURE_SOFTENING**2).sqrt()
-        features = torch.cat([charges, r2.sqrt(), 1 / s, (d * u).sum(-1, keepdim=True) / s, u.norm(dim=-1, keepdim=True)], -1)
-        shapes = torch.cat([charges / (r2 + eps**2) ** 1.5 for eps in self.SOFTENINGS]
-                           + [1 / s**3, torch.ones_like(r2)], -1)
+        features = self.expansion.pair_features(d, u, [(q[:, self.i], q[:, self.j])], self.FEATURE_SOFTENING)
+        r2, inverse, product = (features[..., column, None] for column in self._shape_columns)
+        shapes = torch.cat([product / (r2 + eps**2) ** 1.5 for eps in self.SOFTENINGS]
+                           + [inverse**3, torch.ones_like(r2)], -1)
         out = self.pair(features)
         pair = (out[..., :-1] * shapes).sum(-1, keepdim=True) * d + out[..., -1:] * u
         return pair.reshape(len(x), self.particles, self.particles - 1, 3).sum(2)

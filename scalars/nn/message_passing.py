@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from scalars.expansion import ParticleExpansion
 from scalars.nn.devices import resolve_device
 from scalars.nn.layers import mlp
 
@@ -137,7 +138,9 @@ class ParticleMessagePassing(nn.Module):
     """:class:`MessagePassing` on flat rows ``"kT0+kP+kT1"``: the positions it predicts.
 
     Node features ``(q_i, |v_i|)``, edge features ``(q_i q_j, |x_i - x_j|^2)`` at the input
-    frame, as in EGNN's n-body model. With ``equivariant=True`` the map is
+    frame, as in EGNN's n-body model; the edge features (``PAIR_FEATURES``) are columns of
+    the pair block of :class:`~scalars.expansion.ParticleExpansion`
+    (:meth:`~scalars.expansion.ParticleExpansion.pair_features`). With ``equivariant=True`` the map is
     ``S(k) x E(3)``-equivariant (positions ``P``, velocities ``T1``, charges ``T0``).
 
     Parameters
@@ -161,12 +164,15 @@ class ParticleMessagePassing(nn.Module):
     torch.Size([4, 15])
     """
 
+    PAIR_FEATURES = ("e_i*e_j", "<q_i-q_j,q_i-q_j>")
+
     def __init__(self, hidden=64, layers=4, equivariant=True, particles=5, device="cpu"):
         super().__init__()
         if not isinstance(particles, Integral) or isinstance(particles, bool) or particles < 2:
             raise ValueError(f"particles must be an int >= 2, got {particles!r}")
         self.particles = particles
-        self.net = MessagePassing(2, 2, hidden=hidden, layers=layers, equivariant=equivariant)
+        self.expansion = ParticleExpansion(particles, 3, scalars=("e",))
+        self.net = MessagePassing(2, len(self.PAIR_FEATURES), hidden=hidden, layers=layers, equivariant=equivariant)
         self.to(resolve_device(device, "ParticleMessagePassing: device"))
 
     def forward(self, X):
@@ -177,6 +183,8 @@ class ParticleMessagePassing(nn.Module):
         q = X[:, :k, None]
         x, v = X[:, k : 4 * k].reshape(-1, k, 3), X[:, 4 * k : 7 * k].reshape(-1, k, 3)
         nodes = torch.cat([q, v.norm(dim=-1, keepdim=True)], dim=-1)
-        distances = ((x[:, :, None] - x[:, None]) ** 2).sum(-1, keepdim=True)
-        edges = torch.cat([q[:, :, None] * q[:, None], distances], dim=-1)
+        i, j = self.expansion.ordered_pairs
+        edges = X.new_zeros(len(X), k, k, len(self.PAIR_FEATURES))  # the diagonal is not read
+        edges[:, i, j] = self.expansion.pair_features(x[:, i] - x[:, j], scalars=[(q[:, i, 0], q[:, j, 0])],
+                                                      columns=self.PAIR_FEATURES)
         return self.net(x, v, nodes, edges).reshape(len(X), 3 * k)
