@@ -42,3 +42,6 @@ def test_units_tables_print_not_run_without_pint_runs():
     summary = dimensional_analysis.summary_table(problems, runs, len(dimensional_analysis.TEXTBOOK))
     assert f"| pint.pi_theorem | {NOT_RUN} |" in summary and "| scalars.units.integer_nullspace | 100.0% |" in summary
     assert f"| pipe flow | pint.pi_theorem | {NOT_RUN} |" in dimensional_analysis.textbook_table(runs)
+    percentiles = dimensional_analysis.percentile_table(runs, len(dimensional_analysis.TEXTBOOK))
+    assert f"| pint.pi_theorem | {NOT_RUN} |" in percentiles
+    assert f"| scalars.units.integer_nullspace | {' | '.join(['1'] * 9)} |" in percentiles

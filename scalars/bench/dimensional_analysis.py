@@ -200,6 +200,24 @@ def summary_table(problems, runs, n_textbook):
     return "\n".join(lines)
 
 
+PERCENTILES = (10, 25, 50, 75, 90, 95, 99, 99.9, 100)
+
+
+def percentile_table(runs, n_textbook):
+    """Ms per random problem (the fastest run of each) at each of :data:`PERCENTILES`."""
+    lines = [
+        f"| percentile of ms per problem | {' | '.join(f'{p:g}' for p in PERCENTILES)} |",
+        f"|---|{'---|' * len(PERCENTILES)}",
+    ]
+    for tool in TOOLS:
+        if tool not in runs[0]:
+            lines.append(f"| {tool} | {' | '.join([NOT_RUN] * len(PERCENTILES))} |")
+            continue
+        ms = 1e3 * np.min([run[tool]["seconds"][n_textbook:] for run in runs], axis=0)
+        lines.append(f"| {tool} | {' | '.join(f'{np.percentile(ms, p):.3g}' for p in PERCENTILES)} |")
+    return "\n".join(lines)
+
+
 def textbook_table(runs):
     from scalars.units import monomial_name
 
@@ -238,6 +256,8 @@ def main(argv=None):
     print(f"{n_problems} random dimension matrices (k <= 7, n <= 20), "
           f"hash seeds {', '.join(HASH_SEEDS)}\n")
     print(summary_table(problems, runs, len(TEXTBOOK)))
+    print()
+    print(percentile_table(runs, len(TEXTBOOK)))
     print()
     print(textbook_table(runs))
     print(f"\n({time.perf_counter() - start:.0f} s; pint {runs[0][PEER]['version'] if PEER in runs[0] else NOT_RUN}; "

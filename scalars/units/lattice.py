@@ -14,6 +14,7 @@ from fractions import Fraction
 from math import lcm
 from numbers import Integral
 
+import numba
 import numpy as np
 
 from .exceptions import UnitsError
@@ -337,43 +338,84 @@ def _shorten(vector, basis):
     Smaller means a smaller :func:`_size`; between equal sizes, the magnitudes
     compared variable by variable, so that ties go to exponents on later variables
     (pipe flow gets ``D*rho*v/mu`` rather than the equally small ``L*rho*v/mu``).
-    The key decreases strictly at each step, so the loop ends.
+    Each step subtracts or adds the basis vector that makes ``vector`` smallest (among
+    equals, subtracting before adding, then the earlier basis vector). The key
+    decreases strictly at each step, so the loop ends.
     """
-    vector = np.asarray(vector, dtype=np.int64)
-    steps = np.asarray(basis, dtype=np.int64).reshape(-1, len(vector))
-    steps = np.concatenate([steps, -steps])
-    current = np.abs(vector)
-    size = (int(current.max(initial=0)), int(current.sum()))
-    while len(steps):
-        magnitudes = np.abs(vector - steps)
-        maxima = magnitudes.max(axis=1)
-        smallest = int(maxima.min())
-        if smallest > size[0]:
-            break
-        tied = np.flatnonzero(maxima == smallest)
-        sums = magnitudes[tied].sum(axis=1)
-        tied = tied[sums == sums.min()]
-        best_size = (smallest, int(sums.min()))
-        if best_size > size:
-            break
-        best = tied[np.lexsort(magnitudes[tied].T[::-1])[0]] if len(tied) > 1 else tied[0]
-        if best_size == size and tuple(magnitudes[best]) >= tuple(current):
-            break
-        vector, current, size = vector - steps[best], magnitudes[best], best_size
+    vector = np.array(vector, dtype=np.int64)
+    basis = np.asarray(basis, dtype=np.int64).reshape(-1, len(vector))
+    _shorten_in_place(vector, basis, -1, np.empty_like(vector), np.empty_like(vector))
     return vector.tolist()
 
 
 def _shorten_each(basis):
-    """Shorten each basis vector by the others until none changes (unimodular)."""
-    basis = [list(v) for v in basis]
+    """Shorten each basis vector by the others (:func:`_shorten`) until none changes.
+
+    The passes run over the vectors in order; the result is a basis of the same lattice
+    (each step is unimodular).
+    """
+    vectors = np.array(basis, dtype=np.int64).reshape(len(basis), -1)
+    _shorten_rows_in_place(vectors)
+    return vectors.tolist()
+
+
+@numba.njit(cache=True)
+def _shorten_rows_in_place(vectors):
+    """:func:`_shorten_each` on an int64 array (m, n), compiled: most calls change nothing."""
+    candidate, best = np.empty_like(vectors[0]), np.empty_like(vectors[0])
     changed = True
     while changed:
         changed = False
-        for i in range(len(basis)):
-            shorter = _shorten(basis[i], basis[:i] + basis[i + 1:])
-            if shorter != basis[i]:
-                basis[i], changed = shorter, True
-    return basis
+        for i in range(vectors.shape[0]):
+            if _shorten_in_place(vectors[i], vectors, i, candidate, best):
+                changed = True
+
+
+@numba.njit(cache=True)
+def _shorten_in_place(vector, basis, skip, candidate, best):
+    """:func:`_shorten` of ``vector`` against the rows of ``basis`` but ``skip``; True if it changed.
+
+    ``candidate`` and ``best`` are scratch vectors of the same length.
+    """
+    n = vector.shape[0]
+    changed = False
+    while True:
+        size, total = 0, 0
+        for c in range(n):
+            best[c] = abs(vector[c])
+            size = max(size, best[c])
+            total += best[c]
+        step, sign = -1, 0
+        for s in (1, -1):
+            for j in range(basis.shape[0]):
+                if j == skip:
+                    continue
+                candidate_size, candidate_total = 0, 0
+                for c in range(n):
+                    candidate[c] = abs(vector[c] - s * basis[j, c])
+                    candidate_size = max(candidate_size, candidate[c])
+                    candidate_total += candidate[c]
+                if _smaller(candidate, candidate_size, candidate_total, best, size, total):
+                    best[:] = candidate
+                    size, total, step, sign = candidate_size, candidate_total, j, s
+        if step < 0:
+            return changed
+        for c in range(n):
+            vector[c] -= sign * basis[step, c]
+        changed = True
+
+
+@numba.njit(cache=True)
+def _smaller(a, a_size, a_total, b, b_size, b_total):
+    """Whether magnitudes ``a`` come before ``b``: by largest, then sum, then in order."""
+    if a_size != b_size:
+        return a_size < b_size
+    if a_total != b_total:
+        return a_total < b_total
+    for c in range(a.shape[0]):
+        if a[c] != b[c]:
+            return a[c] < b[c]
+    return False
 
 
 def _size(vector):
