@@ -92,10 +92,11 @@ class PeriodicVorticity:
         """``w`` with the modes the solver never resolves removed: its projection on the modes it keeps.
 
         The modes kept are those with ``|k_0|, |k_1| < n / 3`` (the 2/3 rule of the
-        advection term): every frame of :meth:`advance` and :func:`random_vorticity` lies in
-        their span, so this leaves them unchanged. A model rolled out on such frames can
-        put energy into the other modes, which no training frame contains and so no loss on
-        them constrains; projecting each step back removes it. The mask depends only on
+        advection term): every frame of :meth:`PeriodicVorticity.advance` and of
+        :func:`random_vorticity` lies in their span, so this leaves them unchanged. A model
+        rolled out on such frames can put energy into the other modes, which no training
+        frame contains and so no loss on them constrains; projecting each step back removes
+        it. The mask depends only on
         ``|k_0|`` and ``|k_1|``, so the projection commutes with the grid's translations and
         with ``B(2)`` (for scalars and pseudo-scalars alike).
 
