@@ -34,6 +34,24 @@ def test_the_solver_commutes_with_b2_and_translations_with_vorticity_a_pseudo_sc
     assert not np.allclose(flow.advance(act([[-1, 0], [0, 1]], w, 0, 0), 0.5), act([[-1, 0], [0, 1]], out, 0, 0))
 
 
+def test_dealias_projects_on_the_resolved_modes_keeps_the_solver_frames_and_commutes_with_the_grid_group():
+    flow = PeriodicVorticity(16, viscosity=5e-3)
+    frames = flow.advance(random_vorticity(2, 16, peak=2.5, seed=0), 0.5)
+    assert np.allclose(flow.dealias(frames), frames, atol=1e-12)  # what the solver makes it keeps
+    i = np.arange(16)
+    checkerboard = (-1.0) ** (i[:, None] + i[None, :])  # the mode k = (8, 8): not resolved
+    assert np.abs(flow.dealias(checkerboard)).max() < 1e-12
+    w = np.random.default_rng(0).standard_normal((2, 16, 16))
+    projected = flow.dealias(w)
+    assert np.allclose(flow.dealias(projected), projected) and not np.allclose(projected, w)
+    rng = np.random.default_rng(1)
+    for g in get_group("B(2)").elements():
+        shift = rng.integers(16, size=2)
+        assert np.abs(flow.dealias(act(g, w, 0, 1, shift)) - act(g, projected, 0, 1, shift)).max() < 1e-12
+    with pytest.raises(ValueError, match="NaN"):
+        flow.dealias(np.full((16, 16), np.nan))
+
+
 def test_random_vorticity_and_trajectories_have_their_shapes_and_scale():
     w = random_vorticity(3, 16, seed=1)
     assert w.shape == (3, 16, 16)

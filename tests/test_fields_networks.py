@@ -75,6 +75,21 @@ def test_mixed_convolution_reaches_every_type_it_can_and_products_have_their_typ
     assert {key: x.shape[1] for key, x in products.items()} == product_types(types)
 
 
+def test_mixed_convolution_shares_the_initial_variance_of_an_output_among_the_types_reaching_it():
+    from scalars.fields import GeometricConv
+
+    conv = MixedConv({(0, 0): 2, (1, 0): 2}, {(0, 0): 3}, size=3)  # the scalars come from scalars and vectors
+    alone = GeometricConv(0, 0, 2, 3, 3)
+    torch.manual_seed(0), conv.reset_parameters()
+    torch.manual_seed(0), alone.reset_parameters()
+    assert len(conv.convs) == 2
+    assert torch.allclose(conv.convs["T0p0T0p0"].weight, alone.weight / np.sqrt(2))
+    plain = MixedConv({(0, 0): 2, (1, 0): 2}, {(0, 0): 3}, size=3, equivariant=False)
+    before = plain.weight.detach().clone()
+    plain.reset_parameters()
+    assert not torch.equal(plain.weight, before) and plain.bias.abs().max() == 0
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_geometric_resnet_is_equivariant_under_b2_and_every_translation(dtype):
     torch.manual_seed(0)

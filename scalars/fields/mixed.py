@@ -114,7 +114,10 @@ class MixedConv(nn.Module):
     dilation : int, default 1
     equivariant : bool, default True
         False: free filters from every input plane to every output plane and a free bias
-        per output plane, the same shapes of features (not equivariant).
+        per output plane, the same shapes of features (not equivariant). Either way the
+        initial weights give each output the variance of one layer: an output reached
+        from ``m`` input types takes ``1 / m`` of each
+        :class:`~scalars.fields.GeometricConv`'s initial variance.
     device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
         Where its parameters and buffers live (:func:`scalars.nn.resolve_device`).
 
@@ -148,12 +151,36 @@ class MixedConv(nn.Module):
                     self.convs[_name(o) + _name(i)] = conv
             if not len(self.convs):
                 raise ValueError(f"no {size}^{d} filters map any of {list(self.in_types)} to any of {list(self.out_types)}")
+            self._share_fan_in()
         else:
-            fan_in = sum(self.in_planes) * self.size**self.d
-            self.weight = nn.Parameter(torch.randn(sum(self.out_planes), sum(self.in_planes), *(self.size,) * self.d)
-                                       / math.sqrt(fan_in))
-            self.bias = nn.Parameter(torch.zeros(sum(self.out_planes)))
+            self.weight = nn.Parameter(torch.empty(sum(self.out_planes), sum(self.in_planes), *(self.size,) * self.d))
+            self.bias = nn.Parameter(torch.empty(sum(self.out_planes)))
+            self._draw_plain()
         self.to(resolve_device(device, "MixedConv: device"))
+
+    def reset_parameters(self):
+        """Redraw the weights as the constructor does (for :func:`scalars.nn.fit`); biases zero."""
+        if self.equivariant:
+            for conv in self.convs.values():
+                conv.reset_parameters()
+            self._share_fan_in()
+        else:
+            self._draw_plain()
+
+    def _draw_plain(self):
+        with torch.no_grad():
+            self.weight.normal_(0.0, 1 / math.sqrt(sum(self.in_planes) * self.size**self.d))
+            self.bias.zero_()
+
+    def _share_fan_in(self):
+        # each GeometricConv starts with the variance of a layer of its own input alone; an
+        # output reached from m input types sums m of them, so each takes 1/m of it, as the
+        # plain twin's one fan-in over all input planes does
+        with torch.no_grad():
+            for o in self.out_types:
+                convs = [self.convs[_name(o) + _name(i)] for i in self.in_types if _name(o) + _name(i) in self.convs]
+                for conv in convs:
+                    conv.weight.mul_(1 / math.sqrt(len(convs)))
 
     def _kernel_and_bias(self, dtype):
         if not self.equivariant:

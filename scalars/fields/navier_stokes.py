@@ -14,7 +14,8 @@ modes, the 2/3 rule against aliasing of the product) and the integrating-factor 
 Runge-Kutta scheme (viscosity exact). The equations, the grid and the dealiasing are
 symmetric under the grid's translations and ``B(2)`` turning it about its centre pixel, with
 the vorticity a pseudo-scalar (a reflection reverses the sense of rotation): so is the
-solver, to rounding. :func:`random_vorticity` draws Gaussian random initial fields, and
+solver, to rounding; :meth:`PeriodicVorticity.dealias` projects any field on the modes it
+resolves. :func:`random_vorticity` draws Gaussian random initial fields, and
 :func:`vorticity_trajectories` the data of ``python -m scalars bench navier_stokes``.
 Everything is numpy.
 """
@@ -86,6 +87,28 @@ class PeriodicVorticity:
         u0, u1 = (np.fft.irfft2(part, s=s) for part in self._velocity_hat(w_hat))
         d0, d1 = np.fft.irfft2(1j * self._k0 * w_hat, s=s), np.fft.irfft2(1j * self._k1 * w_hat, s=s)
         return -np.fft.rfft2(u0 * d0 + u1 * d1) * self._dealias
+
+    def dealias(self, w):
+        """``w`` with the modes the solver never resolves removed: its projection on the modes it keeps.
+
+        The modes kept are those with ``|k_0|, |k_1| < n / 3`` (the 2/3 rule of the
+        advection term): every frame of :meth:`PeriodicVorticity.advance` and of
+        :func:`random_vorticity` lies in their span, so this leaves them unchanged. A model
+        rolled out on such frames can put energy into the other modes, which no training
+        frame contains and so no loss on them constrains; projecting each step back removes
+        it. The mask depends only on
+        ``|k_0|`` and ``|k_1|``, so the projection commutes with the grid's translations and
+        with ``B(2)`` (for scalars and pseudo-scalars alike).
+
+        Parameters
+        ----------
+        w : array-like of shape (..., n, n)
+
+        Returns
+        -------
+        ndarray of shape (..., n, n)
+        """
+        return np.fft.irfft2(np.fft.rfft2(self._check(w)) * self._dealias, s=(self.n, self.n))
 
     def _step(self, w_hat):
         E, h = self._decay, self.dt
