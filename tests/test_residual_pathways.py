@@ -123,7 +123,7 @@ def test_rpp_protocol_runs_adam_at_a_constant_rate_without_lbfgs_and_bad_options
     for schedule, first_rate in (("constant", 3e-3), ("cosine", 3e-3 * 1e-3 / 0.05)):
         model = ResidualPathwayRegressor(**params, max_epochs=1, learning_rate_schedule=schedule).fit(data.X, data.y)
         assert model.history_.steps == 1 and model.history_.evaluations == 0
-        assert float(model.module_.readout.weight.abs().max()) == pytest.approx(first_rate, rel=1e-4)
+        assert float(model.module_.readout.weight.detach().abs().max()) == pytest.approx(first_rate, rel=1e-4)
     auto = ResidualPathwayRegressor(**{**params, "polish": "auto"}, max_epochs=4).fit(data.X, data.y)
     assert auto.polish_ == 0.5 and auto.history_.evaluations > 0  # "auto" ends in L-BFGS below 10,000 samples
     for bad in (dict(polish=1.5), dict(learning_rate_schedule="linear")):
