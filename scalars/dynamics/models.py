@@ -390,7 +390,7 @@ class ResidualHamiltonianNetwork(HamiltonianNetwork):
         return self.equivariant.linear_parameters() + self.plain.linear_parameters()
 
     def linear_prior(self):
-        """The prior precision of each entry of :meth:`linear_parameters`, in their order: a tensor (n_linear,).
+        """The prior precision of each entry of ``linear_parameters()``, in their order: a tensor (n_linear,).
 
         :func:`scalars.dynamics.train`'s warm start takes, among the least-squares fits of the
         linear parameters, the one of least prior: what the equivariant path can fit is not
