@@ -342,9 +342,16 @@ class EquivariantMLPRegressor(_EquivariantBase):
         ``"auto"``: as many epochs as make 3000 steps (``3000 * n / 10,000`` beyond 10,000 samples).
     validation_fraction : float or "auto", default="auto"
         ``"auto"``: 0 below 10,000 training samples (no early stopping, L-BFGS polish), 0.1
-        from 10,000 (best epoch on the split, no polish). A number: that split, and L-BFGS
-        only if it is 0 and the set is below 10,000 samples.
+        from 10,000 (best epoch on the split, no polish). A number: that split, and (with
+        ``polish="auto"``) L-BFGS only if it is 0 and the set is below 10,000 samples.
     patience : int, default=50
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
+        ``"cosine"``: Adam's rate rises linearly over the first 5% of its steps, then decays
+        along a cosine to 1% of ``learning_rate``. ``"constant"``: ``learning_rate``
+        throughout (the protocol of the EMLP and RPP papers).
+    polish : float in [0, 1] or "auto", default="auto"
+        Share of the budget given to full-batch L-BFGS after Adam. ``"auto"``: 0.5 below
+        10,000 training samples without a validation split, else 0.
     random_state : int, RandomState instance, numpy Generator or None, default=None
         Seeds the weights, the validation split and the batch order.
     verbose : bool, default=False
@@ -393,6 +400,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         "max_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "patience": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_schedule": [StrOptions({"cosine", "constant"})],
+        "polish": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "random_state": ["random_state", np.random.Generator],
         "verbose": ["verbose"],
         "backbone": [StrOptions({"scalars", "emlp"})],
@@ -419,6 +428,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         backbone="scalars",
         bilinear=4,
         device="cpu",
+        learning_rate_schedule="cosine",
+        polish="auto",
     ):
         self.group = group
         self.layout = layout
@@ -437,6 +448,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.backbone = backbone
         self.bilinear = bilinear
         self.device = device
+        self.learning_rate_schedule = learning_rate_schedule
+        self.polish = polish
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -500,7 +513,8 @@ class EquivariantMLPRegressor(_EquivariantBase):
             patience=self.patience,
             seed=seed,
             progress=bool(self.verbose),
-            warmup=_WARMUP,
+            warmup=_WARMUP if self.learning_rate_schedule == "cosine" else 0.0,
+            decay_to=_DECAY_TO if self.learning_rate_schedule == "cosine" else 1.0,
             polish=self.polish_,
             penalty=penalty,
         )
@@ -552,7 +566,10 @@ class EquivariantMLPRegressor(_EquivariantBase):
         self.hidden_layer_sizes_ = hidden
         self.validation_fraction_ = fraction
         self.weight_decay_ = auto["weight_decay"] if _is_auto(self.weight_decay) else self.weight_decay
-        self.polish_ = auto["polish"] if fraction == 0 else 0.0
+        if _is_auto(self.polish):
+            self.polish_ = auto["polish"] if fraction == 0 else 0.0
+        else:
+            self.polish_ = float(self.polish)
         self.max_epochs_ = _epochs_for(n_samples, fraction, self.batch_size) if _is_auto(self.max_epochs) else self.max_epochs
 
     def _target_reps(self, module):
@@ -614,8 +631,9 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
 
     Parameters
     ----------
-    group, layout, output, particles, hidden_layer_sizes, encoding, learning_rate, batch_size, max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear
-        As for :class:`EquivariantMLPRegressor` (of the equivariant path).
+    group, layout, output, particles, hidden_layer_sizes, encoding, learning_rate, batch_size, max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear, learning_rate_schedule, polish
+        As for :class:`EquivariantMLPRegressor` (of the equivariant path); with
+        ``equivariance_penalty > 0`` there is no L-BFGS polish.
     weight_decay : float, default=0.0
         Adam's L2 penalty on every weight, on top of the priors.
     plain_hidden_layer_sizes : tuple of int, default=(128, 128)
@@ -705,10 +723,13 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
         penalty_elements=1,
         augmentation=0,
         device="cpu",
+        learning_rate_schedule="cosine",
+        polish="auto",
     ):
         super().__init__(
             group, layout, output, particles, hidden_layer_sizes, encoding, learning_rate, weight_decay, batch_size,
             max_epochs, validation_fraction, patience, random_state, verbose, backbone, bilinear, device,
+            learning_rate_schedule, polish,
         )
         self.plain_hidden_layer_sizes = plain_hidden_layer_sizes
         self.equivariant_weight_decay = equivariant_weight_decay
@@ -769,6 +790,7 @@ class ResidualPathwayRegressor(EquivariantMLPRegressor):
 _STEPS = 3000  # steps of the "auto" budget
 _LARGE = 10_000  # training samples from which "auto" widens, holds out a split and drops L-BFGS
 _WARMUP = 0.05  # share of the Adam steps with a rising learning rate
+_DECAY_TO = 0.01  # the cosine schedule's last learning rate, relative to the peak
 
 
 def _is_auto(value):

@@ -8,7 +8,7 @@ from sklearn.preprocessing import PolynomialFeatures, SplineTransformer
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from scalars.datasets import Inertia, O5Synthetic, ParticleInteraction
-from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor
+from scalars.estimators import EquivariantMLPRegressor, EquivariantRegressor, ResidualPathwayRegressor
 from scalars.groups import get_group
 from scalars.layout import Layout
 from scalars.testing import assert_equivariant
@@ -151,7 +151,11 @@ def test_mlp_is_reproducible_and_learns():
 
 
 # the auto budget (3000 steps) would make the ~40 fits of the checks take minutes
-@parametrize_with_checks([EquivariantRegressor(), EquivariantMLPRegressor(max_epochs=30)])
+@parametrize_with_checks([
+    EquivariantRegressor(),
+    EquivariantMLPRegressor(max_epochs=30),
+    ResidualPathwayRegressor(max_epochs=1, polish=0.0, hidden_layer_sizes=(4,), plain_hidden_layer_sizes=(4,)),
+])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 

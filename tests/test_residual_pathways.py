@@ -114,6 +114,23 @@ def test_regressor_fits_and_carries_the_reps(options):
     assert np.isfinite(equivariance_error(model, data.X[:5], rng=0)).all()
 
 
+def test_rpp_protocol_runs_adam_at_a_constant_rate_without_lbfgs_and_bad_options_are_named():
+    data = ModifiedInertia(40, seed=0)
+    params = dict(data.estimator_params(), hidden_layer_sizes=(8,), plain_hidden_layer_sizes=(8,), random_state=0,
+                  batch_size=40, polish=0.0)
+    # one Adam step: the readout starts at zero, so its largest entry moves by that step's rate exactly
+    # (Adam's first step is the rate times the gradient's sign); the cosine schedule starts at 2% of the peak
+    for schedule, first_rate in (("constant", 3e-3), ("cosine", 3e-3 * 1e-3 / 0.05)):
+        model = ResidualPathwayRegressor(**params, max_epochs=1, learning_rate_schedule=schedule).fit(data.X, data.y)
+        assert model.history_.steps == 1 and model.history_.evaluations == 0
+        assert float(model.module_.readout.weight.detach().abs().max()) == pytest.approx(first_rate, rel=1e-4)
+    auto = ResidualPathwayRegressor(**{**params, "polish": "auto"}, max_epochs=4).fit(data.X, data.y)
+    assert auto.polish_ == 0.5 and auto.history_.evaluations > 0  # "auto" ends in L-BFGS below 10,000 samples
+    for bad in (dict(polish=1.5), dict(learning_rate_schedule="linear")):
+        with pytest.raises(InvalidParameterError, match=next(iter(bad))):
+            ResidualPathwayRegressor(**{**params, **bad}).fit(data.X, data.y)
+
+
 class ExactInertia(torch.nn.Module):
     """The inertia tensor of the rows of ModifiedInertia: an exactly O(3)-equivariant path with a rep_out."""
 

@@ -85,3 +85,26 @@ def test_residual_hamiltonian_is_the_sum_and_its_prior_is_closed_form():
         ResidualHamiltonianNetwork(equivariant, plain, plain_weight_decay=-1)
     with pytest.raises(TypeError, match="plain must be a HamiltonianNetwork, got Linear"):
         ResidualHamiltonianNetwork(equivariant, torch.nn.Linear(2, 2))
+
+
+def test_warm_start_of_the_residual_hamiltonian_puts_what_both_paths_fit_on_the_equivariant_one():
+    from scalars.dynamics import ResidualHamiltonianNetwork, train, trajectory_data
+
+    def plain_linear_norm(system, data, priors):
+        equivariant = HamiltonianNetwork(DoubleSpringPendulum.emlp(), hidden=8, layers=1)
+        plain = HamiltonianNetwork(system, hidden=8, layers=1, raw=True)
+        model = ResidualHamiltonianNetwork(equivariant, plain, *priors)
+        train(model, data, max_epochs=0, polish=0.0, progress=False)  # the warm start alone
+        precision = model.linear_prior()
+        n_equivariant = sum(p.numel() for p in equivariant.linear_parameters())
+        assert precision.shape == (n_equivariant + sum(p.numel() for p in plain.linear_parameters()),)
+        assert torch.all(precision[:n_equivariant] == priors[0]) and torch.all(precision[n_equivariant:] == priors[1])
+        return float(torch.cat([p.detach().reshape(-1) for p in plain.linear_parameters()]).norm())
+
+    calm = WindyDoubleSpringPendulum.emlp(wind=(0.0, 0.0, 0.0))
+    data = trajectory_data(calm, 30, 1, duration=1.0, seed=0, cache=False)
+    # no wind: the equivariant path fits everything, so under the priors the plain path's linear part stays off;
+    # with equal priors the least-norm fit shares the gravity potential between the paths
+    assert plain_linear_norm(calm, data, (1e-5, 1e-1)) < 1e-2 * plain_linear_norm(calm, data, (1e-1, 1e-1))
+    windy = WindyDoubleSpringPendulum.emlp(wind=(0.3, 0.0, 0.0))
+    assert plain_linear_norm(windy, trajectory_data(windy, 30, 1, duration=1.0, seed=0, cache=False), (1e-5, 1e-1)) > 0.05

@@ -11,7 +11,9 @@ trained on the rollout loss within the same time budget:
 - ``equivariant HNN (no wind)``: the invariants of the pendulum without wind (its context
   is ``g`` only), exactly O(2)-symmetric about ``g``, which the data are not;
 - ``RPP HNN``: :class:`~scalars.dynamics.ResidualHamiltonianNetwork`, the two above added,
-  priors 1e-5 on the equivariant and 1e-1 on the plain weights;
+  priors 1e-5 on the equivariant and 1e-1 on the plain weights; its warm start is the
+  least-squares fit of least prior (from 2026-12-08; before, the least-norm fit, which
+  shared the gravity potential between the paths);
 - ``equivariant HNN with wind input``: the wind as a second context vector, so its
   invariants (``<w, q1>``, ...) are features: exactly O(3)-equivariant in the state, ``g``
   and ``w`` together, and able to represent the dynamics.

@@ -389,6 +389,20 @@ class ResidualHamiltonianNetwork(HamiltonianNetwork):
     def linear_parameters(self):
         return self.equivariant.linear_parameters() + self.plain.linear_parameters()
 
+    def linear_prior(self):
+        """The prior precision of each entry of ``linear_parameters()``, in their order: a tensor (n_linear,).
+
+        :func:`scalars.dynamics.train`'s warm start takes, among the least-squares fits of the
+        linear parameters, the one of least prior: what the equivariant path can fit is not
+        put on the plain one.
+        """
+        def sizes(module):
+            return sum(parameter.numel() for parameter in module.linear_parameters())
+
+        equivariant, plain = sizes(self.equivariant), sizes(self.plain)
+        return torch.cat([torch.full((equivariant,), self.equivariant_weight_decay, dtype=torch.float64),
+                          torch.full((plain,), self.plain_weight_decay, dtype=torch.float64)])
+
     @torch.no_grad()
     def fit_scaling(self, z, *context):
         self.equivariant.fit_scaling(z, *context)

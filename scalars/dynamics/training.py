@@ -165,7 +165,13 @@ def _warm_start(model, chunks, t, context):
     """Set the linear parameters to fit finite-difference derivatives, by least squares.
 
     The vector field of every model is affine in its linear parameters (whatever the MLP):
-    its value at zero and at the unit vectors gives the least-squares problem. It is
+    its value at zero and at the unit vectors gives the least-squares problem. Among its
+    solutions ``gelsd`` picks the one of least norm; for a model with a ``linear_prior()``
+    (the prior precision ``lambda_j`` of each linear parameter, e.g.
+    :class:`~scalars.dynamics.ResidualHamiltonianNetwork`) the one of least prior
+    ``sum_j lambda_j w_j^2`` (the limit of the ridge solve with that penalty as the data
+    dominate): what both paths can fit (the gravity potential) goes to the cheap
+    equivariant one, and the plain one takes only what the other cannot fit (the wind). It is
     skipped where it cannot help: chunks of fewer than 5 points, or fewer equations (chunks
     times state size) than linear parameters, where the minimum-norm solution can be large
     enough to make the first rollouts diverge.
@@ -190,9 +196,14 @@ def _warm_start(model, chunks, t, context):
             unit[j] = 1.0
             columns.append(field_at(unit) - offset)
             unit[j] = 0.0
-        target = (derivative.reshape(-1) - offset)[:, None]
-        solution = torch.linalg.lstsq(torch.stack(columns, dim=1), target, rcond=1e-10, driver="gelsd").solution
-        torch.nn.utils.vector_to_parameters(solution[:, 0], linear)
+        design, target = torch.stack(columns, dim=1), (derivative.reshape(-1) - offset)[:, None]
+        # with a prior, solve for w * sqrt(precision): the minimum-norm solution is then the one of least prior
+        scale = model.linear_prior().to(design).clamp_min(_FREE).rsqrt() if hasattr(model, "linear_prior") else 1.0
+        solution = torch.linalg.lstsq(design * scale, target, rcond=1e-10, driver="gelsd").solution
+        torch.nn.utils.vector_to_parameters(solution[:, 0] * scale, linear)
+
+
+_FREE = 1e-12  # the prior precision that stands for none in the warm start (a free parameter)
 
 
 def predict(model, z0, t, *context, batch_size=256):
