@@ -72,8 +72,7 @@ class PairForceLaw(nn.Module):
         self.steps, self.particles = steps, particles
         self.expansion = ParticleExpansion(particles, 3, scalars=("e",))
         self.register_buffer("coefficients", torch.zeros(len(self.SOFTENINGS) + 1, dtype=torch.float64))
-        i, j = np.where(~np.eye(particles, dtype=bool))
-        self.i, self.j = i.tolist(), j.tolist()
+        self.i, self.j = self.expansion.ordered_pairs
         self.to(resolve_device(device, "PairForceLaw: device"))
 
     def forward(self, X, coefficients=None):

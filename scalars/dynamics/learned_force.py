@@ -9,7 +9,6 @@ the learned counterpart of the fitted :class:`~scalars.dynamics.PairForceLaw`.
 
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -85,8 +84,7 @@ class LearnedPairForce(nn.Module):
         self._shape_columns = [names.index(name) for name in ("<q_i-q_j,q_i-q_j>", "1/s_ij", "e_i*e_j")]
         self.pair = mlp(len(names), self.n_shapes + 1, tuple(hidden))
         self.reset_parameters()
-        i, j = np.where(~np.eye(particles, dtype=bool))
-        self.i, self.j = i.tolist(), j.tolist()
+        self.i, self.j = self.expansion.ordered_pairs
         self.to(resolve_device(device, "LearnedPairForce: device"))
 
     def reset_parameters(self):
